@@ -1,0 +1,154 @@
+"""The `synth` command: parses flags, calls the pipeline, writes output (terminal I/O only).
+
+Errors a user can cause (SynthError) print one line and exit non-zero; anything else is a
+bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from synth import __version__
+from synth.config import MODES, Settings, resolve_settings
+from synth.errors import SynthError
+
+EXIT_OK, EXIT_NOTHING_PROCESSED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="synth", description="Reconcile what several articles say about one story.")
+    parser.add_argument("--version", action="version", version=f"synth {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("summarise", aliases=["summarize"],
+                              help="summarise articles (files or folders) into a fact sheet")
+    run.add_argument("paths", nargs="+", metavar="PATH", help=".txt, .md, .html files or folders")
+    run.add_argument("--format", choices=["md", "json"], default="md",
+                     help="output format (default: md)")
+    run.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    run.add_argument("--offline", action="store_true", default=None,
+                     help="use the rule-based extractor even if a model is configured")
+    run.add_argument("--model", help="model name (default: $SYNTH_MODEL)")
+    run.add_argument("--base-url", help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL)")
+    run.add_argument("--mode", choices=MODES,
+                     help="force the structured-output request format (no fallback)")
+    run.add_argument("--timeout", type=float, help="seconds per model request (default: 60)")
+    run.add_argument("--concurrency", type=int, help="articles extracted at once (default: 4)")
+    run.add_argument("--chunk-chars", type=int, help="split longer articles (default: 6000)")
+    run.add_argument("--cache-dir", type=Path, help="cache folder (default: $SYNTH_CACHE_DIR or "
+                                                     "the user cache directory)")
+    run.add_argument("--no-cache", action="store_true", default=None,
+                     help="neither read nor write the cache")
+    run.add_argument("--max-bytes", type=int, help="largest article file accepted (default: 10 MB)")
+    run.add_argument("--quiet", action="store_true", help="no progress or notes on stderr")
+
+    commands.add_parser("schema", help="print the JSON Schema of the report")
+
+    cache = commands.add_parser("cache", help="inspect or clear the model-response cache")
+    cache.add_argument("action", choices=["info", "clear"])
+    cache.add_argument("--cache-dir", type=Path)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "schema":
+            from synth.models import report_json_schema
+
+            print(json.dumps(report_json_schema(), indent=2))
+            return EXIT_OK
+        if args.command == "cache":
+            return _cache_command(args)
+        return _summarise_command(args)
+    except SynthError as error:
+        print(f"synth: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("synth: interrupted", file=sys.stderr)
+        return 130
+
+
+def _summarise_command(args: argparse.Namespace) -> int:
+    from synth.pipeline import make_extractor, summarise
+    from synth.render import FORMATS
+
+    settings = resolve_settings(
+        offline=args.offline, model=args.model, base_url=args.base_url, mode=args.mode,
+        timeout=args.timeout, concurrency=args.concurrency, chunk_chars=args.chunk_chars,
+        cache_dir=args.cache_dir, use_cache=False if args.no_cache else None,
+        max_bytes=args.max_bytes, show_progress=False if args.quiet else None,
+    )
+    say = _stderr_writer(args.quiet)
+    if not settings.uses_model:
+        reason = "--offline given" if settings.offline else "no model configured (set SYNTH_MODEL)"
+        say(f"synth: using the offline rule-based extractor: {reason}")
+    extractor = make_extractor(settings)
+    report = summarise(args.paths, settings=settings, extractor=extractor,
+                       progress=_progress_printer(settings, say))
+    for problem in report.problems:
+        print(f"synth: {problem.line()}", file=sys.stderr)
+    output = FORMATS[args.format](report)
+    if args.out:
+        try:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(output, encoding="utf-8")
+        except OSError as error:
+            raise SynthError(f"{args.out}: cannot write output ({error.strerror})") from None
+        say(f"synth: wrote {args.out}")
+    else:
+        sys.stdout.write(output)
+    usage = report.usage
+    say(f"synth: {len(report.sources)} sources, {len(report.claims)} claims "
+        f"({usage.claims_dropped} dropped by grounding), {len(report.facts)} facts; "
+        f"{usage.requests} requests, {usage.prompt_tokens + usage.completion_tokens} tokens, "
+        f"{usage.cache_hits} cache hits"
+        + (f", ~${usage.estimated_cost_usd:.4f}" if usage.estimated_cost_usd is not None else ""))
+    return EXIT_OK if report.sources else EXIT_NOTHING_PROCESSED
+
+
+def _stderr_writer(quiet: bool):  # type: ignore[no-untyped-def]
+    def say(line: str) -> None:
+        if not quiet:
+            print(line, file=sys.stderr)
+    return say
+
+
+def _progress_printer(settings: Settings, say):  # type: ignore[no-untyped-def]
+    show = settings.show_progress if settings.show_progress is not None else sys.stderr.isatty()
+    if not show or not settings.uses_model:
+        return None
+
+    def progress(done: int, total: int, source_id: str) -> None:
+        width = 24
+        filled = width * done // max(total, 1)
+        end = "\n" if done == total else ""
+        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} articles ({source_id})",
+              end=end, file=sys.stderr, flush=True)
+    return progress
+
+
+def _cache_command(args: argparse.Namespace) -> int:
+    from synth.cache import ResponseCache
+
+    settings = resolve_settings(cache_dir=args.cache_dir)
+    assert settings.cache_dir is not None
+    cache = ResponseCache(settings.cache_dir)
+    if args.action == "info":
+        info = cache.info()
+        print(f"cache: {info['directory']}\nentries: {info['entries']}\n"
+              f"size: {info['bytes'] / 1_048_576:.2f} MB")
+    else:
+        removed = cache.clear()
+        print(f"cache: {settings.cache_dir}: removed {removed} entries")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Group claims that speak of the same thing (pure, near-linear in the number of claims).
+
+Quantities are grouped by what they count: the same normalised unit and scope. Claims
+without quantities are grouped when their statements are near-duplicates; candidates come
+from an inverted index on each claim's rarest words, so no all-pairs comparison is made.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from synth.models import Claim
+from synth.text import content_words
+
+# token_set_ratio at or above this makes two statements one point.
+NEAR_DUPLICATE_SCORE = 82.0
+# Each claim is compared only with claims sharing one of its this-many rarest words …
+RARE_WORDS_PER_CLAIM = 4
+# … and with at most this many of them, so a very common word cannot make it quadratic.
+MAX_CANDIDATES_PER_WORD = 40
+
+
+@dataclass
+class ClaimGroup:
+    kind: str  # "quantity" or "statement"
+    claim_ids: list[str] = field(default_factory=list)
+    unit: str | None = None
+    scope: str | None = None
+
+
+def cluster_claims(claims: Sequence[Claim]) -> list[ClaimGroup]:
+    """Quantity groups first (in order of first mention), then statement groups."""
+    by_key: dict[tuple[str, str | None], ClaimGroup] = {}
+    plain: list[Claim] = []
+    for claim in claims:
+        if not claim.quantities:
+            plain.append(claim)
+            continue
+        for quantity in claim.quantities:
+            key = (quantity.unit, quantity.scope)
+            group = by_key.setdefault(key, ClaimGroup("quantity", unit=key[0], scope=key[1]))
+            if not group.claim_ids or group.claim_ids[-1] != claim.id:
+                group.claim_ids.append(claim.id)
+    return list(by_key.values()) + group_near_duplicates(plain)
+
+
+def group_near_duplicates(claims: Sequence[Claim]) -> list[ClaimGroup]:
+    words = [sorted(set(content_words(c.statement))) for c in claims]
+    frequency: Counter[str] = Counter(w for ws in words for w in ws)
+    parent = list(range(len(claims)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    index: dict[str, list[int]] = defaultdict(list)
+    for i, claim_words in enumerate(words):
+        rare = sorted(claim_words, key=lambda w: (frequency[w], w))[:RARE_WORDS_PER_CLAIM]
+        compared: set[int] = set()
+        for word in rare:
+            for j in index[word][-MAX_CANDIDATES_PER_WORD:]:
+                if j in compared or find(i) == find(j):
+                    continue
+                compared.add(j)
+                if fuzz.token_set_ratio(claims[i].statement, claims[j].statement) \
+                        >= NEAR_DUPLICATE_SCORE:
+                    parent[find(i)] = find(j)
+            index[word].append(i)
+    groups: dict[int, ClaimGroup] = {}
+    for i, claim in enumerate(claims):
+        groups.setdefault(find(i), ClaimGroup("statement")).claim_ids.append(claim.id)
+    return list(groups.values())

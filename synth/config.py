@@ -1,0 +1,96 @@
+"""One settings object: explicit arguments over environment over defaults, merged once (pure).
+
+`resolve_settings` is the only place precedence is decided; everything downstream reads
+the resulting Settings and never the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from synth.errors import ConfigError
+from synth.load import DEFAULT_MAX_BYTES
+
+MODES = ("tools", "json_schema", "json", "md_json")
+
+
+@dataclass(frozen=True)
+class Settings:
+    offline: bool = False
+    model: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # never printed
+    base_url: str | None = None
+    mode: str | None = None  # None: the documented default for the endpoint, with one fallback
+    timeout: float = 60.0
+    max_retries: int = 4
+    concurrency: int = 4
+    chunk_chars: int = 6000
+    chunk_overlap: int = 400
+    cache_dir: Path | None = None
+    use_cache: bool = True
+    max_bytes: int = DEFAULT_MAX_BYTES
+    temperature: float = 0.0
+    seed: int | None = 42
+    show_progress: bool | None = None  # None: only when stderr is a terminal
+
+    @property
+    def uses_model(self) -> bool:
+        return not self.offline and bool(self.model)
+
+
+def default_cache_dir(environ: Mapping[str, str]) -> Path:
+    if environ.get("SYNTH_CACHE_DIR"):
+        return Path(environ["SYNTH_CACHE_DIR"])
+    if sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    elif sys.platform == "win32":
+        base = Path(environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    else:
+        base = Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "synth"
+
+
+def resolve_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Settings from keyword overrides (None means 'not given'), then the environment."""
+    env = os.environ if environ is None else environ
+    given = {k: v for k, v in overrides.items() if v is not None}
+    unknown = set(given) - {f.name for f in fields(Settings)}
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    from_env: dict[str, object] = {}
+    if env.get("SYNTH_MODEL"):
+        from_env["model"] = env["SYNTH_MODEL"]
+    if env.get("OPENAI_API_KEY"):
+        from_env["api_key"] = env["OPENAI_API_KEY"]
+    if env.get("OPENAI_BASE_URL"):
+        from_env["base_url"] = env["OPENAI_BASE_URL"]
+    if env.get("SYNTH_MODE"):
+        from_env["mode"] = env["SYNTH_MODE"]
+    if env.get("SYNTH_OFFLINE", "").lower() in ("1", "true", "yes"):
+        from_env["offline"] = True
+    settings = replace(Settings(), **{**from_env, **given})  # type: ignore[arg-type]
+    if settings.cache_dir is None:
+        settings = replace(settings, cache_dir=default_cache_dir(env))
+    elif not isinstance(settings.cache_dir, Path):
+        settings = replace(settings, cache_dir=Path(str(settings.cache_dir)))
+    _check(settings)
+    return settings
+
+
+def _check(settings: Settings) -> None:
+    if settings.mode is not None and settings.mode not in MODES:
+        raise ConfigError(f"unknown mode {settings.mode!r}: choose one of {', '.join(MODES)}")
+    if settings.concurrency < 1:
+        raise ConfigError("concurrency must be at least 1")
+    if settings.chunk_chars < 500:
+        raise ConfigError("chunk size must be at least 500 characters")
+    if not 0 <= settings.chunk_overlap < settings.chunk_chars // 2:
+        raise ConfigError("chunk overlap must be under half the chunk size")
+    if settings.timeout <= 0:
+        raise ConfigError("timeout must be positive")
+    if settings.max_bytes < 1:
+        raise ConfigError("max bytes must be positive")

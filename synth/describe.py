@@ -1,0 +1,39 @@
+"""Words for quantities: what a unit and scope count, and a value as a reader sees it (pure)."""
+
+from __future__ import annotations
+
+from synth.models import Qualifier
+from synth.numbers import QUALIFIER_WORDS, format_number
+
+_UNIT_PHRASES = {
+    "troops": "the number of troops",
+    "deaths": "the death toll",
+    "injured": "the number of injured",
+    "magnitude": "the magnitude",
+    "percent": "the percentage",
+    "people": "the number of people",
+    "displaced": "the number of displaced people",
+}
+
+
+def describe_quantity(unit: str | None, scope: str | None) -> str:
+    """'troops', 'special forces' → 'the number of troops (special forces)'."""
+    if unit is None:
+        return "this point"
+    if unit in ("km", "miles"):
+        what = {"depth": "the depth", "distance": "the distance"}.get(scope or "", "the distance")
+        return f"{what} in {unit}"
+    if unit == "troops" and scope:
+        if scope.startswith("whole "):
+            return f"the size of the {scope}"
+        return f"the number of {scope}"
+    phrase = _UNIT_PHRASES.get(unit, f"the number of {unit}")
+    return f"{phrase} ({scope})" if scope else phrase
+
+
+def value_label(value: float, value_max: float | None, qualifier: Qualifier) -> str:
+    """12000, None, 'up_to' → 'up to 12,000'; 11000, 12000 → '11,000–12,000'."""
+    number = format_number(value)
+    if value_max is not None:
+        number = f"{number}–{format_number(value_max)}"
+    return f"{QUALIFIER_WORDS[qualifier]}{number}"

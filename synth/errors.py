@@ -1,0 +1,35 @@
+"""synth's exceptions (pure).
+
+    SynthError                 anything synth reports to a user as one line
+    ├── ConfigError            settings that cannot work (bad flag value, unknown mode)
+    ├── InputError             an input file that cannot be read as an article
+    └── ModelError             the model endpoint failed in a way retries cannot mend
+        └── ModelRefusedError  401/403/404/400: the request will never succeed as sent
+
+The CLI catches SynthError only; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class SynthError(Exception):
+    """Base of every error synth reports to a user as one line."""
+
+
+class ConfigError(SynthError):
+    pass
+
+
+class InputError(SynthError):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class ModelError(SynthError):
+    pass
+
+
+class ModelRefusedError(ModelError):
+    pass

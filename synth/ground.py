@@ -1,0 +1,162 @@
+"""Place every claim's quote in its source and compute its offsets (pure).
+
+Matching goes exact → normalised (whitespace, quote marks, dashes, case) → fuzzy (rapidfuzz
+alignment at or above FUZZY_MIN_SCORE). A placed claim's quote is replaced by the source's
+own text at [start, end), so `quote == source.text[start:end]` always holds. A quote that
+cannot be placed is dropped and counted: a model's invention never reaches the report.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from synth.extract import ClaimDraft
+from synth.models import Claim, MatchKind, Source
+
+# Below this rapidfuzz score (0–100) a fuzzy match is a different sentence, not a misquote.
+FUZZY_MIN_SCORE = 90.0
+# Quotes shorter than this are too unspecific to place ("3,000", "he said").
+MIN_QUOTE_CHARS = 12
+# A fuzzy span may differ from the quote's length by at most this share.
+FUZZY_MAX_LENGTH_DRIFT = 0.25
+
+_CHAR_MAP = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u00ab": '"', "\u00bb": '"', "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-",
+    "\u2010": "-", "\u2011": "-", "\u2026": "...",
+}
+
+
+@dataclass(frozen=True)
+class Placement:
+    start: int
+    end: int
+    match: MatchKind
+
+
+@dataclass
+class GroundResult:
+    claims: list[Claim]
+    dropped: list[ClaimDraft]
+
+
+def ground_claims(drafts_by_source: dict[str, list[ClaimDraft]],
+                  sources: Sequence[Source]) -> GroundResult:
+    """Claims C1…Cn for every draft whose quote is found in its source, in source order."""
+    by_id = {source.id: source for source in sources}
+    claims: list[Claim] = []
+    dropped: list[ClaimDraft] = []
+    for source in sources:
+        index = NormalisedText(source.text)
+        seen: set[tuple[int, int]] = set()
+        for draft in drafts_by_source.get(source.id, []):
+            placement = place_quote(draft.quote, source.text, draft.start_hint, index)
+            if placement is None or draft.source_id not in by_id:
+                dropped.append(draft)
+                continue
+            span = (placement.start, placement.end)
+            if span in seen:
+                continue  # the same sentence proposed twice (overlapping chunks)
+            seen.add(span)
+            claims.append(Claim(
+                id=f"C{len(claims) + 1}",
+                source_id=source.id,
+                statement=draft.statement,
+                quote=source.text[placement.start:placement.end],
+                start=placement.start,
+                end=placement.end,
+                attributed_to=draft.attributed_to,
+                stance=draft.stance,
+                quantities=draft.quantities,
+                dates=draft.dates,
+                match=placement.match,
+                extractor=draft.extractor,
+            ))
+    return GroundResult(claims, dropped)
+
+
+class NormalisedText:
+    """A text folded for matching, with a map from each folded character to the original."""
+
+    def __init__(self, text: str) -> None:
+        chars: list[str] = []
+        origin: list[int] = []
+        previous_space = True
+        for position, char in enumerate(text):
+            folded = _fold(char)
+            if folded == " ":
+                if previous_space:
+                    continue
+                previous_space = True
+            else:
+                previous_space = False
+            for piece in folded:
+                chars.append(piece)
+                origin.append(position)
+        self.text = "".join(chars)
+        self.origin = origin
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+def _fold(char: str) -> str:
+    if char.isspace() or char in "\u00a0\u202f\u2009":
+        return " "
+    char = _CHAR_MAP.get(char, char)
+    if len(char) == 1 and ord(char) > 127:
+        decomposed = unicodedata.normalize("NFKD", char)
+        char = "".join(c for c in decomposed if not unicodedata.combining(c)) or char
+    return char.lower()
+
+
+def normalise_for_match(text: str) -> str:
+    return NormalisedText(text).text.strip()
+
+
+def place_quote(quote: str, text: str, hint: int | None = None,
+                index: NormalisedText | None = None) -> Placement | None:
+    """Where `quote` stands in `text`, or None. Offsets are Python str indices into `text`."""
+    quote = quote.strip()
+    if len(quote) < MIN_QUOTE_CHARS:
+        return None
+    if hint is not None and text.startswith(quote, hint):
+        return Placement(hint, hint + len(quote), "exact")
+    found = text.find(quote)
+    if found >= 0:
+        return Placement(found, found + len(quote), "exact")
+    index = index or NormalisedText(text)
+    needle = normalise_for_match(quote)
+    if len(needle) < MIN_QUOTE_CHARS:
+        return None
+    found = index.text.find(needle)
+    if found >= 0:
+        start, end = index.to_original(found, found + len(needle))
+        return Placement(start, end, "normalised")
+    return _fuzzy(needle, index, text)
+
+
+def _fuzzy(needle: str, index: NormalisedText, text: str) -> Placement | None:
+    alignment = fuzz.partial_ratio_alignment(needle, index.text, score_cutoff=FUZZY_MIN_SCORE)
+    if alignment is None:
+        return None
+    start, end = alignment.dest_start, alignment.dest_end
+    # Trim the aligned window to whole words and reject one far shorter than the quote.
+    while start < end and index.text[start] == " ":
+        start += 1
+    while end > start and index.text[end - 1] == " ":
+        end -= 1
+    if end - start < len(needle) * (1 - FUZZY_MAX_LENGTH_DRIFT):
+        return None
+    original_start, original_end = index.to_original(start, end)
+    # An alignment can begin or end mid-word; a quote is whole words.
+    while original_start > 0 and text[original_start - 1].isalnum():
+        original_start -= 1
+    while original_end < len(text) and text[original_end].isalnum():
+        original_end += 1
+    return Placement(original_start, original_end, "fuzzy")

@@ -1,0 +1,162 @@
+"""The report model: sources, claims, facts, overview, problems and usage (pure, no I/O).
+
+These Pydantic models are the JSON contract in DESIGN.md: outside tools read the field
+names, so fields may be added but never renamed without bumping REPORT_VERSION.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+REPORT_VERSION = "1.0"
+
+Stance = Literal["asserted", "reported", "hedged", "denied"]
+FactStatus = Literal["corroborated", "single_source", "conflicting", "disputed"]
+Qualifier = Literal["exact", "about", "at_least", "more_than", "up_to", "fewer_than"]
+MatchKind = Literal["exact", "normalised", "fuzzy"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Source(_Model):
+    """One input article, as loaded."""
+
+    id: str = Field(description="S1…Sn in input order")
+    path: str
+    title: str | None = None
+    outlet: str | None = Field(default=None, description="the publication that carried it")
+    published: str | None = Field(default=None, description="ISO 8601 date or date-time")
+    text: str = Field(description="decoded text with newlines normalised; offsets point here")
+    content_hash: str = Field(description="sha256 of text")
+    format: Literal["txt", "md", "html"]
+    encoding: str = Field(description="how the bytes were decoded")
+    duplicate_of: str | None = Field(
+        default=None,
+        description="id of an earlier source carrying the same story text (a republished wire)",
+    )
+
+
+class Quantity(_Model):
+    """A number as a number, with what it counts and how it was qualified."""
+
+    value: float = Field(description="10000, not '10,000'")
+    value_max: float | None = Field(default=None, description="upper end of a range")
+    unit: str = Field(description="normalised unit: troops, deaths, injured, km, magnitude, …")
+    scope: str | None = Field(
+        default=None, description="what subset is counted: 'special forces', 'officers', …"
+    )
+    qualifier: Qualifier = "exact"
+    time_ref: str | None = Field(default=None, description="'so far', 'by December', …")
+    text: str = Field(description="the number as written in the source")
+
+
+class Claim(_Model):
+    """One grounded claim: its quote is found verbatim in its source at [start, end)."""
+
+    id: str
+    source_id: str
+    statement: str
+    quote: str
+    start: int
+    end: int
+    attributed_to: str | None = Field(
+        default=None, description="who asserts it (agency or person), not the outlet"
+    )
+    stance: Stance = "reported"
+    quantities: list[Quantity] = Field(default_factory=list)
+    dates: list[str] = Field(default_factory=list)
+    match: MatchKind = "exact"
+    extractor: str = "offline"
+
+
+class Variant(_Model):
+    """One value given for a conflicting quantity, with who gave it."""
+
+    value: float
+    value_max: float | None = None
+    qualifier: Qualifier = "exact"
+    label: str = Field(description="the value as a reader sees it, e.g. 'about 3,000'")
+    time_refs: list[str] = Field(default_factory=list)
+    attributed_to: list[str] = Field(default_factory=list)
+    source_ids: list[str]
+    claim_ids: list[str]
+
+
+class Fact(_Model):
+    """A reconciled point: one group of claims about the same thing."""
+
+    id: str
+    statement: str
+    status: FactStatus
+    claim_ids: list[str]
+    source_ids: list[str]
+    unit: str | None = None
+    scope: str | None = None
+    variants: list[Variant] = Field(default_factory=list)
+
+
+class OverviewSentence(_Model):
+    text: str
+    claim_ids: list[str]
+
+
+class Problem(_Model):
+    """An input or step that failed; the rest of the run went on."""
+
+    path: str | None = None
+    source_id: str | None = None
+    stage: str
+    reason: str
+
+    def line(self) -> str:
+        where = self.path or self.source_id or self.stage
+        return f"{where}: {self.reason}"
+
+
+class Usage(_Model):
+    extractor: str = "offline"
+    model: str | None = None
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cache_hits: int = 0
+    retries: int = 0
+    claims_extracted: int = 0
+    claims_dropped: int = 0
+    estimated_cost_usd: float | None = None
+
+    def add(self, other: Usage) -> None:
+        """Accumulate counters from another Usage (cost only when both are known)."""
+        self.requests += other.requests
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.cache_hits += other.cache_hits
+        self.retries += other.retries
+        self.claims_extracted += other.claims_extracted
+        self.claims_dropped += other.claims_dropped
+        if other.estimated_cost_usd is not None:
+            self.estimated_cost_usd = (self.estimated_cost_usd or 0.0) + other.estimated_cost_usd
+
+
+class Report(_Model):
+    version: str = REPORT_VERSION
+    sources: list[Source] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list)
+    facts: list[Fact] = Field(default_factory=list)
+    overview: list[OverviewSentence] = Field(default_factory=list)
+    problems: list[Problem] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+
+    def source(self, source_id: str) -> Source:
+        return next(s for s in self.sources if s.id == source_id)
+
+    def claim(self, claim_id: str) -> Claim:
+        return next(c for c in self.claims if c.id == claim_id)
+
+
+def report_json_schema() -> dict[str, object]:
+    return Report.model_json_schema()

@@ -1,0 +1,55 @@
+"""The one place the stages are wired: load → clean → extract → ground → cluster →
+reconcile → write. `summarise` returns the Report; rendering is the caller's choice."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from synth.clean import clean_sources
+from synth.cluster import cluster_claims
+from synth.config import Settings, resolve_settings
+from synth.extract import Extractor, ProgressCallback
+from synth.extract.offline import OfflineExtractor
+from synth.ground import ground_claims
+from synth.load import load_sources
+from synth.models import Report, Usage
+from synth.reconcile import reconcile_groups
+from synth.write import write_overview
+
+
+def summarise(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], *,
+              settings: Settings | None = None, extractor: Extractor | None = None,
+              progress: ProgressCallback | None = None, **options: object) -> Report:
+    """Summarise the articles at `paths` (files or folders) into a reconciled Report.
+
+    Options are Settings fields (offline=True, model="gpt-4o-mini", cache_dir=…); without a
+    model configured (argument or SYNTH_MODEL) the offline extractor is used.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    settings = settings or resolve_settings(**options)
+    extractor = extractor or make_extractor(settings)
+    loaded = load_sources(paths, max_bytes=settings.max_bytes)
+    cleaned = clean_sources(loaded.sources)
+    sources = [d.source for d in cleaned.documents]
+    batch = extractor.extract(cleaned.documents, cleaned.story_words, progress)
+    grounded = ground_claims(batch.drafts, sources)
+    groups = cluster_claims(grounded.claims)
+    facts = reconcile_groups(groups, grounded.claims, sources)
+    overview = write_overview(facts, grounded.claims, sources)
+    usage = Usage(extractor=extractor.name, model=extractor.model)
+    usage.add(batch.usage)
+    usage.claims_extracted = sum(len(d) for d in batch.drafts.values())
+    usage.claims_dropped = len(grounded.dropped)
+    return Report(sources=sources, claims=grounded.claims, facts=facts, overview=overview,
+                  problems=[*loaded.problems, *batch.problems], usage=usage)
+
+
+def make_extractor(settings: Settings) -> Extractor:
+    """The LLM extractor when a model is configured, else the offline one."""
+    if settings.uses_model:
+        from synth.extract.llm import LLMExtractor  # imports openai; only when a model is used
+
+        return LLMExtractor(settings)
+    return OfflineExtractor()

@@ -1,0 +1,128 @@
+"""Claim groups → facts with a status, every variant kept with who gave it (pure).
+
+corroborated: two or more independent sources agree; single_source: one source;
+conflicting: sources give different values for the same quantity; disputed: a party denies
+it. A republished wire story counts once. Conflicts are never averaged away.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from synth.cluster import ClaimGroup
+from synth.describe import describe_quantity, value_label
+from synth.models import Claim, Fact, FactStatus, Quantity, Source, Variant
+
+# Values closer than this share are the same figure written differently (6.8 vs 6.80).
+SAME_VALUE_TOLERANCE = 0.005
+_STATUS_ORDER: dict[FactStatus, int] = {
+    "conflicting": 0, "disputed": 1, "corroborated": 2, "single_source": 3}
+
+
+def reconcile_groups(groups: Sequence[ClaimGroup], claims: Sequence[Claim],
+                     sources: Sequence[Source]) -> list[Fact]:
+    """One fact per group, conflicts first, then disputes, agreements and single reports."""
+    by_id = {claim.id: claim for claim in claims}
+    origin = {s.id: s.duplicate_of or s.id for s in sources}
+    outlet = {s.id: s.outlet or s.id for s in sources}
+    facts = []
+    for group in groups:
+        members = [by_id[i] for i in group.claim_ids]
+        if group.kind == "quantity":
+            facts.append(_quantity_fact(group, members, origin, outlet))
+        else:
+            facts.append(_statement_fact(members, origin))
+    facts.sort(key=lambda f: (_STATUS_ORDER[f.status], -len(f.source_ids)))
+    return [f.model_copy(update={"id": f"F{i}"}) for i, f in enumerate(facts, 1)]
+
+
+def independent_count(source_ids: Sequence[str], origin: dict[str, str]) -> int:
+    return len({origin[s] for s in source_ids})
+
+
+def _unique(items: Sequence[str]) -> list[str]:
+    """Distinct items in first-seen order; 'The Pentagon' and 'the Pentagon' are one."""
+    seen: dict[str, str] = {}
+    for item in items:
+        seen.setdefault(item.casefold(), item)
+    return list(seen.values())
+
+
+def _quantity_fact(group: ClaimGroup, members: list[Claim], origin: dict[str, str],
+                   outlet: dict[str, str]) -> Fact:
+    variants: list[tuple[Quantity, list[Claim]]] = []
+    for claim in members:
+        for quantity in claim.quantities:
+            if (quantity.unit, quantity.scope) != (group.unit, group.scope):
+                continue
+            for known, known_claims in variants:
+                if _same_value(known, quantity):
+                    if claim not in known_claims:
+                        known_claims.append(claim)
+                    break
+            else:
+                variants.append((quantity, [claim]))
+    variants.sort(key=lambda v: (v[0].value, v[0].value_max or v[0].value))
+    built = [_variant(quantity, variant_claims, members, outlet)
+             for quantity, variant_claims in variants]
+    source_ids = _unique([c.source_id for c in members])
+    status: FactStatus
+    if any(c.stance == "denied" for c in members):
+        status = "disputed"
+    elif len(built) > 1:
+        status = "conflicting"
+    elif independent_count(source_ids, origin) > 1:
+        status = "corroborated"
+    else:
+        status = "single_source"
+    what = describe_quantity(group.unit, group.scope)
+    if len(built) == 1:
+        statement = f"{what[:1].upper()}{what[1:]} is {built[0].label}"
+    else:
+        listed = "; ".join(f"{v.label} ({', '.join(v.attributed_to)})" for v in built)
+        statement = f"Sources give different figures for {what}: {listed}"
+    return Fact(id="F0", statement=statement, status=status,
+                claim_ids=[c.id for c in members], source_ids=source_ids,
+                unit=group.unit, scope=group.scope, variants=built)
+
+
+def _variant(quantity: Quantity, claims: list[Claim], members: list[Claim],
+             outlet: dict[str, str]) -> Variant:
+    # The label uses the qualifier most sources used for this value.
+    matching = [q for c in claims for q in c.quantities if _same_value(q, quantity)]
+    qualifier = Counter(q.qualifier for q in matching).most_common(1)[0][0]
+    attributed = _unique([c.attributed_to or f"{outlet[c.source_id]}, unattributed"
+                          for c in claims])
+    return Variant(
+        value=quantity.value, value_max=quantity.value_max, qualifier=qualifier,
+        label=value_label(quantity.value, quantity.value_max, qualifier),
+        time_refs=_unique([q.time_ref for q in matching if q.time_ref]),
+        attributed_to=attributed,
+        source_ids=_unique([c.source_id for c in claims]),
+        claim_ids=[c.id for c in claims],
+    )
+
+
+def _same_value(a: Quantity, b: Quantity) -> bool:
+    def close(x: float | None, y: float | None) -> bool:
+        if x is None or y is None:
+            return x is None and y is None
+        return abs(x - y) <= SAME_VALUE_TOLERANCE * max(abs(x), abs(y), 1e-9)
+
+    return close(a.value, b.value) and close(a.value_max, b.value_max)
+
+
+def _statement_fact(members: list[Claim], origin: dict[str, str]) -> Fact:
+    source_ids = _unique([c.source_id for c in members])
+    status: FactStatus
+    if any(c.stance == "denied" for c in members):
+        status = "disputed"
+    elif independent_count(source_ids, origin) > 1:
+        status = "corroborated"
+    else:
+        status = "single_source"
+    # The shortest wording is usually the plainest one.
+    statement = min((c.statement for c in members), key=len)
+    return Fact(id="F0", statement=statement, status=status,
+                claim_ids=[c.id for c in members], source_ids=source_ids)

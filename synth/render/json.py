@@ -1,0 +1,9 @@
+"""The report as JSON: the contract in DESIGN.md (pure)."""
+
+from __future__ import annotations
+
+from synth.models import Report
+
+
+def render_json(report: Report) -> str:
+    return report.model_dump_json(indent=2) + "\n"

@@ -1,0 +1,113 @@
+"""The report as Markdown: overview with numbered citations, facts, conflicts, sources (pure).
+
+Citation [n] is source Sn. Article text is quoted, and characters Markdown would read as
+markup are escaped, so an article cannot add links or formatting to the report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from synth.models import Claim, Report
+
+_STATUS_LABEL = {
+    "corroborated": "corroborated", "single_source": "single source",
+    "conflicting": "**conflicting**", "disputed": "**disputed**",
+}
+# Enough to stop links, images, raw HTML, emphasis and table breaks; no more, so text stays legible.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+
+
+def escape(text: str) -> str:
+    """Article text as literal Markdown: no links, images, HTML or emphasis."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _cite(source_ids: Iterable[str]) -> str:
+    numbers = sorted({int(s[1:]) for s in source_ids if s[1:].isdigit()})
+    return "".join(f"[{n}]" for n in numbers)
+
+
+def render_markdown(report: Report) -> str:
+    claims = {c.id: c for c in report.claims}
+    sources = {s.id: s for s in report.sources}
+    lines: list[str] = []
+    titles = [s.title for s in report.sources if s.title]
+    lines.append(f"# Fact sheet{': ' + escape(titles[0]) if titles else ''}")
+    lines.append("")
+    usage = report.usage
+    mode = f"model {usage.model}" if usage.model else "offline extractor"
+    lines.append(f"_{len(report.sources)} sources · {len(report.claims)} grounded claims · "
+                 f"{len(report.facts)} facts · {mode}_")
+    lines.append("")
+    lines.append("## Overview")
+    lines.append("")
+    if not report.overview:
+        lines.append("_No claims could be extracted and grounded._")
+    for sentence in report.overview:
+        cited = [claims[i].source_id for i in sentence.claim_ids if i in claims]
+        lines.append(f"- {escape(sentence.text)} {_cite(cited)}")
+    lines.append("")
+    lines.append("## Facts")
+    lines.append("")
+    if report.facts:
+        lines.append("| Fact | Status | Statement | Sources |")
+        lines.append("| --- | --- | --- | --- |")
+        for fact in report.facts:
+            lines.append(f"| {fact.id} | {_STATUS_LABEL[fact.status]} | "
+                         f"{escape(fact.statement)} | {_cite(fact.source_ids)} |")
+    else:
+        lines.append("_None._")
+    lines.append("")
+    conflicts = [f for f in report.facts if f.status in ("conflicting", "disputed")]
+    if conflicts:
+        lines.append("## Conflicts and disputes")
+        lines.append("")
+        for fact in conflicts:
+            lines.append(f"### {fact.id} · {escape(fact.statement.split(':')[0])}")
+            lines.append("")
+            if fact.variants:
+                for variant in fact.variants:
+                    when = f" ({', '.join(variant.time_refs)})" if variant.time_refs else ""
+                    lines.append(f"- **{escape(variant.label)}**{escape(when)} — "
+                                 f"{escape('; '.join(variant.attributed_to))} "
+                                 f"{_cite(variant.source_ids)}")
+                    for claim_id in variant.claim_ids:
+                        lines.append(f"  - {_quote(claims[claim_id], sources)}")
+            else:
+                for claim_id in fact.claim_ids:
+                    lines.append(f"- {_quote(claims[claim_id], sources)}")
+            lines.append("")
+    lines.append("## Sources")
+    lines.append("")
+    for source in report.sources:
+        details = [escape(x) for x in (source.outlet, source.published) if x]
+        copy = f" — republishes [{source.duplicate_of[1:]}]" if source.duplicate_of else ""
+        lines.append(f"{source.id[1:]}. **{escape(source.title or source.path)}**"
+                     f"{' — ' + ', '.join(details) if details else ''} "
+                     f"(`{source.path}`){copy}")
+    lines.append("")
+    if report.problems:
+        lines.append("## Problems")
+        lines.append("")
+        for problem in report.problems:
+            lines.append(f"- {escape(problem.line())}")
+        lines.append("")
+    lines.append("## Run")
+    lines.append("")
+    lines.append(f"- extractor: {usage.extractor}" + (f" ({usage.model})" if usage.model else ""))
+    lines.append(f"- requests: {usage.requests}, prompt tokens: {usage.prompt_tokens}, "
+                 f"completion tokens: {usage.completion_tokens}, cache hits: {usage.cache_hits}")
+    lines.append(f"- claims extracted: {usage.claims_extracted}, dropped by grounding: "
+                 f"{usage.claims_dropped}")
+    if usage.estimated_cost_usd is not None:
+        lines.append(f"- estimated cost: ${usage.estimated_cost_usd:.4f}")
+    return "\n".join(lines) + "\n"
+
+
+def _quote(claim: Claim, sources: dict) -> str:
+    source = sources[claim.source_id]
+    who = claim.attributed_to or "unattributed"
+    return (f"“{escape(claim.quote)}” — {escape(who)}, {escape(source.outlet or source.id)} "
+            f"[{claim.source_id[1:]}] ({claim.id}, {claim.stance})")
