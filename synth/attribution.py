@@ -151,8 +151,18 @@ def stance_of(sentence: str, speaker: str | None) -> Stance:
 _DATELINE = re.compile(r"^[A-Z][A-Z .,'’/-]+\s*[—–-]+\s*")
 
 
+_LEADING_TIME = re.compile(
+    r"^(?:(?:early|late|later)\s+)?(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+    r"Sunday|January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Today|Yesterday|Earlier|Later|Meanwhile|However)\b,?\s*", re.I)
+_FIGURES_BY = re.compile(r"^.*?\b(?:figures?|data|numbers?|statement|update|count|tally|report)s?"
+                         r"\s+(?:released|published|issued|given|provided|compiled)\s+by\s+", re.I)
+
+
 def _tidy(who: str) -> str | None:
     who = _DATELINE.sub("", who.strip())
+    who = _FIGURES_BY.sub("", who)
+    who = _LEADING_TIME.sub("", who)
     who = who.strip(" ,.;:\"'“”‘’—–-")
     who = _LEADING_NOISE.sub("", who)
     previous = None

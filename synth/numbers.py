@@ -29,10 +29,10 @@ _SCALE_SHORT = {"k": 1_000, "m": 1_000_000, "mn": 1_000_000, "bn": 1_000_000_000
 _SPACE = r"[ \u00a0\u202f\u2009]"
 _WORD = "|".join(sorted([*_UNITS_WORDS, *_TENS_WORDS, *_SCALE_WORDS], key=len, reverse=True))
 _NUMBER_WORDS = rf"(?:(?:{_WORD})(?:(?:-|{_SPACE}+|{_SPACE}+and{_SPACE}+)(?:{_WORD}))*)"
-_DIGITS = (rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d{{1,3}}(?:{_SPACE}\d{{3}})+(?![\d,])|\d+)"
+_DIGITS = (rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d{{1,3}}(?:{_SPACE}\d{{3}})+(?!\d)|\d+)"
            r"(?:\.\d+)?")
 _SCALE = rf"(?:{_SPACE}*(?:million|billion|thousand|hundred)\b|(?:k|m|mn|bn)\b)"
-_ONE_NUMBER = rf"(?:(?<![\w.,]){_DIGITS}{_SCALE}?(?![\w])|\b(?:a{_SPACE}+)?{_NUMBER_WORDS}\b)"
+_ONE_NUMBER = rf"(?:(?<![\w.,:/]){_DIGITS}{_SCALE}?(?![\w])|\b(?:a{_SPACE}+)?{_NUMBER_WORDS}\b)"
 
 _QUALIFIERS: list[tuple[str, Qualifier]] = [
     (r"at least|no fewer than|a minimum of|not less than", "at_least"),

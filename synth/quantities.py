@@ -81,12 +81,28 @@ _WHOLE_FORCE_BEFORE = re.compile(
     r"\b(?:numbers|totals|has|have|had|of|with|is|are|at)\b[^.;,\d]{0,20}$", re.I)
 
 
-def quantities_in(sentence: str) -> list[Quantity]:
-    """The countable quantities a sentence states, leaving out years, dates and ordinals."""
+_THRESHOLD_AFTER = re.compile(r"^\s*(?:or (?:more|greater|above|higher|over|less|fewer)|\+)", re.I)
+_THRESHOLD_BEFORE = re.compile(r"\b(?:within|beyond|exceed(?:ing)?)\s+$", re.I)
+_ELAPSED_AFTER = re.compile(r"^\s+(?:days?|weeks?|hours?|months?|years?|minutes?)\s+"
+                            r"(?:after|later|ago|on|before|since|into)\b", re.I)
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_AFTERSHOCK = re.compile(r"^[\s-]*(?:magnitude\s+)?aftershocks?\b", re.I)
+
+
+def quantities_in(sentence: str, reference_year: int | None = None) -> list[Quantity]:
+    """The countable quantities a sentence states, leaving out years, dates, ordinals,
+    thresholds ('magnitude 6 or more') and elapsed time ('six days after').
+
+    A figure in a sentence about an earlier year ('in 1960, when a quake killed 12,000')
+    gets that year as its scope, so it is never compared with this story's figures."""
     date_spans = [(d.start, d.end) for d in find_dates(sentence)]
     quantities: list[Quantity] = []
     for mention in find_numbers(sentence):
         if _is_not_a_quantity(sentence, mention, date_spans):
+            continue
+        after = sentence[mention.end:]
+        if (_THRESHOLD_AFTER.match(after) or _ELAPSED_AFTER.match(after)
+                or _THRESHOLD_BEFORE.search(sentence[:mention.start])):
             continue
         unit, scope = _unit_and_scope(sentence, mention)
         if unit is None or unit in _NOT_FIGURES:
@@ -96,6 +112,13 @@ def quantities_in(sentence: str) -> list[Quantity]:
         whole = _WHOLE_FORCE_BEFORE.search(sentence[max(0, mention.start - 60):mention.start])
         if unit == "troops" and scope is None and whole:
             scope = f"whole {whole['what'].lower()}"
+        if unit == "magnitude" and _AFTERSHOCK.match(after):
+            scope = "aftershock"
+        if reference_year is not None:
+            earlier = [int(y) for y in _YEAR.findall(sentence[:mention.start])
+                       if int(y) < reference_year]
+            if earlier and scope is None:
+                scope = f"in {earlier[-1]}"
         quantities.append(Quantity(
             value=mention.value, value_max=mention.value_max, unit=unit, scope=scope,
             qualifier=mention.qualifier, time_ref=_time_ref(sentence, mention),

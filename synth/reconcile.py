@@ -7,6 +7,7 @@ it. A republished wire story counts once. Conflicts are never averaged away.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -45,7 +46,8 @@ def _unique(items: Sequence[str]) -> list[str]:
     """Distinct items in first-seen order; 'The Pentagon' and 'the Pentagon' are one."""
     seen: dict[str, str] = {}
     for item in items:
-        seen.setdefault(item.casefold(), item)
+        key = re.sub(r"^the\s+|\.", "", item.casefold())
+        seen.setdefault(key, item)
     return list(seen.values())
 
 

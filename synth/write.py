@@ -18,6 +18,8 @@ from synth.numbers import find_numbers
 MAX_SINGLE_SOURCE_SENTENCES = 4
 MAX_AGREED_SENTENCES = 6
 _NUMBER_TOLERANCE = 1e-6
+# Counts that only grow as a story unfolds, so a later, higher figure is a revision.
+_RUNNING_TOTALS = frozenset({"deaths", "injured", "displaced", "troops", "people"})
 
 
 def write_overview(facts: Sequence[Fact], claims: Sequence[Claim],
@@ -68,7 +70,7 @@ def _conflict_sentences(fact: Fact, by_id: dict[str, Claim],
     if middle:
         text += "; in between: " + "; ".join(_variant_phrase(v) for v in middle)
     sentences = [OverviewSentence(text=_end(text), claim_ids=fact.claim_ids)]
-    if _rises_over_time(fact.variants, by_id, published):
+    if fact.unit in _RUNNING_TOTALS and _rises_over_time(fact.variants, by_id, published):
         sentences.append(OverviewSentence(
             text=(f"The later a source was published, the higher its figure for {what}: "
                   "the count was revised as the day went on, so the highest is the latest."),

@@ -70,7 +70,8 @@ def _claim_from_sentence(document: CleanDocument, sentence: str, start: int,
         return None
     if story_words and story_share(sentence, story_words) == 0:
         return None
-    quantities = quantities_in(sentence)
+    published = document.source.published
+    quantities = quantities_in(sentence, int(published[:4]) if published else None)
     stance = stance_of(sentence, speaker)
     dates = [d.iso or d.text for d in find_dates(sentence)]
     has_named_speaker = speaker is not None and not is_pronoun(speaker)
