@@ -21,8 +21,8 @@ from synth.text import Span, content_words, ends_like_sentence, iter_lines, spli
 
 # Lines that are page furniture whatever the story.
 _JUNK_LINE = re.compile(
-    r"""^(?:
-        advertisement|advert|sponsored(?:\ content)?|promoted|ad\b
+    r"""^[\s*_#>-]*(?:
+        (?:advertisement|advert|sponsored(?:\ content)?|promoted|ad)\W*$
       | .*\b(?:subscribe|subscription|subscriber|newsletter|sign\ up|log\ in|register\ now)\b
       | .*\bsupport\ (?:our|us|independent|quality)\b | .*\bdonate\b | .*\bbecome\ a\ (?:member|patron)
       | .*\bcomments?\ (?:are|is)\ (?:closed|disabled|open)\b | leave\ a\ comment | join\ the\ conversation
@@ -38,8 +38,8 @@ _JUNK_LINE = re.compile(
       | (?:photo|image|picture|caption|credit|file\ photo)s?\s*[:|].*
       | tags?:.* | topics?:.* | click\ here\b.* | skip\ to\ (?:content|main).*
       | (?:home|news|world|sport|sports|business|opinion|culture|politics|tech|video)
-        (?:\s*[|·•/»>]\s*\w+)+
-    )$""",
+        (?:\s*[|·•/»>]\s*\w+)+$
+    )""",
     re.IGNORECASE | re.VERBOSE,
 )
 # Headers after which short lines are a list of other stories, not this one.

@@ -32,7 +32,7 @@ _NUMBER_WORDS = rf"(?:(?:{_WORD})(?:(?:-|{_SPACE}+|{_SPACE}+and{_SPACE}+)(?:{_WO
 _DIGITS = (rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d{{1,3}}(?:{_SPACE}\d{{3}})+(?!\d)|\d+)"
            r"(?:\.\d+)?")
 _SCALE = rf"(?:{_SPACE}*(?:million|billion|thousand|hundred)\b|(?:k|m|mn|bn)\b)"
-_ONE_NUMBER = rf"(?:(?<![\w.,:/]){_DIGITS}{_SCALE}?(?![\w])|\b(?:a{_SPACE}+)?{_NUMBER_WORDS}\b)"
+_ONE_NUMBER = rf"(?:(?<![\w.,:/]){_DIGITS}{_SCALE}?(?![\w]|:\d)|\b(?:a{_SPACE}+)?{_NUMBER_WORDS}\b)"
 
 _QUALIFIERS: list[tuple[str, Qualifier]] = [
     (r"at least|no fewer than|a minimum of|not less than", "at_least"),

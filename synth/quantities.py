@@ -58,8 +58,8 @@ _PEOPLE_OUTCOME_AFTER = re.compile(
     r"displaced|homeless)\b", re.I)
 _OUTCOME_BEFORE = re.compile(
     r"\b(?P<w>death toll|toll|killing|killed|dead|deaths|injuring|injured|wounded|"
-    r"number of (?:dead|deaths|injured|wounded))\b[^.;\d]{0,40}$", re.I)
-_MAGNITUDE_BEFORE = re.compile(r"\bmagnitude(?:\s+of)?[\s-]*$", re.I)
+    r"number of (?:dead|deaths|injured|wounded))\b[^.;\d]{0,70}$", re.I)
+_MAGNITUDE_BEFORE = re.compile(r"\bmagnitude(?:\s+(?:of|at|was|is|as|to|from))*[\s-]*$", re.I)
 _STRONG_AFTER = re.compile(r"^[\s\u00a0]*-?\s*strong\s+(?P<what>[a-z]+)", re.I)
 _TIME_REFS = re.compile(
     r"\b(?:so far|to date|thus far|as of [^,.;]{2,30}|by (?:the end of )?(?:January|February|"
@@ -86,6 +86,8 @@ _THRESHOLD_BEFORE = re.compile(r"\b(?:within|beyond|exceed(?:ing)?)\s+$", re.I)
 _ELAPSED_AFTER = re.compile(r"^\s+(?:days?|weeks?|hours?|months?|years?|minutes?)\s+"
                             r"(?:after|later|ago|on|before|since|into)\b", re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_ELIDED_NOUN = re.compile(r"^\s*(?:[,.;)]|$|by\b|so far\b|in\b|to\b|of them\b|more\b|"
+                          r"others?\b|had\b|have\b|were\b|are\b|more\b)", re.I)
 _AFTERSHOCK = re.compile(r"^[\s-]*(?:magnitude\s+)?aftershocks?\b", re.I)
 
 
@@ -105,6 +107,9 @@ def quantities_in(sentence: str, reference_year: int | None = None) -> list[Quan
                 or _THRESHOLD_BEFORE.search(sentence[:mention.start])):
             continue
         unit, scope = _unit_and_scope(sentence, mention)
+        if unit is None and quantities and _ELIDED_NOUN.match(sentence[mention.end:]):
+            # "3,000 troops so far, and 10,000 by December": the noun is not repeated.
+            unit = quantities[-1].unit
         if unit is None or unit in _NOT_FIGURES:
             continue
         if unit not in _KNOWN_UNITS and mention.value < MIN_GENERIC_VALUE:

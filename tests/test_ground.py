@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from synth.extract import ClaimDraft
+from synth.ground import ground_claims, place_quote
+from synth.models import Source
+
+TEXT = ("SEOUL — South Korea’s spy agency (NIS) said 12\u00a0000 troops were “ready”.\n"
+        "Le ministère a confirmé: déjà 3 000 soldats. The Kremlin called it *fake* (again?).")
+
+
+def test_exact_match():
+    placement = place_quote("The Kremlin called it *fake* (again?).", TEXT)
+    assert placement and placement.match == "exact"
+    assert TEXT[placement.start:placement.end] == "The Kremlin called it *fake* (again?)."
+
+
+def test_normalised_match_across_quote_marks_spaces_and_case_gives_source_offsets():
+    quote = 'south korea\'s spy agency (NIS) said 12 000 troops were "ready"'
+    placement = place_quote(quote, TEXT)
+    assert placement and placement.match == "normalised"
+    assert TEXT[placement.start:placement.end] == \
+        "South Korea’s spy agency (NIS) said 12\u00a0000 troops were “ready”"
+
+
+def test_offsets_are_code_points_after_non_ascii_text():
+    placement = place_quote("déjà 3 000 soldats", TEXT)
+    assert placement and TEXT[placement.start:placement.end] == "déjà 3 000 soldats"
+
+
+def test_fuzzy_match_snaps_to_whole_words():
+    placement = place_quote("South Korea spy agency NIS said 12 000 troops were ready", TEXT)
+    assert placement and placement.match == "fuzzy"
+    assert TEXT[placement.start:placement.end].startswith("South Korea’s")
+
+
+def test_invented_and_too_short_quotes_are_not_placed():
+    assert place_quote("The Kremlin confirmed that 50,000 troops were sent", TEXT) is None
+    assert place_quote("fake", TEXT) is None
+    assert place_quote("(again?) [x] *+", TEXT) is None  # regex characters are plain text
+
+
+def test_ground_claims_keeps_found_quotes_drops_invented_ones_and_numbers_claims():
+    source = Source(id="S1", path="a.txt", text=TEXT, content_hash="-", format="txt",
+                    encoding="utf-8")
+    drafts = {"S1": [
+        ClaimDraft("S1", "ready", "spy agency (NIS) said 12 000 troops"),
+        ClaimDraft("S1", "invented", "North Korea sent 50,000 troops to Moscow"),
+        ClaimDraft("S1", "again", "spy agency (NIS) said 12\u00a0000 troops"),  # same span
+    ]}
+    result = ground_claims(drafts, [source])
+    assert [c.id for c in result.claims] == ["C1"]
+    claim = result.claims[0]
+    assert claim.quote == TEXT[claim.start:claim.end]
+    assert [d.statement for d in result.dropped] == ["invented"]

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from synth.errors import InputError
+from synth.load import decode_article_bytes, load_sources
+from tests.conftest import QUAKE, TROOPS
+
+
+def test_windows_1252_with_crlf_is_decoded_and_newlines_normalised():
+    raw = "“Twelve thousand,” he said – café €1\r\nNext line\r\n".encode("cp1252")
+    text, encoding = decode_article_bytes(raw)
+    assert encoding == "cp1252"
+    assert text == "“Twelve thousand,” he said – café €1\nNext line\n"
+
+
+def test_utf8_bom_is_removed_and_zero_width_spaces_dropped_but_nbsp_kept():
+    raw = "\ufeffMr\u00a0Peskov said twel\u200bve".encode("utf-8")
+    text, encoding = decode_article_bytes(raw)
+    assert encoding == "utf-8-sig"
+    assert text == "Mr\u00a0Peskov said twelve"
+
+
+def test_utf8_with_stray_cp1252_byte_keeps_both_halves_readable():
+    raw = "Seoul’s agency".encode("utf-8") + b" said \x93fake\x94"
+    text, encoding = decode_article_bytes(raw)
+    assert text == "Seoul’s agency said “fake”"
+    assert encoding == "utf-8+cp1252"
+
+
+def test_utf16_with_bom():
+    text, encoding = decode_article_bytes("Troops: 3,000".encode("utf-16"))
+    assert text == "Troops: 3,000" and encoding == "utf-16"
+
+
+@pytest.mark.parametrize("raw, reason", [
+    (b"", "empty"),
+    (b"  \n\t\n", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+    (b"plain ascii then \x81\x8d\x8f bytes no codec has", "cannot decode"),
+])
+def test_unusable_bytes_raise_input_error_naming_the_reason(raw, reason):
+    with pytest.raises(InputError) as caught:
+        decode_article_bytes(raw, "bad.txt")
+    assert reason in caught.value.reason
+    assert str(caught.value).startswith("bad.txt: ")
+
+
+def test_bad_inputs_become_problems_and_good_ones_still_load(tmp_path: Path):
+    good = tmp_path / "good.txt"
+    good.write_text("Officials said 3,000 troops had arrived.\n", encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "binary.html").write_bytes(b"\x00\x01\x02" * 100)
+    (tmp_path / "bad.md").write_bytes(b"text \x81\x8d more")
+    huge = tmp_path / "huge.txt"
+    with huge.open("wb") as handle:  # a sparse 50 MB file: nothing is read to refuse it
+        handle.truncate(50 * 1024 * 1024)
+    empty_folder = tmp_path / "nothing-here"
+    empty_folder.mkdir()
+    (empty_folder / "notes.csv").write_text("a,b\n")
+    result = load_sources([good, tmp_path / "empty.txt", tmp_path / "binary.html",
+                           tmp_path / "bad.md", huge, tmp_path / "missing.txt", empty_folder])
+    assert [s.path for s in result.sources] == [str(good)]
+    assert result.sources[0].id == "S1"
+    reasons = {Path(p.path).name: p.reason for p in result.problems}
+    assert reasons["empty.txt"] == "file is empty"
+    assert "binary" in reasons["binary.html"]
+    assert "cannot decode" in reasons["bad.md"]
+    assert "50.0 MB" in reasons["huge.txt"] and "limit" in reasons["huge.txt"]
+    assert reasons["missing.txt"] == "no such file or folder"
+    assert "no articles" in reasons["nothing-here"]
+    assert all("\n" not in p.line() for p in result.problems)
+
+
+def test_folders_expand_in_sorted_order_with_ids_in_input_order():
+    result = load_sources([TROOPS, QUAKE])
+    assert [s.id for s in result.sources] == [f"S{i}" for i in range(1, 11)]
+    paths = [Path(s.path) for s in result.sources]
+    assert paths[:5] == sorted(paths[:5]) and all(p.parent == TROOPS for p in paths[:5])
+    assert not result.problems
+
+
+def test_the_same_file_given_twice_loads_once():
+    path = TROOPS / "02-han-river-review-2024-10-24.md"
+    assert len(load_sources([path, path]).sources) == 1
+
+
+def test_html_page_is_reduced_to_its_article_with_metadata():
+    source = load_sources([TROOPS / "01-seoul-morning-courier-2024-10-18.html"]).sources[0]
+    assert source.format == "html"
+    assert source.outlet == "Seoul Morning Courier"
+    assert source.published and source.published.startswith("2024-10-18T14:20")
+    assert "special forces" in source.text
+    assert "<p>" not in source.text and "cookie" not in source.text.lower()
+
+
+def test_text_files_give_title_outlet_and_date_from_their_header():
+    txt = load_sources([TROOPS / "05-eastern-front-chronicle-2024-11-05.txt"]).sources[0]
+    assert txt.encoding == "cp1252"
+    assert txt.outlet == "Eastern Front Chronicle"
+    assert txt.title and txt.title.startswith("Zelensky: 11,000")
+    assert txt.published == "2024-11-05T09:40"
+    assert "\r" not in txt.text
+    md = load_sources([TROOPS / "02-han-river-review-2024-10-24.md"]).sources[0]
+    assert md.encoding == "utf-8-sig" and md.outlet == "Han River Review"
+    assert "\u200b" not in md.text
+
+
+def test_content_hash_is_of_the_loaded_text():
+    import hashlib
+
+    source = load_sources([QUAKE]).sources[0]
+    assert source.content_hash == hashlib.sha256(source.text.encode()).hexdigest()
+

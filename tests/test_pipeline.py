@@ -1,0 +1,88 @@
+"""End to end on the bundled stories, offline: the promises the README makes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import synth
+from tests.conftest import QUAKE, TROOPS
+
+
+def troop_fact(report):
+    return next(f for f in report.facts if f.unit == "troops" and f.scope is None)
+
+
+def test_conflicting_troop_totals_are_surfaced_with_attributions():
+    report = synth.summarise([TROOPS])
+    fact = troop_fact(report)
+    assert fact.status == "conflicting"
+    by_value = {v.value: v for v in fact.variants}
+    assert {3000, 10000, 12000} <= by_value.keys()
+    assert any("lawmakers" in who for who in by_value[3000].attributed_to)
+    assert any("Pentagon" in who for who in by_value[10000].attributed_to)
+    assert any("NIS" in who or "spy agency" in who for who in by_value[12000].attributed_to)
+    assert "so far" in by_value[3000].time_refs
+
+
+def test_subsets_and_whole_forces_are_not_deployment_totals():
+    report = synth.summarise([TROOPS])
+    scopes = {(f.unit, f.scope) for f in report.facts}
+    assert ("troops", "special forces") in scopes
+    assert ("troops", "officers") in scopes
+    values = {v.value for v in troop_fact(report).variants}
+    assert 500 not in values and 1_200_000 not in values and 1500 not in values
+
+
+def test_the_kremlin_denial_is_a_disputed_fact():
+    report = synth.summarise([TROOPS])
+    disputed = [f for f in report.facts if f.status == "disputed"]
+    assert any("fake news" in f.statement for f in disputed)
+    denial = next(c for c in report.claims if "fake news" in c.quote)
+    assert denial.stance == "denied" and "Peskov" in (denial.attributed_to or "")
+
+
+def test_every_quote_equals_its_source_text_at_its_offsets():
+    report = synth.summarise([TROOPS, QUAKE])
+    texts = {s.id: s.text for s in report.sources}
+    assert report.claims
+    for claim in report.claims:
+        assert texts[claim.source_id][claim.start:claim.end] == claim.quote
+
+
+def test_no_sidebar_or_plea_becomes_a_claim():
+    report = synth.summarise([TROOPS, QUAKE])
+    quotes = " ".join(c.quote for c in report.claims)
+    for junk in ("barista", "KOSPI", "Hryvnia", "Subscribe", "newsletter", "°C", "Stocks",
+                 "apartment prices", "Comments"):
+        assert junk not in quotes
+
+
+def test_the_death_toll_revisions_are_one_conflict_in_time_order():
+    report = synth.summarise([QUAKE])
+    deaths = next(f for f in report.facts if f.unit == "deaths" and f.scope is None)
+    values = [v.value for v in deaths.variants]
+    assert {296, 820, 2012, 2946} <= set(values)
+    assert 12000 not in values  # the 1960 Agadir toll is another event
+    assert any("revised" in s.text for s in report.overview)
+
+
+def test_magnitude_conflict_keeps_both_agencies():
+    report = synth.summarise([QUAKE])
+    magnitude = next(f for f in report.facts if f.unit == "magnitude" and f.scope is None)
+    assert magnitude.status == "conflicting"
+    assert [v.value for v in magnitude.variants] == [6.8, 7.0]
+
+
+def test_a_bad_file_among_good_ones_is_a_problem_and_the_rest_are_summarised(tmp_path: Path):
+    bad = tmp_path / "broken.txt"
+    bad.write_bytes(b"\x00\x01binary")
+    report = synth.summarise([bad, TROOPS, tmp_path / "missing.md"])
+    assert len(report.sources) == 5
+    assert {p.path for p in report.problems} == {str(bad), str(tmp_path / "missing.md")}
+
+
+def test_public_api_is_pinned():
+    assert set(synth.__all__) == {
+        "Claim", "ConfigError", "Fact", "InputError", "ModelError", "ModelRefusedError",
+        "OverviewSentence", "Problem", "Quantity", "Report", "Settings", "Source", "SynthError",
+        "Usage", "Variant", "render_json", "render_markdown", "resolve_settings", "summarise"}

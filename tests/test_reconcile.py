@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from synth.cluster import cluster_claims
+from synth.models import Claim, Quantity, Source
+from synth.reconcile import reconcile_groups
+
+
+def src(i: int, duplicate_of: str | None = None) -> Source:
+    return Source(id=f"S{i}", path=f"{i}.txt", text="x", content_hash="-", format="txt",
+                  encoding="utf-8", outlet=f"Outlet {i}", duplicate_of=duplicate_of)
+
+
+def claim(i: int, source: int, statement: str, *quantities: tuple[float, str, str | None],
+          who: str | None = None, stance: str = "reported") -> Claim:
+    return Claim(id=f"C{i}", source_id=f"S{source}", statement=statement, quote=statement,
+                 start=0, end=len(statement), attributed_to=who, stance=stance,
+                 quantities=[Quantity(value=v, unit=u, scope=s, text=str(v))
+                             for v, u, s in quantities])
+
+
+def facts_for(claims, sources):
+    return reconcile_groups(cluster_claims(claims), claims, sources)
+
+
+def test_different_values_for_one_quantity_conflict_and_keep_every_variant():
+    claims = [claim(1, 1, "a", (3000, "troops", None), who="lawmakers"),
+              claim(2, 2, "b", (10000, "troops", None), who="the Pentagon"),
+              claim(3, 3, "c", (12000, "troops", None), who="the NIS"),
+              claim(4, 3, "d", (1500, "troops", "special forces"), who="the NIS")]
+    facts = facts_for(claims, [src(1), src(2), src(3)])
+    troops = next(f for f in facts if f.unit == "troops" and f.scope is None)
+    assert troops.status == "conflicting"
+    assert [(v.value, v.attributed_to) for v in troops.variants] == [
+        (3000, ["lawmakers"]), (10000, ["the Pentagon"]), (12000, ["the NIS"])]
+    special = next(f for f in facts if f.scope == "special forces")
+    assert special.status == "single_source"
+
+
+def test_same_value_from_independent_sources_is_corroborated():
+    claims = [claim(1, 1, "a", (6.8, "magnitude", None), who="USGS"),
+              claim(2, 2, "b", (6.8, "magnitude", None), who="the USGS")]
+    [fact] = facts_for(claims, [src(1), src(2)])
+    assert fact.status == "corroborated" and fact.variants[0].attributed_to == ["USGS"]
+
+
+def test_a_republished_wire_story_does_not_corroborate_itself():
+    claims = [claim(1, 1, "a", (6.8, "magnitude", None)),
+              claim(2, 2, "a", (6.8, "magnitude", None))]
+    [fact] = facts_for(claims, [src(1), src(2, duplicate_of="S1")])
+    assert fact.status == "single_source"
+    assert fact.source_ids == ["S1", "S2"]
+
+
+def test_near_duplicate_denials_group_and_are_disputed():
+    claims = [claim(1, 1, "Kremlin spokesman Dmitry Peskov dismissed the reports as fake news.",
+                    who="Peskov", stance="denied"),
+              claim(2, 2, "Kremlin spokesman Peskov dismissed the reports as fake news",
+                    who="Peskov", stance="denied"),
+              claim(3, 2, "NATO confirmed that units were deployed to the Kursk region.",
+                    who="NATO", stance="asserted")]
+    facts = facts_for(claims, [src(1), src(2)])
+    disputed = [f for f in facts if f.status == "disputed"]
+    assert len(disputed) == 1 and disputed[0].claim_ids == ["C1", "C2"]
+    assert any(f.status == "single_source" and f.claim_ids == ["C3"] for f in facts)
+
+
+def test_facts_are_numbered_conflicts_first():
+    claims = [claim(1, 1, "a", (5, "brigades", None)), claim(2, 2, "b", (5, "brigades", None)),
+              claim(3, 1, "c", (1, "magnitude", None)), claim(4, 2, "d", (2, "magnitude", None))]
+    facts = facts_for(claims, [src(1), src(2)])
+    assert [(f.id, f.status) for f in facts] == [("F1", "conflicting"), ("F2", "corroborated")]
