@@ -155,7 +155,7 @@ def _is_not_a_quantity(sentence: str, mention: NumberMention,
 
 def _unit_and_scope(sentence: str, mention: NumberMention) -> tuple[str | None, str | None]:
     end = mention.end
-    before = sentence[max(0, mention.start - 60):mention.start]
+    before = sentence[max(0, mention.start - 100):mention.start]
     after = sentence[end:end + 80]
     noun, noun_end = _noun_after(after)
     scope = None
