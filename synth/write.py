@@ -80,17 +80,24 @@ def _conflict_sentences(fact: Fact, by_id: dict[str, Claim],
 
 def _rises_over_time(variants: Sequence[Variant], by_id: dict[str, Claim],
                      published: dict[str, str]) -> bool:
-    """True when every source's figure is at least as high as those of earlier sources."""
-    points = []
+    """True when each source's highest figure is at least that of every earlier source.
+
+    Later articles often repeat earlier figures ("from an initial 296…"), so a source is
+    represented by the highest figure it gives, which is its latest one."""
+    highest: dict[str, float] = {}
     for variant in variants:
         for claim_id in variant.claim_ids:
-            when = published[by_id[claim_id].source_id]
-            if not when:
-                return False
-            points.append((when, variant.value))
-    points.sort()
+            source_id = by_id[claim_id].source_id
+            highest[source_id] = max(highest.get(source_id, variant.value), variant.value)
+    if any(not published[s] for s in highest):
+        return False
+    timed_days = {published[s][:10] for s in highest if "T" in published[s]}
+    # A date without a time cannot be ordered against timed reports of the same day.
+    points = sorted((published[s][:16], value) for s, value in highest.items()
+                    if "T" in published[s] or published[s][:10] not in timed_days)
     values = [v for _, v in points]
-    return len({w for w, _ in points}) > 1 and values == sorted(values) and values[0] < values[-1]
+    return (len({w for w, _ in points}) >= 3 and values == sorted(values)
+            and values[0] < values[-1])
 
 
 def _variant_phrase(variant: Variant) -> str:
