@@ -26,8 +26,8 @@ _ACCORDING = re.compile(rf"\b[Aa]ccording to\s+(?P<who>{_PHRASE}?){_STOP}")
 _VERB = re.compile(rf"\b(?P<verb>{_VERBS})\b")
 # ", said X." / "“…,” said X" — the inverted order of quoted speech.
 _VERB_SUBJECT = re.compile(
-    rf"(?:[,”\"]\s*)(?P<verb>said|says|told|added|wrote|warned|noted)\s+(?P<who>[^,.;“”\"]{{2,80}}?)"
-    rf"(?=\s*(?:[,.;]|$|\s+(?:on|in|at|during|after|before|to|who|when|adding)\b))")
+    r"(?:[,”\"]\s*)(?P<verb>said|says|told|added|wrote|warned|noted)\s+(?P<who>[^,.;“”\"]{2,80}?)"
+    r"(?=\s*(?:[,.;]|$|\s+(?:on|in|at|during|after|before|to|who|when|adding)\b))")
 # Lower-case words that belong to a speaker's name ("Kremlin spokesman Dmitry Peskov").
 _ROLE_WORDS = frozenset("""
 the a an of for and spokesman spokeswoman spokesperson minister ministry agency service official

@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from synth import __version__
 from synth.config import MODES, Settings, resolve_settings
 from synth.errors import SynthError
+from synth.extract import ProgressCallback
 
 EXIT_OK, EXIT_NOTHING_PROCESSED, EXIT_USAGE = 0, 1, 2
 
@@ -91,7 +92,7 @@ def _summarise_command(args: argparse.Namespace) -> int:
         say(f"synth: using the offline rule-based extractor: {reason}")
     extractor = make_extractor(settings)
     report = summarise(args.paths, settings=settings, extractor=extractor,
-                       progress=_progress_printer(settings, say))
+                       progress=_progress_printer(settings))
     for problem in report.problems:
         print(f"synth: {problem.line()}", file=sys.stderr)
     output = FORMATS[args.format](report)
@@ -113,14 +114,14 @@ def _summarise_command(args: argparse.Namespace) -> int:
     return EXIT_OK if report.sources else EXIT_NOTHING_PROCESSED
 
 
-def _stderr_writer(quiet: bool):  # type: ignore[no-untyped-def]
+def _stderr_writer(quiet: bool) -> Callable[[str], None]:
     def say(line: str) -> None:
         if not quiet:
             print(line, file=sys.stderr)
     return say
 
 
-def _progress_printer(settings: Settings, say):  # type: ignore[no-untyped-def]
+def _progress_printer(settings: Settings) -> ProgressCallback | None:
     show = settings.show_progress if settings.show_progress is not None else sys.stderr.isatty()
     if not show or not settings.uses_model:
         return None

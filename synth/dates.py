@@ -47,7 +47,7 @@ def find_dates(text: str) -> list[FoundDate]:
             if iso is False:
                 continue
             taken.append((start, end))
-            found.append(FoundDate(start, end, match.group(0), iso or None))
+            found.append(FoundDate(start, end, match.group(0), iso if isinstance(iso, str) else None))
     return sorted(found, key=lambda d: d.start)
 
 

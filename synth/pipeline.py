@@ -28,7 +28,7 @@ def summarise(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], 
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    settings = settings or resolve_settings(**options)
+    settings = settings or resolve_settings(None, **options)
     extractor = extractor or make_extractor(settings)
     loaded = load_sources(paths, max_bytes=settings.max_bytes)
     cleaned = clean_sources(loaded.sources)

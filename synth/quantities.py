@@ -88,6 +88,7 @@ _ELAPSED_AFTER = re.compile(r"^\s+(?:days?|weeks?|hours?|months?|years?|minutes?
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _ELIDED_NOUN = re.compile(r"^\s*(?:[,.;)]|$|by\b|so far\b|in\b|to\b|of them\b|more\b|"
                           r"others?\b|had\b|have\b|were\b|are\b|more\b)", re.I)
+_EACH = re.compile(r"^[\s\u00a0]*(?:[\w-]+\s+){0,2}each\b", re.I)
 _AFTERSHOCK = re.compile(r"^[\s-]*(?:magnitude\s+)?aftershocks?\b", re.I)
 
 
@@ -117,6 +118,8 @@ def quantities_in(sentence: str, reference_year: int | None = None) -> list[Quan
         whole = _WHOLE_FORCE_BEFORE.search(sentence[max(0, mention.start - 60):mention.start])
         if unit == "troops" and scope is None and whole:
             scope = f"whole {whole['what'].lower()}"
+        if scope is None and _EACH.match(after):
+            scope = "each"  # "two units of up to 6,000 men each" is not a total
         if unit == "magnitude" and _AFTERSHOCK.match(after):
             scope = "aftershock"
         if reference_year is not None:

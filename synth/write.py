@@ -57,7 +57,8 @@ def write_overview(facts: Sequence[Fact], claims: Sequence[Claim],
         sentences.append(OverviewSentence(
             text="Further points rest on a single source each; the facts table lists them.",
             claim_ids=[i for f in rest for i in f.claim_ids]))
-    return [s for s in sentences if not unsupported_numbers(s.text, [by_id[i] for i in s.claim_ids])]
+    return [s for s in sentences
+            if not unsupported_numbers(s.text, [by_id[i] for i in s.claim_ids])]
 
 
 def _conflict_sentences(fact: Fact, by_id: dict[str, Claim],

@@ -38,10 +38,10 @@ def test_bad_inputs_get_one_line_each_and_no_traceback(tmp_path: Path):
                  str(tmp_path / "nope.html"), str(TROOPS))
     assert result.returncode == 0
     assert "Traceback" not in result.stderr
-    problem_lines = [l for l in result.stderr.splitlines() if l.startswith("synth: /")]
+    problem_lines = [line for line in result.stderr.splitlines() if line.startswith("synth: /")]
     assert len(problem_lines) == 3
-    assert any("empty.txt: file is empty" in l for l in problem_lines)
-    assert any("nope.html: no such file or folder" in l for l in problem_lines)
+    assert any("empty.txt: file is empty" in line for line in problem_lines)
+    assert any("nope.html: no such file or folder" in line for line in problem_lines)
 
 
 def test_exit_status_is_non_zero_only_when_nothing_could_be_processed(tmp_path: Path):

@@ -24,7 +24,7 @@ def test_utf8_bom_is_removed_and_zero_width_spaces_dropped_but_nbsp_kept():
 
 
 def test_utf8_with_stray_cp1252_byte_keeps_both_halves_readable():
-    raw = "Seoul’s agency".encode("utf-8") + b" said \x93fake\x94"
+    raw = "Seoul’s agency".encode() + b" said \x93fake\x94"
     text, encoding = decode_article_bytes(raw)
     assert text == "Seoul’s agency said “fake”"
     assert encoding == "utf-8+cp1252"

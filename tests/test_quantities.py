@@ -54,3 +54,8 @@ def test_years_dates_times_thresholds_and_elapsed_time_are_not_quantities():
 def test_a_figure_about_an_earlier_year_gets_that_year_as_scope():
     assert only("It is the worst since 1960, when a quake killed at least 12,000 people.",
                 reference_year=2023) == [(12000, "deaths", "in 1960")]
+
+
+def test_a_per_unit_figure_is_not_a_total():
+    assert only("Kyiv said two units of up to 6,000 personnel each were trained.") == \
+        [(6000, "troops", "each")]
