@@ -1,0 +1,197 @@
+"""The LLM extractor: claims from a model through openai + instructor (network, cache).
+
+Each article's story text (after clean) is split into chunks at sentence boundaries and
+sent with the prompt in prompts/extract_claims.v1.md and the ExtractionResponse schema.
+Answers are cached on disk under a key of everything that changes them, so a second run
+on the same inputs sends no request. Articles run concurrently up to `concurrency`; one
+article's failure becomes a problem and the others go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from synth.cache import ResponseCache, cache_key
+from synth.chunking import chunk_text
+from synth.clean import CleanDocument
+from synth.config import Settings
+from synth.errors import ModelError, ModelRefusedError
+from synth.extract import ClaimDraft, ExtractionBatch, ProgressCallback
+from synth.extract.schema import SCHEMA_VERSION, ExtractedClaim, ExtractionResponse
+from synth.llm import ModelClient, mode_chain
+from synth.models import Problem, Quantity, Usage
+from synth.pricing import estimate_cost, price_table
+from synth.prompts import load_prompt
+from synth.quantities import UNIT_NOUNS
+
+PROMPT_NAME = "extract_claims.v1"
+MAX_CLAIMS_PER_CHUNK = 30
+# Re-asks after a reply that fails validation (a quote not in the article, a bad field).
+MAX_REASKS = 2
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+class LLMExtractor:
+    name = "llm"
+
+    def __init__(self, settings: Settings, *, cache: ResponseCache | None = None,
+                 client_factory: Callable[[], ModelClient] | None = None,
+                 note: Callable[[str], None] = _stderr) -> None:
+        self.settings = settings
+        self.model = settings.model
+        self.note = note
+        self.prompt = load_prompt(PROMPT_NAME)
+        schema = json.dumps(ExtractionResponse.model_json_schema(), sort_keys=True)
+        self.schema_hash = hashlib.sha256(f"{SCHEMA_VERSION}:{schema}".encode()).hexdigest()
+        assert settings.cache_dir is not None
+        self.cache = cache or ResponseCache(settings.cache_dir, enabled=settings.use_cache,
+                                            warn=note)
+        self._client_factory = client_factory or (lambda: ModelClient(settings, note=note))
+
+    def extract(self, documents: Sequence[CleanDocument], story_words: frozenset[str],
+                progress: ProgressCallback | None = None) -> ExtractionBatch:
+        return asyncio.run(self.extract_async(documents, progress))
+
+    async def extract_async(self, documents: Sequence[CleanDocument],
+                            progress: ProgressCallback | None = None) -> ExtractionBatch:
+        batch = ExtractionBatch(usage=Usage(extractor=self.name, model=self.model))
+        client: ModelClient | None = None
+        semaphore = asyncio.Semaphore(self.settings.concurrency)
+        done = 0
+
+        def get_client() -> ModelClient:
+            nonlocal client
+            if client is None:
+                client = self._client_factory()
+            return client
+
+        async def one(document: CleanDocument) -> None:
+            nonlocal done
+            async with semaphore:
+                source = document.source
+                try:
+                    batch.drafts[source.id] = await self._extract_document(document, get_client,
+                                                                           batch)
+                except ModelRefusedError:
+                    raise
+                except ModelError as error:
+                    batch.drafts[source.id] = []
+                    batch.problems.append(Problem(path=source.path, source_id=source.id,
+                                                  stage="extract", reason=str(error)))
+            done += 1
+            if progress:
+                progress(done, len(documents), document.source.id)
+
+        try:
+            await asyncio.gather(*(one(d) for d in documents))
+        finally:
+            if client is not None:
+                stats = client.stats
+                batch.usage.requests += stats.requests
+                batch.usage.prompt_tokens += stats.prompt_tokens
+                batch.usage.completion_tokens += stats.completion_tokens
+                batch.usage.retries += stats.retries
+                await client.close()
+            self.cache.close()
+        batch.usage.estimated_cost_usd = estimate_cost(
+            self.model, batch.usage.prompt_tokens, batch.usage.completion_tokens, price_table())
+        return batch
+
+    def request_messages(self, document: CleanDocument, chunk: str) -> list[dict[str, str]]:
+        source = document.source
+        return self.prompt.render(source_id=source.id, outlet=source.outlet or "an unknown outlet",
+                                  published=source.published or "an unknown date",
+                                  article=chunk, max_claims=str(MAX_CLAIMS_PER_CHUNK))
+
+    def request_key(self, messages: list[dict[str, str]]) -> str:
+        return cache_key({
+            "kind": "extract", "model": self.settings.model, "modes": list(mode_chain(self.settings)),
+            "endpoint": self.settings.base_url or "openai", "messages": messages,
+            "prompt": self.prompt.content_hash, "schema": self.schema_hash,
+            "chunk_chars": self.settings.chunk_chars, "chunk_overlap": self.settings.chunk_overlap,
+            "temperature": self.settings.temperature, "seed": self.settings.seed,
+            "max_reasks": MAX_REASKS,
+        })
+
+    async def _extract_document(self, document: CleanDocument,
+                                get_client: Callable[[], ModelClient],
+                                batch: ExtractionBatch) -> list[ClaimDraft]:
+        text = document.kept_text()
+        if not text.strip():
+            return []
+        drafts: list[ClaimDraft] = []
+        seen_quotes: set[str] = set()
+        chunks = chunk_text(text, self.settings.chunk_chars, self.settings.chunk_overlap)
+        for number, chunk in enumerate(chunks, 1):
+            messages = self.request_messages(document, chunk)
+            key = self.request_key(messages)
+            cached = self.cache.get(key)
+            if cached is not None:
+                batch.usage.cache_hits += 1
+                claims = [ExtractedClaim.model_validate(c) for c in cached["claims"]]
+            else:
+                claims, error = await self._ask(get_client(), messages, chunk)
+                if error:
+                    where = f" (chunk {number} of {len(chunks)})" if len(chunks) > 1 else ""
+                    batch.problems.append(Problem(
+                        path=document.source.path, source_id=document.source.id,
+                        stage="extract", reason=f"the model's answer{where} did not fit the "
+                                                f"schema after {MAX_REASKS} re-asks: {error}"))
+                if error is None or claims:
+                    self.cache.set(key, {"claims": [c.model_dump() for c in claims]})
+            for claim in claims:
+                # Overlapping chunks propose the same sentence twice; keep the first.
+                if claim.quote.strip() in seen_quotes:
+                    continue
+                seen_quotes.add(claim.quote.strip())
+                drafts.append(_draft(document.source.id, claim))
+        return drafts
+
+    async def _ask(self, client: ModelClient, messages: list[dict[str, str]],
+                   chunk: str) -> tuple[list[ExtractedClaim], str | None]:
+        reply = await client.structured(ExtractionResponse, messages, {"article": chunk},
+                                        MAX_REASKS)
+        if isinstance(reply.value, ExtractionResponse):
+            return reply.value.claims, None
+        # Re-asks ran out: keep each claim that parses; ground drops unplaceable quotes.
+        return salvage_claims(reply.unvalidated), reply.error or "no answer"
+
+
+def salvage_claims(text: Any) -> list[ExtractedClaim]:
+    if not isinstance(text, str):
+        return []
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    items = data.get("claims", []) if isinstance(data, dict) else []
+    claims = []
+    for item in items if isinstance(items, list) else []:
+        try:
+            claims.append(ExtractedClaim.model_validate(item))
+        except ValidationError:
+            continue
+    return claims
+
+
+def _draft(source_id: str, claim: ExtractedClaim) -> ClaimDraft:
+    quantities = []
+    for q in claim.quantities:
+        unit = UNIT_NOUNS.get(q.unit.strip().lower(), q.unit.strip().lower() or "count")
+        quantities.append(Quantity(value=q.value, value_max=q.value_max, unit=unit,
+                                   scope=(q.scope or None), qualifier=q.qualifier,
+                                   time_ref=q.time_ref or None, text=q.text or str(q.value)))
+    return ClaimDraft(source_id=source_id, statement=claim.statement.strip() or claim.quote,
+                      quote=claim.quote, attributed_to=claim.attributed_to or None,
+                      stance=claim.stance, quantities=quantities, dates=list(claim.dates),
+                      extractor="llm")

@@ -1,0 +1,54 @@
+"""The response model a language model fills in for one article (pure).
+
+Field descriptions are part of the prompt: they tell the model what each field needs.
+The quote validator rejects a quote that is not in the article, and instructor sends that
+error back to the model to re-ask (a bounded number of times).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+
+from synth.ground import normalise_for_match
+from synth.models import Qualifier, Stance
+
+SCHEMA_VERSION = "1"
+
+
+class ExtractedQuantity(BaseModel):
+    value: float = Field(description="the figure as a number: 10000 for '10,000' or 'ten thousand'")
+    value_max: float | None = Field(default=None, description="upper end when a range is given")
+    unit: str = Field(description="plural noun of what is counted: troops, deaths, injured, km")
+    scope: str | None = Field(
+        default=None, description="subset or other whole counted: 'special forces', 'officers'")
+    qualifier: Qualifier = Field(default="exact", description="about, at_least, up_to, …")
+    time_ref: str | None = Field(default=None, description="'so far', 'by December', …")
+    text: str = Field(default="", description="the figure exactly as written in the article")
+
+
+class ExtractedClaim(BaseModel):
+    quote: str = Field(description="exact words copied from the article, character for character")
+    statement: str = Field(description="the claim in one plain sentence")
+    attributed_to: str | None = Field(
+        default=None, description="agency or person asserting it, not the outlet; null if none")
+    stance: Stance = Field(default="reported", description="asserted, reported, hedged or denied")
+    quantities: list[ExtractedQuantity] = Field(default_factory=list)
+    dates: list[str] = Field(default_factory=list, description="YYYY-MM-DD where known")
+
+    @field_validator("quote")
+    @classmethod
+    def quote_is_in_the_article(cls, quote: str, info: ValidationInfo) -> str:
+        article = (info.context or {}).get("article")
+        if article is None:
+            return quote  # parsing outside a request (cache, last attempt): ground decides
+        if normalise_for_match(quote) not in normalise_for_match(article):
+            raise ValueError(
+                "this quote is not in the article; copy a sentence from between <article> "
+                f"and </article> exactly, character for character: {quote[:120]!r}")
+        return quote
+
+
+class ExtractionResponse(BaseModel):
+    """Claims found in the article."""
+
+    claims: list[ExtractedClaim] = Field(default_factory=list)

@@ -1,0 +1,263 @@
+"""The model client: the only module that imports openai and instructor (network I/O).
+
+One structured call = instructor's bounded re-asks (a reply that fails validation is sent
+back with the error) inside tenacity's bounded retries of transient faults (429 honouring
+Retry-After, 5xx, timeouts, dropped connections). openai's own retry layer is off
+(max_retries=0), so no request is ever retried by two layers. 401/403/404 and other 4xx
+fail at once with a one-line ModelRefusedError.
+
+The request format (instructor mode) defaults by endpoint: `tools` for OpenAI itself,
+`json_schema` for other OpenAI-compatible servers. When a server rejects that format, the
+client falls back once to the next mode, says so in one line, and keeps it for the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+import instructor
+import openai
+from instructor.core.exceptions import InstructorRetryException
+from pydantic import BaseModel, ValidationError
+
+from synth.config import Settings
+from synth.errors import ConfigError, ModelError, ModelRefusedError
+
+T = TypeVar("T", bound=BaseModel)
+
+MODE_CHAINS = {"openai": ("tools", "json_schema"), "compatible": ("json_schema", "tools")}
+_INSTRUCTOR_MODES = {"tools": instructor.Mode.TOOLS, "json_schema": instructor.Mode.JSON_SCHEMA,
+                     "json": instructor.Mode.JSON, "md_json": instructor.Mode.MD_JSON}
+# Words in a rejection that mean "this request format", not "this request", was refused.
+_FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object|\btools?\b|tool_choice|"
+                           r"function[ _]call", re.I)
+_KEY_LIKE = re.compile(r"sk-[A-Za-z0-9_*\-]{3,}")
+MAX_RETRY_AFTER_SECONDS = 60.0
+
+
+@dataclass
+class CallStats:
+    """Counted for every HTTP attempt, re-asks and retries included."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    retries: int = 0
+
+
+@dataclass
+class StructuredReply:
+    value: BaseModel | None
+    mode: str
+    # Set when re-asks ran out: the last reply's text, for the caller to salvage or report.
+    unvalidated: Any = None
+    error: str | None = None
+    stats: CallStats = field(default_factory=CallStats)
+
+
+def endpoint_kind(base_url: str | None) -> str:
+    host = urlparse(base_url).hostname if base_url else "api.openai.com"
+    host = host or ""
+    return "openai" if host.endswith("openai.com") or host.endswith("openai.azure.com") \
+        else "compatible"
+
+
+def mode_chain(settings: Settings) -> tuple[str, ...]:
+    if settings.mode:
+        return (settings.mode,)
+    return MODE_CHAINS[endpoint_kind(settings.base_url)]
+
+
+def scrub(message: str) -> str:
+    """Error text from a server can echo part of a key; never pass that on."""
+    return _KEY_LIKE.sub("sk-***", message)
+
+
+class ModelClient:
+    """Structured calls against one OpenAI-compatible endpoint, shared by a whole run."""
+
+    def __init__(self, settings: Settings, note: Callable[[str], None] | None = None,
+                 retry_base_delay: float = 0.5, retry_max_delay: float = 20.0) -> None:
+        if not settings.model:
+            raise ConfigError("no model configured: set SYNTH_MODEL or pass --model")
+        api_key = settings.api_key
+        if not api_key:
+            if endpoint_kind(settings.base_url) == "openai":
+                raise ConfigError("OPENAI_API_KEY is not set; it is needed for "
+                                  f"{settings.base_url or 'https://api.openai.com/v1'}")
+            api_key = "not-needed"  # local servers ignore it, but the client requires one
+        self.settings = settings
+        self.url = settings.base_url or "https://api.openai.com/v1"
+        self.modes = mode_chain(settings)
+        self.forced = settings.mode is not None
+        self._mode_index = 0
+        self._note = note or (lambda _line: None)
+        self._retry_base_delay = retry_base_delay
+        self._retry_max_delay = retry_max_delay
+        self._openai = openai.AsyncOpenAI(api_key=api_key, base_url=settings.base_url,
+                                          timeout=settings.timeout, max_retries=0)
+        self._clients: dict[str, Any] = {}
+        self.stats = CallStats()
+
+    @property
+    def mode(self) -> str:
+        return self.modes[self._mode_index]
+
+    def _client(self, mode: str) -> Any:
+        if mode not in self._clients:
+            client = instructor.from_openai(self._openai, mode=_INSTRUCTOR_MODES[mode])
+            client.on("completion:response", self._count_response)
+            client.on("completion:error", self._count_error)
+            self._clients[mode] = client
+        return self._clients[mode]
+
+    def _count_response(self, response: Any) -> None:
+        self.stats.requests += 1
+        usage = getattr(response, "usage", None)
+        if usage is not None:
+            self.stats.prompt_tokens += getattr(usage, "prompt_tokens", 0) or 0
+            self.stats.completion_tokens += getattr(usage, "completion_tokens", 0) or 0
+
+    def _count_error(self, error: Exception, **_metadata: Any) -> None:
+        if isinstance(error, (openai.APIStatusError, openai.APIConnectionError)):
+            self.stats.requests += 1
+
+    async def structured(self, response_model: type[T], messages: list[dict[str, str]],
+                         context: dict[str, Any], max_reasks: int) -> StructuredReply:
+        """One structured answer, with bounded re-asks and bounded transient retries."""
+        attempt = 0
+        while True:
+            mode = self.mode
+            try:
+                value = await self._client(mode).chat.completions.create(
+                    model=self.settings.model, response_model=response_model,
+                    messages=messages, max_retries=max_reasks, context=context,
+                    temperature=self.settings.temperature,
+                    **({"seed": self.settings.seed} if self.settings.seed is not None else {}))
+                return StructuredReply(value=value, mode=mode)
+            except InstructorRetryException as error:
+                cause = error.__cause__
+                if not isinstance(cause, (openai.APIError, openai.APIConnectionError)):
+                    return StructuredReply(value=None, mode=mode,
+                                           unvalidated=_last_reply_text(error),
+                                           error=_short(str(cause or error)))
+                api_error: Exception = cause
+            except (openai.APIError, openai.APIConnectionError) as error:
+                api_error = error
+            if self._is_format_rejection(api_error):
+                if self.forced:
+                    raise ModelRefusedError(
+                        f"{self.url} rejected the '{mode}' request format (--mode {mode}): "
+                        f"{_reason(api_error)}") from None
+                if mode == self.mode and self._mode_index + 1 < len(self.modes):
+                    self._mode_index += 1
+                    self._note(f"synth: {self.url} does not accept the '{mode}' request format "
+                               f"({_reason(api_error)}); using '{self.mode}' for the rest of "
+                               "the run")
+                if mode != self.mode:
+                    continue  # the other mode, at once: a format switch is not a fault
+            _raise_if_refused(api_error, self.url, self.settings.model)
+            attempt += 1
+            if attempt > self.settings.max_retries:
+                raise ModelError(f"{self.url} kept failing after {attempt} attempts: "
+                                 f"{_reason(api_error)}") from None
+            self.stats.retries += 1
+            await asyncio.sleep(self._delay(api_error, attempt))
+
+    def _is_format_rejection(self, error: Exception) -> bool:
+        if not isinstance(error, openai.APIStatusError):
+            return False
+        if error.status_code in (400, 422) or error.status_code >= 500:
+            return bool(_FORMAT_WORDS.search(_reason(error)))
+        return False
+
+    def _delay(self, error: Exception, attempt: int) -> float:
+        retry_after = _retry_after(error)
+        if retry_after is not None:
+            return min(retry_after, MAX_RETRY_AFTER_SECONDS)
+        # Exponential backoff with full jitter.
+        ceiling = min(self._retry_max_delay, self._retry_base_delay * 2 ** (attempt - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+    async def close(self) -> None:
+        await self._openai.close()
+
+
+def _raise_if_refused(error: Exception, url: str, model: str | None) -> None:
+    if not isinstance(error, openai.APIStatusError):
+        return
+    status = error.status_code
+    if status in (401, 403):
+        raise ModelRefusedError(f"the API key was refused by {url} (HTTP {status}): "
+                                f"{_reason(error)}") from None
+    if status == 404:
+        raise ModelRefusedError(f"{url} has no model {model!r} or no chat completions "
+                                f"endpoint (HTTP 404): {_reason(error)}") from None
+    if 400 <= status < 500 and status not in (408, 409, 429):
+        raise ModelRefusedError(f"{url} rejected the request (HTTP {status}): "
+                                f"{_reason(error)}") from None
+
+
+def _reason(error: Exception) -> str:
+    message = getattr(error, "message", None) or str(error)
+    body = getattr(error, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            message = str(inner["message"])
+        elif isinstance(body.get("message"), str):
+            message = body["message"]
+    return _short(scrub(message))
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _retry_after(error: Exception) -> float | None:
+    response = getattr(error, "response", None)
+    if response is None:
+        return None
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def _last_reply_text(error: Exception) -> Any:
+    """The text of the last reply whose validation failed (tool arguments or content)."""
+    completion = getattr(error, "last_completion", None)
+    try:
+        message = completion.choices[0].message  # type: ignore[union-attr]
+    except (AttributeError, IndexError, TypeError):
+        return None
+    if getattr(message, "tool_calls", None):
+        return message.tool_calls[0].function.arguments
+    return message.content
+
+
+def parse_unvalidated(response_model: type[T], text: Any) -> T | None:
+    """Parse a reply without the request's validation context (quotes are checked later)."""
+    if not isinstance(text, str):
+        return None
+    candidate = text.strip()
+    fenced = re.search(r"```(?:json)?\s*(.*?)```", candidate, re.DOTALL)
+    if fenced:
+        candidate = fenced.group(1)
+    try:
+        return response_model.model_validate_json(candidate)
+    except ValidationError:
+        return None
