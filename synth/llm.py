@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import random
 import re
 import time
@@ -27,6 +28,7 @@ import instructor
 import openai
 from instructor.core.exceptions import InstructorRetryException
 from pydantic import BaseModel, ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from synth.config import Settings
 from synth.errors import ConfigError, ModelError, ModelRefusedError
@@ -41,6 +43,9 @@ _FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object|\btools?\b|
                            r"function[ _]call", re.I)
 _KEY_LIKE = re.compile(r"sk-[A-Za-z0-9_*\-]{3,}")
 MAX_RETRY_AFTER_SECONDS = 60.0
+# instructor logs every failed attempt at ERROR; synth reports failures itself, once.
+logging.getLogger("instructor").addHandler(logging.NullHandler())
+logging.getLogger("instructor").propagate = False
 
 
 @dataclass
@@ -106,6 +111,10 @@ class ModelClient:
                                           timeout=settings.timeout, max_retries=0)
         self._clients: dict[str, Any] = {}
         self.stats = CallStats()
+        # Until one request has gone through, requests go one at a time, so a server that
+        # rejects the default format is asked in that format once, not once per article.
+        self._format_confirmed = False
+        self._probe_lock: asyncio.Lock | None = None
 
     @property
     def mode(self) -> str:
@@ -133,7 +142,35 @@ class ModelClient:
     async def structured(self, response_model: type[T], messages: list[dict[str, str]],
                          context: dict[str, Any], max_reasks: int) -> StructuredReply:
         """One structured answer, with bounded re-asks and bounded transient retries."""
-        attempt = 0
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.settings.max_retries + 1),
+            wait=self._wait, retry=retry_if_exception(is_transient), reraise=True,
+            before_sleep=self._count_retry)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._call(response_model, messages, context, max_reasks)
+        except (openai.APIError, openai.APIConnectionError) as error:
+            attempts = self.settings.max_retries + 1
+            raise ModelError(f"{self.url} kept failing after {attempts} attempts: "
+                             f"{_reason(error)}") from None
+        raise AssertionError("unreachable: tenacity either returns or raises")
+
+    async def _call(self, response_model: type[T], messages: list[dict[str, str]],
+                    context: dict[str, Any], max_reasks: int) -> StructuredReply:
+        if not self._format_confirmed:
+            self._probe_lock = self._probe_lock or asyncio.Lock()
+            async with self._probe_lock:
+                if not self._format_confirmed:
+                    reply = await self._call_in_mode(response_model, messages, context,
+                                                     max_reasks)
+                    self._format_confirmed = True
+                    return reply
+        return await self._call_in_mode(response_model, messages, context, max_reasks)
+
+    async def _call_in_mode(self, response_model: type[T], messages: list[dict[str, str]],
+                            context: dict[str, Any], max_reasks: int) -> StructuredReply:
+        """One attempt; a rejected request format switches mode once and asks again."""
         while True:
             mode = self.mode
             try:
@@ -165,12 +202,20 @@ class ModelClient:
                 if mode != self.mode:
                     continue  # the other mode, at once: a format switch is not a fault
             _raise_if_refused(api_error, self.url, self.settings.model)
-            attempt += 1
-            if attempt > self.settings.max_retries:
-                raise ModelError(f"{self.url} kept failing after {attempt} attempts: "
-                                 f"{_reason(api_error)}") from None
-            self.stats.retries += 1
-            await asyncio.sleep(self._delay(api_error, attempt))
+            raise api_error
+
+    def _count_retry(self, retry_state: RetryCallState) -> None:
+        self.stats.retries += 1
+
+    def _wait(self, retry_state: RetryCallState) -> float:
+        error = retry_state.outcome.exception() if retry_state.outcome else None
+        retry_after = _retry_after(error) if error else None
+        if retry_after is not None:
+            return min(retry_after, MAX_RETRY_AFTER_SECONDS)
+        # Exponential backoff with jitter.
+        ceiling = min(self._retry_max_delay,
+                      self._retry_base_delay * 2 ** (retry_state.attempt_number - 1))
+        return random.uniform(ceiling / 2, ceiling)
 
     def _is_format_rejection(self, error: Exception) -> bool:
         if not isinstance(error, openai.APIStatusError):
@@ -179,16 +224,16 @@ class ModelClient:
             return bool(_FORMAT_WORDS.search(_reason(error)))
         return False
 
-    def _delay(self, error: Exception, attempt: int) -> float:
-        retry_after = _retry_after(error)
-        if retry_after is not None:
-            return min(retry_after, MAX_RETRY_AFTER_SECONDS)
-        # Exponential backoff with full jitter.
-        ceiling = min(self._retry_max_delay, self._retry_base_delay * 2 ** (attempt - 1))
-        return random.uniform(ceiling / 2, ceiling)
-
     async def close(self) -> None:
         await self._openai.close()
+
+
+def is_transient(error: BaseException) -> bool:
+    """429, 5xx, timeouts and dropped connections are worth another try; nothing else is."""
+    if isinstance(error, (openai.APITimeoutError, openai.APIConnectionError)):
+        return True
+    return isinstance(error, openai.APIStatusError) and (
+        error.status_code in (408, 409, 429) or error.status_code >= 500)
 
 
 def _raise_if_refused(error: Exception, url: str, model: str | None) -> None:
@@ -223,7 +268,7 @@ def _short(text: str) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def _retry_after(error: Exception) -> float | None:
+def _retry_after(error: BaseException) -> float | None:
     response = getattr(error, "response", None)
     if response is None:
         return None
