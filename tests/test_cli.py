@@ -60,3 +60,30 @@ def test_bad_flag_values_are_one_line_errors():
 def test_schema_command_prints_json_schema():
     result = run("schema")
     assert json.loads(result.stdout)["title"] == "Report"
+
+
+def test_cache_info_and_clear(tmp_path: Path):
+    from synth.cache import ResponseCache
+
+    cache = ResponseCache(tmp_path / "c")
+    cache.set("k", {"claims": []})
+    cache.close()
+    info = run("cache", "info", "--cache-dir", str(tmp_path / "c"))
+    assert "entries: 1" in info.stdout
+    cleared = run("cache", "clear", "--cache-dir", str(tmp_path / "c"))
+    assert "removed 1 entries" in cleared.stdout
+    assert "entries: 0" in run("cache", "info", "--cache-dir", str(tmp_path / "c")).stdout
+
+
+def test_a_model_run_against_a_refusing_server_is_one_line(tmp_path: Path):
+    from tests.fault_server import FaultServer
+
+    with FaultServer() as server:
+        server.enqueue("401")
+        result = run("summarise", str(TROOPS / "02-han-river-review-2024-10-24.md"),
+                     "--model", "fault-model", "--base-url", server.base_url,
+                     "--cache-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"synth: the API key was refused by {server.base_url} (HTTP 401)")
+    assert "Traceback" not in result.stderr

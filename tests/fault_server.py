@@ -1,0 +1,492 @@
+"""A loopback OpenAI-compatible server for tests, with faults on demand (stdlib only).
+
+Tests start and stop it themselves; it binds 127.0.0.1 on a free port and nothing else::
+
+    with FaultServer(latency=0.05) as server:
+        server.enqueue("429", "drop")        # the next two chat requests fail, then normal answers
+        client = openai.OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
+        ...
+        assert server.served["429"] == 1
+
+A normal answer quotes sentences of the article (between a line `<article>` and a line
+`</article>` in a user message) verbatim, in the shape instructor's mode asks for: a tool
+call when the request has `tools`, plain JSON content for `response_format` json_schema or
+json_object, and a fenced ```json block otherwise.
+
+Faults for `enqueue`, one per chat request, first in first out:
+  "429" / "429:<s>"  rate limited, with `Retry-After: 1` (or <s>)
+  "500", "503"       server error        "401"        bad API key
+  "drop"             close the connection without any response
+  "slow:<s>"         wait <s> seconds, then answer normally
+  "malformed"        200, but the tool arguments / content are not valid JSON
+  "schema"           200, valid JSON that fails the claims schema
+  "invented"         200, normal shape, but every quote is a sentence not in the article
+
+`reject_modes` ("json_schema", "tools") makes the server refuse those request shapes the way
+servers without them do. A rejected request is answered before any queued fault and does not
+use one up: the fault stays queued for the next request that is not rejected.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+HOST = "127.0.0.1"
+MODEL_ID = "fault-model"
+
+MODELS_BODY = {"object": "list",
+               "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "synth-tests"}]}
+
+RATE_LIMIT_ERROR = {"error": {"message": "Rate limit reached for requests", "type": "requests",
+                              "param": None, "code": "rate_limit_exceeded"}}
+SERVER_ERROR = {"error": {"message": "The server had an error while processing your request.",
+                          "type": "server_error", "param": None, "code": None}}
+AUTH_ERROR = {"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error",
+                        "param": None, "code": "invalid_api_key"}}
+# What llama-cpp-python's server answers to response_format {"type": "json_schema"}.
+JSON_SCHEMA_REJECTED = {"error": {
+    "message": "1 validation error for CreateChatCompletionRequest\nresponse_format.type\n  Input should "
+               "be 'text' or 'json_object' [type=literal_error, input_value='json_schema', "
+               "input_type=str]",
+    "type": "internal_server_error", "param": None, "code": None}}
+TOOLS_REJECTED = {"error": {"message": "tools are not supported by this server",
+                            "type": "invalid_request_error", "param": "tools", "code": None}}
+
+MALFORMED_JSON = '{"claims": [{"quote": "unterminated'
+SCHEMA_VIOLATION = {"claims": [{"statement": 42}]}
+INVENTED_SENTENCES = (
+    "North Korea sent 99,999 troops to the Moon on Tuesday.",
+    "Officials confirmed 12,345 penguins joined the parade on 31 February.",
+    "A spokesman said 7,777 volcanoes erupted in Luxembourg overnight.",
+)
+
+FAULTS = frozenset({"429", "500", "503", "401", "drop", "slow", "malformed", "schema", "invented"})
+REJECTABLE_MODES = frozenset({"json_schema", "tools"})
+
+_ARTICLE = re.compile(r"^<article>[ \t]*\r?\n(.*)\r?\n</article>[ \t]*$", re.MULTILINE | re.DOTALL)
+# A sentence ends at . ! or ? (perhaps followed by a closing quote) before a space and a capital.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'(])|(?<=[.!?][\"”’'])\s+(?=[A-Z\"“‘'(])")
+_DIGIT = re.compile(r"\d")
+
+
+def parse_fault(fault: str) -> tuple[str, float | None]:
+    """'429:3' -> ('429', 3.0); 'slow:2' -> ('slow', 2.0); '500' -> ('500', None)."""
+    name, sep, arg = fault.partition(":")
+    if name not in FAULTS:
+        raise ValueError(f"unknown fault {fault!r}; expected one of {sorted(FAULTS)}")
+    if name == "slow" and not sep:
+        raise ValueError("the slow fault needs a duration, e.g. 'slow:2'")
+    if sep and name not in ("429", "slow"):
+        raise ValueError(f"fault {name!r} takes no argument: {fault!r}")
+    if not sep:
+        return name, None
+    try:
+        seconds = float(arg)
+    except ValueError:
+        raise ValueError(f"fault {fault!r}: {arg!r} is not a number of seconds") from None
+    if seconds < 0:
+        raise ValueError(f"fault {fault!r}: seconds must not be negative")
+    return name, seconds
+
+
+def sentences(article: str) -> list[str]:
+    """Sentences of the article, each an exact substring of it (never across a line break)."""
+    found = []
+    for line in article.splitlines():
+        for piece in _SENTENCE_BREAK.split(line):
+            piece = piece.strip()
+            if piece:
+                found.append(piece)
+    return found
+
+
+def pick_quotes(article: str, limit: int) -> list[str]:
+    """The first `limit` sentences with a digit in them, or the first sentences if none has one."""
+    every = sentences(article)
+    with_digits = [s for s in every if _DIGIT.search(s)]
+    return (with_digits or every)[:max(limit, 0)]
+
+
+def claim(sentence: str) -> dict[str, Any]:
+    return {"quote": sentence, "statement": sentence, "attributed_to": None, "stance": "reported",
+            "quantities": [], "dates": []}
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content parts: [{"type": "text", "text": ...}, ...]
+        return "\n".join(part.get("text", "") for part in content
+                         if isinstance(part, dict) and isinstance(part.get("text"), str))
+    return ""
+
+
+def find_article(body: dict[str, Any]) -> str | None:
+    """The article from the first user message that has one (any message as a fallback)."""
+    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    ordered = [m for m in messages if m.get("role") == "user"] + \
+              [m for m in messages if m.get("role") != "user"]
+    for message in ordered:
+        match = _ARTICLE.search(_text_of(message.get("content")))
+        if match:
+            return match.group(1)
+    return None
+
+
+def _response_format_type(body: dict[str, Any]) -> str | None:
+    response_format = body.get("response_format")
+    if isinstance(response_format, dict):
+        kind = response_format.get("type")
+        return kind if isinstance(kind, str) else None
+    return None
+
+
+def _tool_name(body: dict[str, Any]) -> str:
+    tools = body.get("tools")
+    if isinstance(tools, list) and tools and isinstance(tools[0], dict):
+        name = (tools[0].get("function") or {}).get("name")
+        if isinstance(name, str) and name:
+            return name
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict):
+        name = (choice.get("function") or {}).get("name")
+        if isinstance(name, str) and name:
+            return name
+    return "ExtractionResponse"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False  # FaultServer.stop closes connections and joins handlers itself
+    allow_reuse_address = False
+
+    def __init__(self, owner: FaultServer) -> None:
+        self.owner = owner
+        super().__init__((HOST, 0), _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that went away (timeout, drop) is expected here, not an error
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FaultServer/1.0"
+    sys_version = ""
+    timeout = 30  # an idle keep-alive connection is closed after this many seconds
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms delayed-ACK stall
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.owner._register(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.owner._unregister(self.connection)
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    def _path(self) -> str:
+        return self.path.split("?", 1)[0].rstrip("/")
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send_json(self, status: int, payload: Any, headers: Iterable[tuple[str, str]] = ()) -> None:
+        data = json.dumps(payload).encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in headers:
+                self.send_header(name, value)
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data)
+            self.wfile.flush()
+        except OSError:  # the client gave up (e.g. its timeout ran out): nothing left to do
+            self.close_connection = True
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _not_found(self) -> None:
+        self._send_json(404, {"error": {"message": f"Unknown request URL: {self.command} {self.path}",
+                                        "type": "invalid_request_error", "param": None,
+                                        "code": "unknown_url"}})
+
+    # --- endpoints ----------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        if self._path() == "/v1/models":
+            self._send_json(200, MODELS_BODY)
+        else:
+            self._not_found()
+
+    def do_POST(self) -> None:
+        try:
+            raw = self._read_body()
+        except (OSError, ValueError):
+            self.close_connection = True
+            return
+        if self._path() != "/v1/chat/completions":
+            self._not_found()
+            return
+        self.server.owner._answer(self, raw)
+
+    def do_PUT(self) -> None:
+        self._read_body()
+        self._not_found()
+
+    do_DELETE = do_PATCH = do_PUT
+
+
+class FaultServer:
+    """A loopback OpenAI-compatible chat completions server; see the module docstring."""
+
+    def __init__(self, latency: float = 0.0, reject_modes: Iterable[str] = frozenset(),
+                 claims_per_article: int = 5) -> None:
+        unknown = set(reject_modes) - REJECTABLE_MODES
+        if unknown:
+            raise ValueError(f"unknown reject_modes {sorted(unknown)}; expected some of "
+                             f"{sorted(REJECTABLE_MODES)}")
+        self.latency = float(latency)
+        self.reject_modes = frozenset(reject_modes)
+        self.claims_per_article = claims_per_article
+        self.requests: list[dict[str, Any]] = []
+        self.served: collections.Counter[str] = collections.Counter()
+        self.in_flight = 0  # chat requests being answered right now
+        self.max_in_flight = 0  # the most answered at once
+        self._faults: collections.deque[str] = collections.deque()
+        self._lock = threading.Lock()
+        self._received = 0
+        self._connections: set[socket.socket] = set()
+        self._handlers: set[threading.Thread] = set()
+        self._stopping = threading.Event()
+        self._httpd: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port: int | None = None
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> FaultServer:
+        if self._httpd is not None:
+            raise RuntimeError("FaultServer is already running")
+        self._stopping.clear()
+        self._httpd = _Server(self)
+        self.port = self._httpd.server_address[1]
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
+                                        name=f"fault-server-{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        httpd, thread = self._httpd, self._thread
+        if httpd is None:
+            return
+        self._stopping.set()  # wakes handlers sleeping for latency or a slow fault
+        httpd.shutdown()
+        httpd.server_close()  # the listening socket: new connections are refused from here on
+        with self._lock:
+            connections, handlers = list(self._connections), list(self._handlers)
+        for connection in connections:  # idle keep-alive connections: end them too
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        for handler in handlers:
+            handler.join(timeout=2)
+        if thread is not None:
+            thread.join(timeout=2)
+        self._httpd = self._thread = None
+
+    def __enter__(self) -> FaultServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._httpd is not None
+
+    @property
+    def base_url(self) -> str:
+        if self.port is None:
+            raise RuntimeError("FaultServer has not been started")
+        return f"http://{HOST}:{self.port}/v1"
+
+    # --- test controls ------------------------------------------------------------------------
+
+    def enqueue(self, *faults: str) -> None:
+        for fault in faults:
+            parse_fault(fault)  # fail here, in the test, not inside the server thread
+        with self._lock:
+            self._faults.extend(faults)
+
+    @property
+    def pending_faults(self) -> list[str]:
+        with self._lock:
+            return list(self._faults)
+
+    @property
+    def request_count(self) -> int:
+        with self._lock:
+            return self._received
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _register(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._connections.add(connection)
+            self._handlers.add(threading.current_thread())
+
+    def _unregister(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._connections.discard(connection)
+            self._handlers.discard(threading.current_thread())
+
+    def _count(self, outcome: str) -> None:
+        with self._lock:
+            self.served[outcome] += 1
+
+    def _answer(self, handler: _Handler, raw: bytes) -> None:
+        with self._lock:
+            self._received += 1
+            number = self._received
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            self._answer_chat(handler, raw, number)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _answer_chat(self, handler: _Handler, raw: bytes, number: int) -> None:
+        try:
+            body = json.loads(raw.decode("utf-8"))
+            if not isinstance(body, dict):
+                raise ValueError("not an object")
+        except (UnicodeDecodeError, ValueError):
+            self._count("bad_request")
+            handler._send_json(400, {"error": {"message": "The request body is not a JSON object.",
+                                               "type": "invalid_request_error", "param": None,
+                                               "code": None}})
+            return
+        with self._lock:
+            self.requests.append(body)
+
+        if self.latency > 0 and self._stopping.wait(self.latency):
+            handler._drop()  # the server is stopping
+            return
+
+        if "json_schema" in self.reject_modes and _response_format_type(body) == "json_schema":
+            self._count("rejected_mode")
+            handler._send_json(500, JSON_SCHEMA_REJECTED)
+            return
+        if "tools" in self.reject_modes and body.get("tools"):
+            self._count("rejected_mode")
+            handler._send_json(400, TOOLS_REJECTED)
+            return
+
+        with self._lock:
+            fault = self._faults.popleft() if self._faults else None
+        name, seconds = parse_fault(fault) if fault else ("ok", None)
+
+        if name == "429":
+            self._count("429")
+            retry_after = "1" if seconds is None else f"{seconds:g}"
+            handler._send_json(429, RATE_LIMIT_ERROR, [("Retry-After", retry_after)])
+        elif name in ("500", "503"):
+            self._count(name)
+            handler._send_json(int(name), SERVER_ERROR)
+        elif name == "401":
+            self._count("401")
+            handler._send_json(401, AUTH_ERROR)
+        elif name == "drop":
+            self._count("drop")
+            handler._drop()
+        elif name == "slow":
+            self._count("slow")
+            if self._stopping.wait(seconds or 0.0):
+                handler._drop()
+                return
+            handler._send_json(200, self._completion(body, raw, number, self._claims_json(body)))
+        elif name == "malformed":
+            self._count("malformed")
+            handler._send_json(200, self._completion(body, raw, number, MALFORMED_JSON))
+        elif name == "schema":
+            self._count("schema")
+            handler._send_json(200, self._completion(body, raw, number, json.dumps(SCHEMA_VIOLATION)))
+        elif name == "invented":
+            self._count("invented")
+            handler._send_json(200, self._completion(body, raw, number, self._invented_json(body)))
+        else:
+            self._count("ok")
+            handler._send_json(200, self._completion(body, raw, number, self._claims_json(body)))
+
+    def _claims_json(self, body: dict[str, Any]) -> str:
+        article = find_article(body)
+        quotes = pick_quotes(article, self.claims_per_article) if article is not None else []
+        return json.dumps({"claims": [claim(q) for q in quotes]})
+
+    def _invented_json(self, body: dict[str, Any]) -> str:
+        article = find_article(body) or ""
+        count = max(1, len(pick_quotes(article, self.claims_per_article)))
+        invented = [s for s in INVENTED_SENTENCES if s not in article] or ["Zz 0 qq."]
+        return json.dumps({"claims": [claim(invented[i % len(invented)]) for i in range(count)]})
+
+    @staticmethod
+    def _completion(body: dict[str, Any], raw: bytes, number: int, answer: str) -> dict[str, Any]:
+        if body.get("tools"):
+            message: dict[str, Any] = {
+                "content": None, "role": "assistant",
+                "tool_calls": [{"id": f"call_{number}", "type": "function",
+                                "function": {"name": _tool_name(body), "arguments": answer}}]}
+            finish_reason = "tool_calls"
+        elif _response_format_type(body) in ("json_schema", "json_object"):
+            message = {"content": answer, "role": "assistant"}
+            finish_reason = "stop"
+        else:
+            message = {"content": "```json\n" + answer + "\n```", "role": "assistant"}
+            finish_reason = "stop"
+        prompt_tokens, completion_tokens = len(raw) // 4, len(answer) // 4
+        return {
+            "id": f"chatcmpl-fault{number:06d}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model") or MODEL_ID,
+            "choices": [{"index": 0, "message": message, "logprobs": None,
+                         "finish_reason": finish_reason}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                      "total_tokens": prompt_tokens + completion_tokens},
+        }
