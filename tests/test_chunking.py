@@ -15,6 +15,6 @@ def test_chunks_break_at_sentences_stay_under_the_limit_and_overlap():
     assert all(len(c) <= 500 for c in chunks)
     for chunk in chunks:
         assert chunk.endswith("moved.") and chunk.startswith("Sentence number")
-    for previous, following in zip(chunks, chunks[1:]):
+    for previous, following in zip(chunks, chunks[1:], strict=False):
         assert previous.split(". ")[-1] in following  # the last sentence is carried over
     assert all(s in " ".join(chunks) for s in sentences)
