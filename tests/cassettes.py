@@ -45,11 +45,14 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-def cassette_vcr() -> vcr.VCR:
-    """Each recorded request plays once (vcrpy's default): a repeat is a failure."""
+def cassette_vcr(*, replay_only: bool = False) -> vcr.VCR:
+    """Each recorded request plays once (vcrpy's default): a repeat is a failure.
+
+    `replay_only` keeps record mode `none` even while re-recording, for a test that replays
+    a cassette another test records."""
     recorder = vcr.VCR(
         cassette_library_dir=str(CASSETTES),
-        record_mode="all" if RECORDING else "none",
+        record_mode="all" if RECORDING and not replay_only else "none",
         match_on=["method", "path", "json_body"],
         filter_headers=SECRET_HEADERS,
         before_record_response=_scrub_response,

@@ -87,9 +87,9 @@ def test_normal_extraction_of_an_example_article(tmp_path):
 
 def test_a_second_run_is_answered_by_the_cache_with_no_request(tmp_path):
     settings = live_settings(tmp_path)
-    with cassette_vcr().use_cassette("extract_normal.yaml"):
+    with cassette_vcr(replay_only=True).use_cassette("extract_normal.yaml"):
         first, _ = run(settings, [SHORT_ARTICLE])
-    with cassette_vcr().use_cassette("extract_normal.yaml") as cassette:
+    with cassette_vcr(replay_only=True).use_cassette("extract_normal.yaml") as cassette:
         second, _ = run(settings, [SHORT_ARTICLE])
         assert cassette.play_count == 0
     assert second.usage.requests == 0 and second.usage.cache_hits == 1
