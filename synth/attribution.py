@@ -62,8 +62,7 @@ def _subject_before(sentence: str, verb_start: int) -> str | None:
             continue
         if word == ",":
             # "Lee Seong-kweun, a member of the committee, told" → the name before the comma.
-            if taken and taken[-1].group(0).lower() in ("a", "an", "the") or (
-                    taken and taken[0].group(0).lower() in ("a", "an")):
+            if taken and taken[0].group(0).lower() in ("a", "an", "the"):
                 name = _subject_before(sentence, words[index].start())
                 if name and name[0].isupper() and not name.lower().startswith(("the ", "a ")):
                     return name
@@ -75,6 +74,8 @@ def _subject_before(sentence: str, verb_start: int) -> str | None:
         break
     while taken and taken[0].group(0).lower() in ("of", "for", "and", "in", "at"):
         taken.pop(0)
+    while taken and taken[-1].group(0).lower() in ("of", "for", "and", "in", "at", "the", "a"):
+        taken.pop()
     if not taken:
         return None
     return sentence[taken[0].start():taken[-1].end()]

@@ -7,6 +7,7 @@ from an inverted index on each claim's rarest words, so no all-pairs comparison 
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,17 @@ def cluster_claims(claims: Sequence[Claim]) -> list[ClaimGroup]:
     return list(by_key.values()) + group_near_duplicates(plain)
 
 
+_QUOTED = re.compile(r"[“\"]([^”\"]{6,80})[”\"]")
+_DENIAL_TERMS = re.compile(r"fake news|another fake|groundless|baseless|unfounded|fabricat\w+|"
+                           r"misplaced controversy|no truth", re.I)
+
+
+def denial_phrases(quote: str) -> set[str]:
+    phrases = {m.group(1).strip(" ,.").lower() for m in _QUOTED.finditer(quote)}
+    phrases |= {m.group(0).lower() for m in _DENIAL_TERMS.finditer(quote)}
+    return phrases
+
+
 def group_near_duplicates(claims: Sequence[Claim]) -> list[ClaimGroup]:
     words = [sorted(set(content_words(c.statement))) for c in claims]
     frequency: Counter[str] = Counter(w for ws in words for w in ws)
@@ -72,6 +84,17 @@ def group_near_duplicates(claims: Sequence[Claim]) -> list[ClaimGroup]:
                         >= NEAR_DUPLICATE_SCORE:
                     parent[find(i)] = find(j)
             index[word].append(i)
+    # Denials of one story are worded many ways; sharing a quoted phrase or a distinctive
+    # denial term ("fake news", "groundless") makes them one dispute.
+    by_phrase: dict[str, int] = {}
+    for i, claim in enumerate(claims):
+        if claim.stance != "denied":
+            continue
+        for phrase in denial_phrases(claim.quote):
+            if phrase in by_phrase:
+                parent[find(i)] = find(by_phrase[phrase])
+            else:
+                by_phrase[phrase] = i
     groups: dict[int, ClaimGroup] = {}
     for i, claim in enumerate(claims):
         groups.setdefault(find(i), ClaimGroup("statement")).claim_ids.append(claim.id)

@@ -16,6 +16,9 @@ _UNIT_PHRASES = {
 }
 
 
+_TROOP_KINDS = frozenset({"special forces", "officers", "generals", "commanders"})
+
+
 def describe_quantity(unit: str | None, scope: str | None) -> str:
     """'troops', 'special forces' → 'the number of troops (special forces)'."""
     if unit is None:
@@ -26,7 +29,8 @@ def describe_quantity(unit: str | None, scope: str | None) -> str:
     if unit == "troops" and scope:
         if scope.startswith("whole "):
             return f"the size of the {scope}"
-        return f"the number of {scope}"
+        if scope in _TROOP_KINDS:
+            return f"the number of {scope}"
     phrase = _UNIT_PHRASES.get(unit, f"the number of {unit}")
     return f"{phrase} ({scope})" if scope else phrase
 

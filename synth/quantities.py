@@ -119,7 +119,7 @@ def quantities_in(sentence: str, reference_year: int | None = None) -> list[Quan
         if unit == "troops" and scope is None and whole:
             scope = f"whole {whole['what'].lower()}"
         if scope is None and _EACH.match(after):
-            scope = "each"  # "two units of up to 6,000 men each" is not a total
+            scope = "per unit"  # "two units of up to 6,000 men each" is not a total
         if unit == "magnitude" and _AFTERSHOCK.match(after):
             scope = "aftershock"
         if reference_year is not None:

@@ -124,7 +124,11 @@ def _statement_fact(members: list[Claim], origin: dict[str, str]) -> Fact:
         status = "corroborated"
     else:
         status = "single_source"
-    # The shortest wording is usually the plainest one.
-    statement = min((c.statement for c in members), key=len)
+    if status == "disputed":
+        # The first denial as reported, so the statement says what was denied and by whom.
+        statement = next(c.statement for c in members if c.stance == "denied")
+    else:
+        # The shortest wording is usually the plainest one.
+        statement = min((c.statement for c in members), key=len)
     return Fact(id="F0", statement=statement, status=status,
                 claim_ids=[c.id for c in members], source_ids=source_ids)

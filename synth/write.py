@@ -8,6 +8,7 @@ It leads with what independent sources agree on, then says where and how they di
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from synth.describe import describe_quantity
@@ -43,8 +44,10 @@ def write_overview(facts: Sequence[Fact], claims: Sequence[Claim],
             text = (f"Figures for {describe_quantity(fact.unit, fact.scope)} are disputed: "
                     + "; ".join(_variant_phrase(v) for v in fact.variants))
         else:
-            denial = next(by_id[i] for i in fact.claim_ids if by_id[i].stance == "denied")
-            text = f"Disputed: {_unquote(denial.statement)}"
+            denials = [by_id[i] for i in fact.claim_ids if by_id[i].stance == "denied"]
+            speakers = _unique_names([d.attributed_to for d in denials if d.attributed_to])
+            who = f" by {', '.join(speakers)}" if speakers else ""
+            text = f"Disputed{who}: {_unquote(denials[0].statement)}"
         sentences.append(OverviewSentence(text=_end(text), claim_ids=fact.claim_ids))
     single = [f for f in facts if f.status == "single_source"]
     named = [f for f in single if f.variants][:MAX_SINGLE_SOURCE_SENTENCES]
@@ -104,6 +107,19 @@ def _rises_over_time(variants: Sequence[Variant], by_id: dict[str, Claim],
 def _variant_phrase(variant: Variant) -> str:
     when = f" {variant.time_refs[0]}" if variant.time_refs else ""
     return f"{variant.label}{when} ({', '.join(variant.attributed_to)})"
+
+
+def _unique_names(names: Sequence[str]) -> list[str]:
+    """Names in first-seen order, dropping one contained in another ('Peskov' in
+    'Kremlin spokesman Dmitry Peskov')."""
+    def bare(name: str) -> str:
+        return re.sub(r"^(?:mr|mrs|ms|dr)\.?\s+", "", name.casefold())
+
+    unique: list[str] = []
+    for name in sorted(dict.fromkeys(names), key=len, reverse=True):
+        if not any(bare(name) in bare(kept) for kept in unique):
+            unique.append(name)
+    return sorted(unique, key=list(dict.fromkeys(names)).index)
 
 
 def _unquote(statement: str) -> str:

@@ -58,4 +58,4 @@ def test_a_figure_about_an_earlier_year_gets_that_year_as_scope():
 
 def test_a_per_unit_figure_is_not_a_total():
     assert only("Kyiv said two units of up to 6,000 personnel each were trained.") == \
-        [(6000, "troops", "each")]
+        [(6000, "troops", "per unit")]
