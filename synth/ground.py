@@ -43,6 +43,7 @@ class Placement:
 class GroundResult:
     claims: list[Claim]
     dropped: list[ClaimDraft]
+    repeats: int = 0  # drafts placed on a span an earlier draft already holds
 
 
 def ground_claims(drafts_by_source: dict[str, list[ClaimDraft]],
@@ -51,6 +52,7 @@ def ground_claims(drafts_by_source: dict[str, list[ClaimDraft]],
     by_id = {source.id: source for source in sources}
     claims: list[Claim] = []
     dropped: list[ClaimDraft] = []
+    repeats = 0
     for source in sources:
         index = NormalisedText(source.text)
         seen: set[tuple[int, int]] = set()
@@ -61,7 +63,8 @@ def ground_claims(drafts_by_source: dict[str, list[ClaimDraft]],
                 continue
             span = (placement.start, placement.end)
             if span in seen:
-                continue  # the same sentence proposed twice (overlapping chunks)
+                repeats += 1  # the same sentence proposed twice (overlapping chunks)
+                continue
             seen.add(span)
             claims.append(Claim(
                 id=f"C{len(claims) + 1}",
@@ -77,7 +80,7 @@ def ground_claims(drafts_by_source: dict[str, list[ClaimDraft]],
                 match=placement.match,
                 extractor=draft.extractor,
             ))
-    return GroundResult(claims, dropped)
+    return GroundResult(claims, dropped, repeats)
 
 
 class NormalisedText:

@@ -40,7 +40,8 @@ def summarise(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], 
     overview = write_overview(facts, grounded.claims, sources)
     usage = Usage(extractor=extractor.name, model=extractor.model)
     usage.add(batch.usage)
-    usage.claims_extracted = sum(len(d) for d in batch.drafts.values())
+    # Distinct proposals: every one is either grounded or dropped.
+    usage.claims_extracted = sum(len(d) for d in batch.drafts.values()) - grounded.repeats
     usage.claims_dropped = len(grounded.dropped)
     return Report(sources=sources, claims=grounded.claims, facts=facts, overview=overview,
                   problems=[*loaded.problems, *batch.problems], usage=usage)

@@ -52,3 +52,4 @@ def test_ground_claims_keeps_found_quotes_drops_invented_ones_and_numbers_claims
     claim = result.claims[0]
     assert claim.quote == TEXT[claim.start:claim.end]
     assert [d.statement for d in result.dropped] == ["invented"]
+    assert result.repeats == 1
