@@ -34,6 +34,8 @@ class Settings:
     use_cache: bool = True
     max_bytes: int = DEFAULT_MAX_BYTES
     temperature: float = 0.0
+    # A cap on each answer: a small model can loop until its context is full.
+    max_output_tokens: int = 4096
     seed: int | None = 42
     show_progress: bool | None = None  # None: only when stderr is a terminal
 
@@ -92,5 +94,7 @@ def _check(settings: Settings) -> None:
         raise ConfigError("chunk overlap must be under half the chunk size")
     if settings.timeout <= 0:
         raise ConfigError("timeout must be positive")
+    if settings.max_output_tokens < 64:
+        raise ConfigError("max output tokens must be at least 64")
     if settings.max_bytes < 1:
         raise ConfigError("max bytes must be positive")

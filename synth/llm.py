@@ -178,6 +178,7 @@ class ModelClient:
                     model=self.settings.model, response_model=response_model,
                     messages=messages, max_retries=max_reasks, context=context,
                     temperature=self.settings.temperature,
+                    max_tokens=self.settings.max_output_tokens,
                     **({"seed": self.settings.seed} if self.settings.seed is not None else {}))
                 return StructuredReply(value=value, mode=mode)
             except InstructorRetryException as error:

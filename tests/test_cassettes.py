@@ -42,7 +42,7 @@ def run(settings, paths) -> tuple:
 def live_settings(tmp_path: Path, **overrides):
     return resolve_settings({}, **{"model": LIVE_MODEL, "base_url": LIVE_BASE_URL,
                                    "api_key": TEST_KEY, "cache_dir": tmp_path / "cache",
-                                   "timeout": 120.0, **overrides})
+                                   "timeout": 300.0, "max_output_tokens": 800, **overrides})
 
 
 @contextmanager

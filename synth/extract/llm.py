@@ -120,6 +120,7 @@ class LLMExtractor:
             "prompt": self.prompt.content_hash, "schema": self.schema_hash,
             "chunk_chars": self.settings.chunk_chars, "chunk_overlap": self.settings.chunk_overlap,
             "temperature": self.settings.temperature, "seed": self.settings.seed,
+            "max_output_tokens": self.settings.max_output_tokens,
             "max_reasks": MAX_REASKS,
         })
 
