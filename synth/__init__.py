@@ -16,12 +16,13 @@ from synth.models import (
     Variant,
 )
 from synth.pipeline import summarise
-from synth.render import render_json, render_markdown
+from synth.render import render_html, render_json, render_markdown
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Claim", "ConfigError", "Fact", "InputError", "ModelError", "ModelRefusedError",
     "OverviewSentence", "Problem", "Quantity", "Report", "Settings", "Source", "SynthError",
-    "Usage", "Variant", "render_json", "render_markdown", "resolve_settings", "summarise",
+    "Usage", "Variant", "render_html", "render_json", "render_markdown", "resolve_settings",
+    "summarise",
 ]

@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("summarise", aliases=["summarize"],
                               help="summarise articles (files or folders) into a fact sheet")
     run.add_argument("paths", nargs="+", metavar="PATH", help=".txt, .md, .html files or folders")
-    run.add_argument("--format", choices=["md", "json"], default="md",
+    run.add_argument("--format", choices=["md", "json", "html"], default="md",
                      help="output format (default: md)")
     run.add_argument("--out", type=Path, help="write to this file instead of stdout")
     run.add_argument("--offline", action="store_true", default=None,

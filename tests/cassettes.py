@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,15 @@ def cassette_vcr(*, replay_only: bool = False) -> vcr.VCR:
     )
     recorder.register_matcher("json_body", json_body)
     return recorder
+
+
+@contextmanager
+def use_cassette(name: str, *, replay_only: bool = False) -> Iterator[Any]:
+    """Replay `name`; while re-recording, start it afresh (vcrpy would append to it)."""
+    if RECORDING and not replay_only:
+        (CASSETTES / name).unlink(missing_ok=True)
+    with cassette_vcr(replay_only=replay_only).use_cassette(name) as cassette:
+        yield cassette
 
 
 def interactions(name: str) -> list[dict[str, Any]]:

@@ -87,4 +87,5 @@ def test_public_api_is_pinned():
     assert set(synth.__all__) == {
         "Claim", "ConfigError", "Fact", "InputError", "ModelError", "ModelRefusedError",
         "OverviewSentence", "Problem", "Quantity", "Report", "Settings", "Source", "SynthError",
-        "Usage", "Variant", "render_json", "render_markdown", "resolve_settings", "summarise"}
+        "Usage", "Variant", "render_html", "render_json", "render_markdown", "resolve_settings",
+        "summarise"}
