@@ -45,12 +45,15 @@ class CountingProxy:
                 body = self.rfile.read(length) if length else None
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_HEADERS}
                 path = self.path[3:] if self.path.startswith("/v1") else self.path
-                reply = httpx.request(method, proxy.upstream + path, content=body,
-                                      headers=headers, timeout=600)
-                if self.path.endswith("/chat/completions"):
+                is_chat = self.path.endswith("/chat/completions")
+                if is_chat:  # counted on arrival: a request the client gave up on still ran
                     with proxy._lock:
                         proxy.requests += 1
                         proxy.seen_headers.append(dict(self.headers.items()))
+                reply = httpx.request(method, proxy.upstream + path, content=body,
+                                      headers=headers, timeout=600)
+                if is_chat:
+                    with proxy._lock:
                         try:
                             usage = reply.json().get("usage") or {}
                         except ValueError:
