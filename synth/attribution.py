@@ -71,6 +71,16 @@ def _subject_before(sentence: str, verb_start: int) -> str | None:
             taken.insert(0, words[index])
             index -= 1
             continue
+        # "the disaster management agency": plain words between an article and a role word.
+        if taken and taken[0].group(0).lower() in _ROLE_WORDS:
+            lookback = words[max(0, index - 2):index + 1]
+            article = next((i for i in range(len(lookback) - 1, -1, -1)
+                            if lookback[i].group(0).lower() in ("the", "a", "an")), None)
+            if article is not None and all(w.group(0).isalpha() and w.group(0).islower()
+                                           for w in lookback[article:]):
+                taken[:0] = lookback[article:]
+                index -= len(lookback) - article
+                continue
         break
     while taken and taken[0].group(0).lower() in ("of", "for", "and", "in", "at"):
         taken.pop(0)

@@ -55,7 +55,10 @@ _FILLER = re.compile(
 _WORD = re.compile(r"[A-Za-z%]+(?:[ -][A-Za-z]+)?")
 _PEOPLE_OUTCOME_AFTER = re.compile(
     r"^[^.;]{0,40}?\b(?P<w>killed|died|dead|perished|lost their lives|injured|wounded|hurt|"
-    r"displaced|homeless)\b", re.I)
+    r"displaced|homeless|evacuated|fled|left their homes|rescued)\b", re.I)
+# Where a new clause starts, an earlier verb no longer says what a number counts.
+_CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:and|but|while|whereas|as|with)\b|\band\s+(?=about|some|"
+                           r"around|nearly|almost|more|over|at least|up to)", re.I)
 _OUTCOME_BEFORE = re.compile(
     r"\b(?P<w>death toll|toll|killing|killed|dead|deaths|injuring|injured|wounded|"
     r"number of (?:dead|deaths|injured|wounded))\b[^.;\d]{0,70}$", re.I)
@@ -226,6 +229,9 @@ def _noun_after(after: str) -> tuple[str | None, int]:
 def _nearest_outcome(before: str, after: str) -> str | None:
     """'killed at least 2,946 people and injured 5,674': the nearer verb decides."""
     found_after = _PEOPLE_OUTCOME_AFTER.match(after)
+    breaks = list(_CLAUSE_BREAK.finditer(before))
+    if breaks:
+        before = before[breaks[-1].end():]
     found_before = _OUTCOME_BEFORE.search(before)
     candidates = []
     if found_after:
@@ -241,15 +247,19 @@ def _outcome_unit(word: str) -> str:
     word = word.lower()
     if any(w in word for w in ("injur", "wound", "hurt")):
         return "injured"
-    if any(w in word for w in ("displaced", "homeless")):
+    if any(w in word for w in ("displaced", "homeless", "evacuated", "fled", "left their homes")):
         return "displaced"
+    if "rescued" in word:
+        return "rescued"
     return "deaths"
 
 
 def _time_ref(sentence: str, mention: NumberMention) -> str | None:
     """The time phrase nearest the number within its clause, if any."""
-    clause_start = max(sentence.rfind(c, 0, mention.start) for c in ";") + 1
-    clause_end = min([i for i in (sentence.find(";", mention.end),) if i >= 0] or [len(sentence)])
+    breaks_before = [m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, mention.start)]
+    clause_start = breaks_before[-1] if breaks_before else 0
+    following = _CLAUSE_BREAK.search(sentence, mention.end)
+    clause_end = following.start() if following else len(sentence)
     best: tuple[int, str] | None = None
     for match in _TIME_REFS.finditer(sentence, clause_start, clause_end):
         distance = abs(match.start() - mention.end) if match.start() >= mention.end else \

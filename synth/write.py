@@ -77,7 +77,7 @@ def _conflict_sentences(fact: Fact, by_id: dict[str, Claim],
     if fact.unit in _RUNNING_TOTALS and _rises_over_time(fact.variants, by_id, published):
         sentences.append(OverviewSentence(
             text=(f"The later a source was published, the higher its figure for {what}: "
-                  "the count was revised as the day went on, so the highest is the latest."),
+                  "the count was revised as reports came in, so the highest is the latest."),
             claim_ids=fact.claim_ids))
     return sentences
 

@@ -24,6 +24,8 @@ from synth.attribution import find_speaker, source_line_speaker, stance_of
     ("The toll stood at 2,946, according to the latest figures released by the interior "
      "ministry.", "the interior ministry"),
     ("The quake killed 2,946 people.", None),
+    ("At least 41 people died, the disaster management agency said on Sunday.",
+     "the disaster management agency"),
 ])
 def test_speaker_is_the_agency_or_person(sentence, speaker):
     assert find_speaker(sentence) == speaker

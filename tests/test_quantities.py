@@ -59,3 +59,12 @@ def test_a_figure_about_an_earlier_year_gets_that_year_as_scope():
 def test_a_per_unit_figure_is_not_a_total():
     assert only("Kyiv said two units of up to 6,000 personnel each were trained.") == \
         [(6000, "troops", "per unit")]
+
+
+def test_a_verb_in_an_earlier_clause_does_not_decide_the_unit():
+    found = quantities_in("Thirty people have died so far, the agency said on Saturday, "
+                          "and about 10,000 have left their homes.")
+    assert [(q.value, q.unit, q.time_ref) for q in found] == \
+        [(30, "deaths", "so far"), (10000, "displaced", None)]
+    assert only("Fifteen thousand people have been evacuated, the service said.") == \
+        [(15000, "displaced", None)]
