@@ -30,11 +30,14 @@ def main() -> None:
     parser.add_argument("--base-url", default="http://127.0.0.1:8765/v1")
     parser.add_argument("--model", default="smollm2-135m")
     parser.add_argument("--out", type=Path)
+    # The server's context is 8,192 tokens; re-asks grow the conversation, so keep answers short.
+    parser.add_argument("--max-output-tokens", type=int, default=1024)
     args = parser.parse_args()
     results = []
     for story in STORIES:
         settings = resolve_settings({}, model=args.model, base_url=args.base_url,
-                                    use_cache=False, concurrency=1, timeout=600,
+                                    use_cache=False, concurrency=1, timeout=900,
+                                    max_output_tokens=args.max_output_tokens,
                                     cache_dir=Path("/tmp/synth-bench-unused"))
         finished: list[float] = []
         started = time.perf_counter()

@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, help="seconds per model request (default: 60)")
     run.add_argument("--concurrency", type=int, help="articles extracted at once (default: 4)")
     run.add_argument("--chunk-chars", type=int, help="split longer articles (default: 6000)")
+    run.add_argument("--max-output-tokens", type=int,
+                     help="cap on each model answer (default: 4096; lower it for small contexts)")
     run.add_argument("--cache-dir", type=Path, help="cache folder (default: $SYNTH_CACHE_DIR or "
                                                      "the user cache directory)")
     run.add_argument("--no-cache", action="store_true", default=None,
@@ -83,6 +85,7 @@ def _summarise_command(args: argparse.Namespace) -> int:
     settings = resolve_settings(
         offline=args.offline, model=args.model, base_url=args.base_url, mode=args.mode,
         timeout=args.timeout, concurrency=args.concurrency, chunk_chars=args.chunk_chars,
+        max_output_tokens=args.max_output_tokens,
         cache_dir=args.cache_dir, use_cache=False if args.no_cache else None,
         max_bytes=args.max_bytes, show_progress=False if args.quiet else None,
     )

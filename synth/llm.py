@@ -41,6 +41,8 @@ _INSTRUCTOR_MODES = {"tools": instructor.Mode.TOOLS, "json_schema": instructor.M
 # Words in a rejection that mean "this request format", not "this request", was refused.
 _FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object|\btools?\b|tool_choice|"
                            r"function[ _]call", re.I)
+_CONTEXT_TOO_LONG = re.compile(r"context[ _]length|maximum context|too many tokens|"
+                               r"reduce the length", re.I)
 _KEY_LIKE = re.compile(r"sk-[A-Za-z0-9_*\-]{3,}")
 MAX_RETRY_AFTER_SECONDS = 60.0
 # instructor logs every failed attempt at ERROR; synth reports failures itself, once.
@@ -247,6 +249,10 @@ def _raise_if_refused(error: Exception, url: str, model: str | None) -> None:
     if status == 404:
         raise ModelRefusedError(f"{url} has no model {model!r} or no chat completions "
                                 f"endpoint (HTTP 404): {_reason(error)}") from None
+    if status in (400, 413) and _CONTEXT_TOO_LONG.search(_reason(error)):
+        # This request is too long for the model; others may fit, so the run goes on.
+        raise ModelError(f"the request is longer than {model!r} at {url} can take "
+                         f"(HTTP {status}): {_reason(error)}; try a smaller --chunk-chars") from None
     if 400 <= status < 500 and status not in (408, 409, 429):
         raise ModelRefusedError(f"{url} rejected the request (HTTP {status}): "
                                 f"{_reason(error)}") from None

@@ -244,3 +244,21 @@ def test_an_unreachable_endpoint_is_a_problem_per_article_not_a_crash(tmp_path):
                                 cache_dir=tmp_path, max_retries=1, timeout=1.0)
     report = summarise([ARTICLE], settings=settings, extractor=extractor(settings, []))
     assert report.problems and "kept failing after 2 attempts" in report.problems[0].reason
+
+
+def test_a_request_too_long_for_the_context_is_a_problem_for_that_article_only():
+    import httpx
+    import openai
+
+    from synth.errors import ModelError
+    from synth.llm import _raise_if_refused
+
+    message = ("This model's maximum context length is 8192 tokens. However, you requested "
+               "12527 tokens. Please reduce the length of the messages or completion.")
+    error = openai.BadRequestError(
+        message, response=httpx.Response(400, request=httpx.Request("POST", "http://x/v1")),
+        body={"error": {"message": message}})
+    with pytest.raises(ModelError) as caught:
+        _raise_if_refused(error, "http://x/v1", "m")
+    assert not isinstance(caught.value, ModelRefusedError)
+    assert "smaller --chunk-chars" in str(caught.value)
