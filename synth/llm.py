@@ -27,7 +27,7 @@ from urllib.parse import urlparse
 import instructor
 import openai
 from instructor.core.exceptions import InstructorRetryException
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from synth.config import Settings
@@ -299,17 +299,3 @@ def _last_reply_text(error: Exception) -> Any:
     if getattr(message, "tool_calls", None):
         return message.tool_calls[0].function.arguments
     return message.content
-
-
-def parse_unvalidated(response_model: type[T], text: Any) -> T | None:
-    """Parse a reply without the request's validation context (quotes are checked later)."""
-    if not isinstance(text, str):
-        return None
-    candidate = text.strip()
-    fenced = re.search(r"```(?:json)?\s*(.*?)```", candidate, re.DOTALL)
-    if fenced:
-        candidate = fenced.group(1)
-    try:
-        return response_model.model_validate_json(candidate)
-    except ValidationError:
-        return None

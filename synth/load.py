@@ -8,6 +8,7 @@ text produced here. A file that cannot be an article becomes a Problem, never an
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import re
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from synth.errors import InputError
-from synth.metadata import TextMetadata, metadata_from_text
+from synth.metadata import metadata_from_text
 from synth.models import Problem, Source
 
 ARTICLE_SUFFIXES = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
@@ -167,8 +168,6 @@ def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
         raise error from None
 
 
-import codecs  # noqa: E402  (registered once, next to the handler it names)
-
 codecs.register_error("synth-cp1252", _cp1252_fallback)
 
 
@@ -185,4 +184,4 @@ def _looks_like_html(text: str) -> bool:
     return head.startswith(("<!doctype html", "<html")) or "<body" in head
 
 
-__all__ = ["LoadResult", "load_sources", "load_source", "decode_article_bytes", "TextMetadata"]
+__all__ = ["LoadResult", "decode_article_bytes", "load_source", "load_sources"]

@@ -40,7 +40,7 @@ _QUALIFIERS: list[tuple[str, Qualifier]] = [
     (r"up to|as many as|no more than|a maximum of|at most", "up_to"),
     (r"fewer than|less than|under|below", "fewer_than"),
     (r"about|around|approximately|roughly|some|an estimated|estimated|nearly|almost|close to|"
-     r"about|around|circa|~", "about"),
+     r"circa|~", "about"),
 ]
 _QUALIFIER_RE = re.compile(
     r"(?:\b(?P<q>" + "|".join(p for p, _ in _QUALIFIERS) + rf"){_SPACE}+)?$", re.IGNORECASE)
