@@ -20,7 +20,7 @@ import random
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -32,6 +32,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from synth.config import Settings
 from synth.errors import ConfigError, ModelError, ModelRefusedError
+from synth.models import Usage
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -51,23 +52,12 @@ logging.getLogger("instructor").propagate = False
 
 
 @dataclass
-class CallStats:
-    """Counted for every HTTP attempt, re-asks and retries included."""
-
-    requests: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    retries: int = 0
-
-
-@dataclass
 class StructuredReply:
     value: BaseModel | None
     mode: str
     # Set when re-asks ran out: the last reply's text, for the caller to salvage or report.
     unvalidated: Any = None
     error: str | None = None
-    stats: CallStats = field(default_factory=CallStats)
 
 
 def endpoint_kind(base_url: str | None) -> str:
@@ -112,7 +102,8 @@ class ModelClient:
         self._openai = openai.AsyncOpenAI(api_key=api_key, base_url=settings.base_url,
                                           timeout=settings.timeout, max_retries=0)
         self._clients: dict[str, Any] = {}
-        self.stats = CallStats()
+        # Counted for every HTTP attempt, re-asks and retries included (instructor #2391).
+        self.usage = Usage()
         # Until one request has gone through, requests go one at a time, so a server that
         # rejects the default format is asked in that format once, not once per article.
         self._format_confirmed = False
@@ -131,15 +122,15 @@ class ModelClient:
         return self._clients[mode]
 
     def _count_response(self, response: Any) -> None:
-        self.stats.requests += 1
+        self.usage.requests += 1
         usage = getattr(response, "usage", None)
         if usage is not None:
-            self.stats.prompt_tokens += getattr(usage, "prompt_tokens", 0) or 0
-            self.stats.completion_tokens += getattr(usage, "completion_tokens", 0) or 0
+            self.usage.prompt_tokens += getattr(usage, "prompt_tokens", 0) or 0
+            self.usage.completion_tokens += getattr(usage, "completion_tokens", 0) or 0
 
     def _count_error(self, error: Exception, **_metadata: Any) -> None:
         if isinstance(error, (openai.APIStatusError, openai.APIConnectionError)):
-            self.stats.requests += 1
+            self.usage.requests += 1
 
     async def structured(self, response_model: type[T], messages: list[dict[str, str]],
                          context: dict[str, Any], max_reasks: int) -> StructuredReply:
@@ -208,7 +199,7 @@ class ModelClient:
             raise api_error
 
     def _count_retry(self, retry_state: RetryCallState) -> None:
-        self.stats.retries += 1
+        self.usage.retries += 1
 
     def _wait(self, retry_state: RetryCallState) -> float:
         error = retry_state.outcome.exception() if retry_state.outcome else None

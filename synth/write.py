@@ -35,7 +35,7 @@ def write_overview(facts: Sequence[Fact], claims: Sequence[Claim],
             text = (f"Independent sources agree on {describe_quantity(fact.unit, fact.scope)}: "
                     f"{_variant_phrase(variant)}.")
         else:
-            text = f"Independent sources agree: {_unquote(fact.statement)}"
+            text = f"Independent sources agree: {fact.statement.strip()}"
         sentences.append(OverviewSentence(text=_end(text), claim_ids=fact.claim_ids))
     for fact in (f for f in facts if f.status == "conflicting"):
         sentences.extend(_conflict_sentences(fact, by_id, published))
@@ -47,7 +47,7 @@ def write_overview(facts: Sequence[Fact], claims: Sequence[Claim],
             denials = [by_id[i] for i in fact.claim_ids if by_id[i].stance == "denied"]
             speakers = _unique_names([d.attributed_to for d in denials if d.attributed_to])
             who = f" by {', '.join(speakers)}" if speakers else ""
-            text = f"Disputed{who}: {_unquote(denials[0].statement)}"
+            text = f"Disputed{who}: {denials[0].statement.strip()}"
         sentences.append(OverviewSentence(text=_end(text), claim_ids=fact.claim_ids))
     single = [f for f in facts if f.status == "single_source"]
     named = [f for f in single if f.variants][:MAX_SINGLE_SOURCE_SENTENCES]
@@ -120,10 +120,6 @@ def _unique_names(names: Sequence[str]) -> list[str]:
         if not any(bare(name) in bare(kept) for kept in unique):
             unique.append(name)
     return sorted(unique, key=list(dict.fromkeys(names)).index)
-
-
-def _unquote(statement: str) -> str:
-    return statement.strip()
 
 
 def _end(text: str) -> str:

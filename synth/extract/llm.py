@@ -96,11 +96,7 @@ class LLMExtractor:
             await asyncio.gather(*(one(d) for d in documents))
         finally:
             if client is not None:
-                stats = client.stats
-                batch.usage.requests += stats.requests
-                batch.usage.prompt_tokens += stats.prompt_tokens
-                batch.usage.completion_tokens += stats.completion_tokens
-                batch.usage.retries += stats.retries
+                batch.usage.add(client.usage)
                 await client.close()
             self.cache.close()
         batch.usage.estimated_cost_usd = estimate_cost(
