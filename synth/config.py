@@ -16,6 +16,7 @@ from synth.errors import ConfigError
 from synth.load import DEFAULT_MAX_BYTES
 
 MODES = ("tools", "json_schema", "json", "md_json")
+RECONCILERS = ("auto", "model", "rules")
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,19 @@ class Settings:
     # A cap on each answer: a small model can loop until its context is full.
     max_output_tokens: int = 4096
     seed: int | None = 42
+    # Who writes facts and overview: "auto" is the model when one is configured, else rules.
+    reconcile: str = "auto"
+    # Claims per reconcile request, in estimated tokens; more are reconciled group by group.
+    reconcile_budget_tokens: int = 6000
     show_progress: bool | None = None  # None: only when stderr is a terminal
 
     @property
     def uses_model(self) -> bool:
         return not self.offline and bool(self.model)
+
+    @property
+    def reconciles_with_model(self) -> bool:
+        return self.uses_model and self.reconcile != "rules"
 
 
 def default_cache_dir(environ: Mapping[str, str]) -> Path:
@@ -74,6 +83,8 @@ def resolve_settings(environ: Mapping[str, str] | None = None, **overrides: obje
         from_env["mode"] = env["SYNTH_MODE"]
     if env.get("SYNTH_OFFLINE", "").lower() in ("1", "true", "yes"):
         from_env["offline"] = True
+    if env.get("SYNTH_RECONCILE"):
+        from_env["reconcile"] = env["SYNTH_RECONCILE"]
     settings = replace(Settings(), **{**from_env, **given})  # type: ignore[arg-type]
     if settings.cache_dir is None:
         settings = replace(settings, cache_dir=default_cache_dir(env))
@@ -86,6 +97,14 @@ def resolve_settings(environ: Mapping[str, str] | None = None, **overrides: obje
 def _check(settings: Settings) -> None:
     if settings.mode is not None and settings.mode not in MODES:
         raise ConfigError(f"unknown mode {settings.mode!r}: choose one of {', '.join(MODES)}")
+    if settings.reconcile not in RECONCILERS:
+        raise ConfigError(f"unknown reconcile {settings.reconcile!r}: choose one of "
+                          f"{', '.join(RECONCILERS)}")
+    if settings.reconcile == "model" and not settings.uses_model:
+        raise ConfigError("--reconcile model needs a model: set SYNTH_MODEL or pass --model, "
+                          "without --offline")
+    if settings.reconcile_budget_tokens < 500:
+        raise ConfigError("the reconcile budget must be at least 500 tokens")
     if settings.concurrency < 1:
         raise ConfigError("concurrency must be at least 1")
     if settings.chunk_chars < 500:

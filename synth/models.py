@@ -16,6 +16,7 @@ Stance = Literal["asserted", "reported", "hedged", "denied"]
 FactStatus = Literal["corroborated", "single_source", "conflicting", "disputed"]
 Qualifier = Literal["exact", "about", "at_least", "more_than", "up_to", "fewer_than"]
 MatchKind = Literal["exact", "normalised", "fuzzy"]
+WrittenBy = Literal["rules", "model"]
 
 
 class _Model(BaseModel):
@@ -97,11 +98,24 @@ class Fact(_Model):
     unit: str | None = None
     scope: str | None = None
     variants: list[Variant] = Field(default_factory=list)
+    explanation: str | None = Field(
+        default=None, description="why sources differ (scope, timing, who), from the cited claims")
+    written_by: WrittenBy = Field(
+        default="rules", description="'model' when a language model wrote it and synth's checks "
+                                     "passed; 'rules' for synth's deterministic reconcile")
 
 
 class OverviewSentence(_Model):
     text: str
     claim_ids: list[str]
+    written_by: WrittenBy = "rules"
+
+
+class UnusedSource(_Model):
+    """A source with grounded claims that the summary does not cite, and why."""
+
+    source_id: str
+    reason: str
 
 
 class Problem(_Model):
@@ -127,6 +141,9 @@ class Usage(_Model):
     retries: int = 0
     claims_extracted: int = 0
     claims_dropped: int = 0
+    # Who wrote the facts and overview: "rules", "model", or "model and rules" after a fallback.
+    reconciler: str = "rules"
+    reconcile_requests: int = 0
     estimated_cost_usd: float | None = None
 
     def add(self, other: Usage) -> None:
@@ -138,6 +155,7 @@ class Usage(_Model):
         self.retries += other.retries
         self.claims_extracted += other.claims_extracted
         self.claims_dropped += other.claims_dropped
+        self.reconcile_requests += other.reconcile_requests
         if other.estimated_cost_usd is not None:
             self.estimated_cost_usd = (self.estimated_cost_usd or 0.0) + other.estimated_cost_usd
 
@@ -148,6 +166,7 @@ class Report(_Model):
     claims: list[Claim] = Field(default_factory=list)
     facts: list[Fact] = Field(default_factory=list)
     overview: list[OverviewSentence] = Field(default_factory=list)
+    unused_sources: list[UnusedSource] = Field(default_factory=list)
     problems: list[Problem] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from synth.clean import clean_sources
 from synth.cluster import cluster_claims
@@ -13,18 +14,24 @@ from synth.extract import Extractor, ProgressCallback
 from synth.extract.offline import OfflineExtractor
 from synth.ground import ground_claims
 from synth.load import load_sources
-from synth.models import Report, Usage
+from synth.models import Report, UnusedSource, Usage
 from synth.reconcile import reconcile_groups
 from synth.write import write_overview
+
+if TYPE_CHECKING:
+    from synth.reconcile_llm import ModelReconciler
 
 
 def summarise(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], *,
               settings: Settings | None = None, extractor: Extractor | None = None,
-              progress: ProgressCallback | None = None, **options: object) -> Report:
+              progress: ProgressCallback | None = None,
+              reconciler: ModelReconciler | None = None, **options: object) -> Report:
     """Summarise the articles at `paths` (files or folders) into a reconciled Report.
 
     Options are Settings fields (offline=True, model="gpt-4o-mini", cache_dir=…); without a
-    model configured (argument or SYNTH_MODEL) the offline extractor is used.
+    model configured (argument or SYNTH_MODEL) the offline extractor is used. With a model,
+    the model also writes the facts and overview (reconcile="rules" keeps synth's own), and
+    whatever fails synth's checks is replaced by the deterministic reconcile.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -40,11 +47,24 @@ def summarise(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], 
     overview = write_overview(facts, grounded.claims, sources)
     usage = Usage(extractor=extractor.name, model=extractor.model)
     usage.add(batch.usage)
+    problems = [*loaded.problems, *batch.problems]
+    unused_sources: list[UnusedSource] = []
+    if settings.reconciles_with_model and grounded.claims:
+        from synth.reconcile_llm import ModelReconciler  # imports openai; only when a model is used
+
+        reconciler = reconciler or ModelReconciler(settings)
+        reconciled = reconciler.reconcile(groups, grounded.claims, sources, overview)
+        facts, overview = reconciled.facts, reconciled.overview
+        unused_sources = reconciled.unused_sources
+        problems += reconciled.problems
+        usage.add(reconciler.usage)
+        usage.reconciler = reconciled.reconciler
+        usage.model = usage.model or settings.model
     # Distinct proposals: every one is either grounded or dropped.
     usage.claims_extracted = sum(len(d) for d in batch.drafts.values()) - grounded.repeats
     usage.claims_dropped = len(grounded.dropped)
     return Report(sources=sources, claims=grounded.claims, facts=facts, overview=overview,
-                  problems=[*loaded.problems, *batch.problems], usage=usage)
+                  unused_sources=unused_sources, problems=problems, usage=usage)
 
 
 def make_extractor(settings: Settings) -> Extractor:

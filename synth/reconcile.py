@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from synth.cluster import ClaimGroup
 from synth.describe import describe_quantity, value_label
@@ -34,8 +34,13 @@ def reconcile_groups(groups: Sequence[ClaimGroup], claims: Sequence[Claim],
             facts.append(_quantity_fact(group, members, origin, outlet))
         else:
             facts.append(_statement_fact(members, origin))
-    facts.sort(key=lambda f: (_STATUS_ORDER[f.status], -len(f.source_ids)))
-    return [f.model_copy(update={"id": f"F{i}"}) for i, f in enumerate(facts, 1)]
+    return sort_and_number(facts)
+
+
+def sort_and_number(facts: Sequence[Fact]) -> list[Fact]:
+    """Conflicts first, then disputes, agreements and single reports, numbered F1…"""
+    ordered = sorted(facts, key=lambda f: (_STATUS_ORDER[f.status], -len(f.source_ids)))
+    return [f.model_copy(update={"id": f"F{i}"}) for i, f in enumerate(ordered, 1)]
 
 
 def independent_count(source_ids: Sequence[str], origin: dict[str, str]) -> int:
@@ -53,21 +58,8 @@ def _unique(items: Sequence[str]) -> list[str]:
 
 def _quantity_fact(group: ClaimGroup, members: list[Claim], origin: dict[str, str],
                    outlet: dict[str, str]) -> Fact:
-    variants: list[tuple[Quantity, list[Claim]]] = []
-    for claim in members:
-        for quantity in claim.quantities:
-            if (quantity.unit, quantity.scope) != (group.unit, group.scope):
-                continue
-            for known, known_claims in variants:
-                if _same_value(known, quantity):
-                    if claim not in known_claims:
-                        known_claims.append(claim)
-                    break
-            else:
-                variants.append((quantity, [claim]))
-    variants.sort(key=lambda v: (v[0].value, v[0].value_max or v[0].value))
-    built = [_variant(quantity, variant_claims, members, outlet)
-             for quantity, variant_claims in variants]
+    built = build_variants(members, outlet,
+                           lambda q: (q.unit, q.scope) == (group.unit, group.scope))
     source_ids = _unique([c.source_id for c in members])
     status: FactStatus
     if any(c.stance == "denied" for c in members):
@@ -89,10 +81,29 @@ def _quantity_fact(group: ClaimGroup, members: list[Claim], origin: dict[str, st
                 unit=group.unit, scope=group.scope, variants=built)
 
 
-def _variant(quantity: Quantity, claims: list[Claim], members: list[Claim],
-             outlet: dict[str, str]) -> Variant:
+def build_variants(members: Sequence[Claim], outlet: dict[str, str],
+                   counts: Callable[[Quantity], bool]) -> list[Variant]:
+    """The distinct values among the quantities that `counts` selects, lowest first, each
+    with the claims, sources and speakers that gave it."""
+    variants: list[tuple[Quantity, list[Claim]]] = []
+    for claim in members:
+        for quantity in claim.quantities:
+            if not counts(quantity):
+                continue
+            for known, known_claims in variants:
+                if same_value(known, quantity):
+                    if claim not in known_claims:
+                        known_claims.append(claim)
+                    break
+            else:
+                variants.append((quantity, [claim]))
+    variants.sort(key=lambda v: (v[0].value, v[0].value_max or v[0].value))
+    return [_variant(quantity, variant_claims, outlet) for quantity, variant_claims in variants]
+
+
+def _variant(quantity: Quantity, claims: list[Claim], outlet: dict[str, str]) -> Variant:
     # The label uses the qualifier most sources used for this value.
-    matching = [q for c in claims for q in c.quantities if _same_value(q, quantity)]
+    matching = [q for c in claims for q in c.quantities if same_value(q, quantity)]
     qualifier = Counter(q.qualifier for q in matching).most_common(1)[0][0]
     attributed = _unique([c.attributed_to or f"{outlet[c.source_id]}, unattributed"
                           for c in claims])
@@ -106,7 +117,7 @@ def _variant(quantity: Quantity, claims: list[Claim], members: list[Claim],
     )
 
 
-def _same_value(a: Quantity, b: Quantity) -> bool:
+def same_value(a: Quantity, b: Quantity) -> bool:
     def close(x: float | None, y: float | None) -> bool:
         if x is None or y is None:
             return x is None and y is None

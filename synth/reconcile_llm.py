@@ -1,0 +1,143 @@
+"""Model reconcile, the I/O: one cached, retried, validated request per batch of claims.
+
+The deterministic facts and overview are always computed first (pipeline.py); this module
+asks the model to do better and keeps only what passes synth's checks. Each batch's answer
+is cached under a key of everything that changes it, like extraction answers, and counted in
+the same Usage. A batch whose request fails (after retries) or whose answer still fails the
+checks after MAX_REASKS re-asks falls back to the deterministic reconcile, and says so in
+`problems`; nothing the model wrote unchecked reaches the report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from synth.cache import ResponseCache, cache_key
+from synth.cluster import ClaimGroup
+from synth.config import Settings
+from synth.errors import ModelError, ModelRefusedError
+from synth.llm import ModelClient, mode_chain
+from synth.models import Claim, OverviewSentence, Source, Usage
+from synth.pricing import estimate_cost, price_table
+from synth.prompts import load_prompt
+from synth.reconcile_plan import (
+    BatchAnswer,
+    ReconcileBatch,
+    Reconciled,
+    assemble,
+    batch_payload,
+    check_context,
+    plan_batches,
+)
+from synth.reconcile_schema import CONTEXT_KEY, SCHEMA_VERSION, ReconcileResponse, parse_leniently
+
+PROMPT_NAME = "reconcile_facts.v1"
+# Re-asks after an answer that fails a check (an unknown id, a number not in its claims …).
+MAX_REASKS = 2
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+class ModelReconciler:
+    def __init__(self, settings: Settings, *, cache: ResponseCache | None = None,
+                 client_factory: Callable[[], ModelClient] | None = None,
+                 note: Callable[[str], None] = _stderr) -> None:
+        self.settings = settings
+        self.note = note
+        self.prompt = load_prompt(PROMPT_NAME)
+        schema = json.dumps(ReconcileResponse.model_json_schema(), sort_keys=True)
+        self.schema_hash = hashlib.sha256(f"{SCHEMA_VERSION}:{schema}".encode()).hexdigest()
+        assert settings.cache_dir is not None
+        self.cache = cache or ResponseCache(settings.cache_dir, enabled=settings.use_cache,
+                                            warn=note)
+        self._client_factory = client_factory or (lambda: ModelClient(settings, note=note))
+        self.usage = Usage(extractor="llm", model=settings.model)
+
+    def reconcile(self, groups: Sequence[ClaimGroup], claims: Sequence[Claim],
+                  sources: Sequence[Source], rules_overview: Sequence[OverviewSentence]
+                  ) -> Reconciled:
+        return asyncio.run(self.reconcile_async(groups, claims, sources, rules_overview))
+
+    async def reconcile_async(self, groups: Sequence[ClaimGroup], claims: Sequence[Claim],
+                              sources: Sequence[Source],
+                              rules_overview: Sequence[OverviewSentence]) -> Reconciled:
+        batches = plan_batches(groups, claims, sources, self.settings.reconcile_budget_tokens)
+        if len(batches) > 1:
+            self.note(f"synth: {len(claims)} claims are over the reconcile budget of "
+                      f"{self.settings.reconcile_budget_tokens} tokens; reconciling them in "
+                      f"{len(batches)} batches of whole groups")
+        client: ModelClient | None = None
+        semaphore = asyncio.Semaphore(self.settings.concurrency)
+
+        def get_client() -> ModelClient:
+            nonlocal client
+            if client is None:
+                client = self._client_factory()
+            return client
+
+        async def one(batch: ReconcileBatch) -> BatchAnswer:
+            async with semaphore:
+                try:
+                    return await self._answer(batch, sources, get_client)
+                except ModelRefusedError:
+                    raise
+                except ModelError as error:
+                    return BatchAnswer(batch, None, str(error))
+
+        try:
+            answers = await asyncio.gather(*(one(b) for b in batches))
+        finally:
+            if client is not None:
+                self.usage.add(client.usage)
+                self.usage.reconcile_requests += client.usage.requests
+                await client.close()
+            self.cache.close()
+        self.usage.estimated_cost_usd = estimate_cost(
+            self.settings.model, self.usage.prompt_tokens, self.usage.completion_tokens,
+            price_table())
+        return assemble(answers, groups, claims, sources, rules_overview)
+
+    def request_messages(self, batch: ReconcileBatch,
+                         sources: Sequence[Source]) -> list[dict[str, str]]:
+        return self.prompt.render(claims=batch_payload(batch, sources),
+                                  claim_count=str(len(batch.claims)),
+                                  source_count=str(len({c.source_id for c in batch.claims})))
+
+    def request_key(self, messages: list[dict[str, str]]) -> str:
+        settings = self.settings
+        return cache_key({
+            "kind": "reconcile", "model": settings.model, "modes": list(mode_chain(settings)),
+            "endpoint": settings.base_url or "openai", "messages": messages,
+            "prompt": self.prompt.content_hash, "schema": self.schema_hash,
+            "temperature": settings.temperature, "seed": settings.seed,
+            "max_output_tokens": settings.max_output_tokens, "max_reasks": MAX_REASKS,
+        })
+
+    async def _answer(self, batch: ReconcileBatch, sources: Sequence[Source],
+                      get_client: Callable[[], ModelClient]) -> BatchAnswer:
+        messages = self.request_messages(batch, sources)
+        key = self.request_key(messages)
+        cached = self.cache.get(key)
+        if cached is not None:
+            self.usage.cache_hits += 1
+            return BatchAnswer(batch, parse_leniently(cached.get("answer")), cached.get("error"))
+        context = check_context(batch, sources)
+        reply = await get_client().structured(ReconcileResponse, messages,
+                                              {CONTEXT_KEY: context}, MAX_REASKS)
+        answer: Any
+        if isinstance(reply.value, ReconcileResponse):
+            answer, error = reply.value.model_dump(), None
+        else:
+            answer = reply.unvalidated
+            error = f"after {MAX_REASKS} re-asks: {reply.error or 'no answer'}"
+        # The answer is cached as it came and checked again on every use, so a cache hit
+        # is judged exactly like a fresh answer.
+        self.cache.set(key, {"answer": answer, "error": error})
+        return BatchAnswer(batch, parse_leniently(answer), error)

@@ -1,0 +1,232 @@
+"""What a model answers when it reconciles claims, and the checks its answer must pass (pure).
+
+The checks are plain functions over a `CheckContext` (the claims sent in the request), so
+the same code runs as Pydantic validators while instructor re-asks (the error goes back to
+the model) and again, item by item, on the last answer when the re-asks have run out: what
+passes is kept, what fails is rebuilt by the deterministic reconcile.
+
+A fact or sentence passes when every claim id it cites was in the request, every number it
+writes is in a claim it cites, and its status is borne out by the claims it cites
+(conflicting: different values; corroborated: two independent sources; single_source: one;
+disputed: a denial). The answer as a whole passes when every source that has a claim in the
+request is cited or listed as unused with a reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
+
+from synth.models import Claim, FactStatus
+from synth.reconcile import same_value
+from synth.write import unsupported_numbers
+
+SCHEMA_VERSION = "1"
+CONTEXT_KEY = "reconcile"
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """The claims one reconcile request carried, and which source copies which."""
+
+    claims: Mapping[str, Claim]
+    origin: Mapping[str, str]  # source id → the source it republishes, or itself
+
+    @property
+    def sources_with_claims(self) -> set[str]:
+        return {c.source_id for c in self.claims.values()}
+
+
+class ReconciledFact(BaseModel):
+    statement: str = Field(description="the fact in one sentence; for a conflict, each figure "
+                                       "with who gave it and when")
+    status: FactStatus = Field(description="corroborated, single_source, conflicting or disputed")
+    claim_ids: list[str] = Field(description="ids of every claim this fact rests on, e.g. C3")
+    explanation: str | None = Field(
+        default=None, description="for conflicting or disputed facts: why the figures differ "
+                                  "(scope, timing, who counts), only as the cited claims say")
+
+    @model_validator(mode="after")
+    def passes_checks(self, info: ValidationInfo) -> ReconciledFact:
+        context = _context(info)
+        if context is not None:
+            _raise(f"fact {self.statement[:80]!r}", fact_errors(self, context))
+        return self
+
+
+class OverviewLine(BaseModel):
+    text: str = Field(description="one sentence of the summary")
+    claim_ids: list[str] = Field(description="ids of the claims this sentence rests on")
+
+    @model_validator(mode="after")
+    def passes_checks(self, info: ValidationInfo) -> OverviewLine:
+        context = _context(info)
+        if context is not None:
+            _raise(f"overview sentence {self.text[:80]!r}", sentence_errors(self, context))
+        return self
+
+
+class UnusedSourceNote(BaseModel):
+    source_id: str = Field(description="a source id such as S4")
+    reason: str = Field(description="why none of its claims belongs in the summary")
+
+
+class ReconcileResponse(BaseModel):
+    """The reconciled facts and overview, each citing claim ids."""
+
+    facts: list[ReconciledFact]
+    overview: list[OverviewLine]
+    unused_sources: list[UnusedSourceNote] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def cites_every_source(self, info: ValidationInfo) -> ReconcileResponse:
+        context = _context(info)
+        if context is not None:
+            _raise("the answer", coverage_errors(self, context))
+        return self
+
+
+def _context(info: ValidationInfo) -> CheckContext | None:
+    # No context: parsing a cached or salvaged answer; the caller runs the checks itself.
+    value = (info.context or {}).get(CONTEXT_KEY)
+    return value if isinstance(value, CheckContext) else None
+
+
+def _raise(what: str, errors: list[str]) -> None:
+    if errors:
+        raise ValueError(f"{what}: {'; '.join(errors)}")
+
+
+def _ids(ids: Iterable[str]) -> str:
+    return ", ".join(ids)
+
+
+def split_cited(claim_ids: Iterable[str], context: CheckContext) -> tuple[list[Claim], list[str]]:
+    """The cited claims that exist, and the cited ids that do not."""
+    known: list[Claim] = []
+    unknown: list[str] = []
+    for claim_id in dict.fromkeys(claim_ids):
+        claim = context.claims.get(claim_id.strip())
+        if claim is None:
+            unknown.append(claim_id)
+        else:
+            known.append(claim)
+    return known, unknown
+
+
+def _citation_errors(claim_ids: list[str], context: CheckContext) -> tuple[list[Claim], list[str]]:
+    cited, unknown = split_cited(claim_ids, context)
+    errors = []
+    if not claim_ids:
+        errors.append("it cites no claim; cite the ids of the claims it rests on")
+    if unknown:
+        errors.append(f"it cites {_ids(repr(i) for i in unknown)}, not the id of any claim "
+                      "between <claims> and </claims>; cite only those ids")
+    return cited, errors
+
+
+def _number_errors(field: str, text: str, cited: list[Claim]) -> list[str]:
+    missing = unsupported_numbers(text, cited)
+    if not missing:
+        return []
+    return [f"its {field} writes {_ids(repr(m) for m in missing)}, which no claim it cites "
+            "gives; write only numbers found in the cited claims, or cite the claim that gives it"]
+
+
+def fact_errors(fact: ReconciledFact, context: CheckContext) -> list[str]:
+    cited, errors = _citation_errors(fact.claim_ids, context)
+    errors += _number_errors("statement", fact.statement, cited)
+    if fact.explanation:
+        errors += _number_errors("explanation", fact.explanation, cited)
+    if cited:
+        errors += _status_errors(fact.status, cited, context)
+    return errors
+
+
+def _status_errors(status: FactStatus, cited: list[Claim], context: CheckContext) -> list[str]:
+    independent = {context.origin.get(c.source_id, c.source_id) for c in cited}
+    if status == "conflicting" and not has_different_values(cited):
+        return ["it is marked conflicting, but the claims it cites give no different values "
+                "for the same kind of figure"]
+    if status == "corroborated" and len(independent) < 2:
+        return ["it is marked corroborated, but its claims come from one source (a republished "
+                "copy counts as its original)"]
+    if status == "single_source" and len(independent) > 1:
+        return [f"it is marked single_source, but it cites claims from {len(independent)} "
+                "independent sources"]
+    if status == "disputed" and not any(c.stance == "denied" for c in cited):
+        return ["it is marked disputed, but none of the claims it cites is a denial"]
+    return []
+
+
+def has_different_values(claims: Iterable[Claim]) -> bool:
+    """True when two of the claims give different values in the same unit."""
+    first_of_unit: dict[str, Any] = {}
+    for claim in claims:
+        for quantity in claim.quantities:
+            seen = first_of_unit.setdefault(quantity.unit, quantity)
+            if not same_value(seen, quantity):
+                return True
+    return False
+
+
+def sentence_errors(line: OverviewLine, context: CheckContext) -> list[str]:
+    cited, errors = _citation_errors(line.claim_ids, context)
+    return errors + _number_errors("text", line.text, cited)
+
+
+def cited_sources(response: ReconcileResponse, context: CheckContext) -> set[str]:
+    ids = [i for f in response.facts for i in f.claim_ids]
+    ids += [i for s in response.overview for i in s.claim_ids]
+    return {claim.source_id for claim in split_cited(ids, context)[0]}
+
+
+def coverage_errors(response: ReconcileResponse, context: CheckContext) -> list[str]:
+    with_claims = context.sources_with_claims
+    declared = {n.source_id.strip() for n in response.unused_sources}
+    errors = []
+    stray = sorted(declared - with_claims)
+    if stray:
+        errors.append(f"unused_sources names {_ids(stray)}, which has no claim in this request")
+    missing = sorted(with_claims - cited_sources(response, context) - declared, key=_id_order)
+    if missing:
+        errors.append(f"sources {_ids(missing)} have claims but no fact or sentence cites them; "
+                      "cite them, or list each in unused_sources with the reason")
+    return errors
+
+
+def _id_order(source_id: str) -> tuple[int, str]:
+    digits = source_id[1:]
+    return (int(digits), source_id) if digits.isdigit() else (1 << 30, source_id)
+
+
+def parse_leniently(answer: Any) -> ReconcileResponse | None:
+    """The parts of an answer that have the right shape, unchecked; None if there are none.
+
+    Used on the last answer after the re-asks ran out, so each fact and sentence can be
+    checked on its own and the good ones kept."""
+    if isinstance(answer, str):
+        try:
+            answer = json.loads(answer)
+        except ValueError:
+            return None
+    if not isinstance(answer, dict):
+        return None
+
+    def items(key: str, model: type[BaseModel]) -> list[Any]:
+        kept = []
+        raw = answer.get(key)
+        for item in raw if isinstance(raw, list) else []:
+            try:
+                kept.append(model.model_validate(item))
+            except ValidationError:
+                continue
+        return kept
+
+    return ReconcileResponse(facts=items("facts", ReconciledFact),
+                             overview=items("overview", OverviewLine),
+                             unused_sources=items("unused_sources", UnusedSourceNote))
