@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from synth import __version__
-from synth.config import MODES, Settings, resolve_settings
+from synth.config import MODES, RECONCILERS, Settings, resolve_settings
 from synth.errors import SynthError
 from synth.extract import ProgressCallback
 
@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--chunk-chars", type=int, help="split longer articles (default: 6000)")
     run.add_argument("--max-output-tokens", type=int,
                      help="cap on each model answer (default: 4096; lower it for small contexts)")
+    run.add_argument("--reconcile", choices=RECONCILERS,
+                     help="who writes facts and overview: auto (the model when one is configured), "
+                          "model, or rules (synth's deterministic reconcile)")
+    run.add_argument("--reconcile-budget", type=int, metavar="TOKENS",
+                     help="claims per reconcile request, in estimated tokens (default: 6000); "
+                          "more are reconciled group by group")
     run.add_argument("--cache-dir", type=Path, help="cache folder (default: $SYNTH_CACHE_DIR or "
                                                      "the user cache directory)")
     run.add_argument("--no-cache", action="store_true", default=None,
@@ -85,7 +91,8 @@ def _summarise_command(args: argparse.Namespace) -> int:
     settings = resolve_settings(
         offline=args.offline, model=args.model, base_url=args.base_url, mode=args.mode,
         timeout=args.timeout, concurrency=args.concurrency, chunk_chars=args.chunk_chars,
-        max_output_tokens=args.max_output_tokens,
+        max_output_tokens=args.max_output_tokens, reconcile=args.reconcile,
+        reconcile_budget_tokens=args.reconcile_budget,
         cache_dir=args.cache_dir, use_cache=False if args.no_cache else None,
         max_bytes=args.max_bytes, show_progress=False if args.quiet else None,
     )
@@ -113,6 +120,7 @@ def _summarise_command(args: argparse.Namespace) -> int:
         f"({usage.claims_dropped} dropped by grounding), {len(report.facts)} facts; "
         f"{usage.requests} requests, {usage.prompt_tokens + usage.completion_tokens} tokens, "
         f"{usage.cache_hits} cache hits"
+        + (f"; facts by {usage.reconciler}" if usage.reconciler != "rules" else "")
         + (f", ~${usage.estimated_cost_usd:.4f}" if usage.estimated_cost_usd is not None else ""))
     return EXIT_OK if report.sources else EXIT_NOTHING_PROCESSED
 

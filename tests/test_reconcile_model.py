@@ -1,0 +1,202 @@
+"""Model reconcile end to end against a loopback server: re-asks after an invented number or
+an unknown claim id, the fallback after repeated failure, the grouped path under a token
+budget, the cache and the usage counts.
+
+Claims come from the offline extractor on the bundled troop story, so the totals conflict
+(3,000 so far, 10,000 by December, up to 12,000). The server answers with scripted replies.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from synth.config import resolve_settings
+from synth.errors import ConfigError
+from synth.extract.offline import OfflineExtractor
+from synth.llm import ModelClient
+from synth.numbers import find_numbers
+from synth.pipeline import summarise
+from synth.reconcile_llm import MAX_REASKS, ModelReconciler
+from tests.conftest import QUAKE, TROOPS
+from tests.reconcile_server import ReconcileServer, careful_answer
+
+
+def settings_for(base_url: str, tmp_path: Path, **overrides):
+    return resolve_settings({}, **{"model": "fault-model", "base_url": base_url,
+                                   "cache_dir": tmp_path / "cache", "max_retries": 2,
+                                   **overrides})
+
+
+def run(settings, paths=(TROOPS,)):
+    notes: list[str] = []
+    reconciler = ModelReconciler(settings, note=notes.append, client_factory=lambda: ModelClient(
+        settings, note=notes.append, retry_base_delay=0.01, retry_max_delay=0.05))
+    report = summarise(list(paths), settings=settings, extractor=OfflineExtractor(),
+                       reconciler=reconciler)
+    return report, notes
+
+
+def rules_report(tmp_path: Path, paths=(TROOPS,)):
+    return summarise(list(paths), cache_dir=tmp_path / "rules-cache")
+
+
+def with_invented_number(claims):
+    answer = careful_answer(claims)
+    answer["overview"][0]["text"] = "Up to 99,999 North Korean troops are in Russia."
+    return answer
+
+
+def with_unknown_id(claims):
+    answer = careful_answer(claims)
+    answer["facts"][0]["claim_ids"].append("C999")
+    return answer
+
+
+def report_numbers(report) -> set[float]:
+    texts = [f.statement for f in report.facts] + [f.explanation or "" for f in report.facts]
+    texts += [s.text for s in report.overview]
+    return {m.value for t in texts for m in find_numbers(t)}
+
+
+def test_the_model_writes_facts_and_overview_that_pass_the_checks(tmp_path):
+    with ReconcileServer() as server:
+        report, _ = run(settings_for(server.base_url, tmp_path))
+        assert server.request_count == 1
+    assert report.usage.reconciler == "model" and report.problems == []
+    assert all(f.written_by == "model" for f in report.facts)
+    assert all(s.written_by == "model" for s in report.overview)
+    conflict = next(f for f in report.facts if f.status == "conflicting")
+    assert {3000, 10000, 12000} <= {v.value for v in conflict.variants}
+    cited = {i for f in report.facts for i in f.claim_ids}
+    assert cited == {c.id for c in report.claims}
+    assert report.usage.reconcile_requests == 1 and report.usage.requests == 1
+    assert report.usage.prompt_tokens > 0 and report.usage.completion_tokens > 0
+
+
+def test_the_request_delimits_the_claims_and_carries_every_one(tmp_path):
+    with ReconcileServer() as server:
+        report, _ = run(settings_for(server.base_url, tmp_path))
+        [sent] = server.reconcile_requests
+        user = server.requests[0]["messages"][1]["content"]
+    assert sorted(c["id"] for c in sent) == sorted(c.id for c in report.claims)
+    assert user.count("\n<claims>\n") == 1 and user.rstrip().endswith("</claims>")
+    first = next(c for c in sent if c["id"] == "C1")
+    assert first["source"] == "S1" and first["group"].startswith("G")
+
+
+@pytest.mark.parametrize("bad_answer, error", [
+    (with_invented_number, "'99,999', which no claim it cites gives"),
+    (with_unknown_id, "'C999', not the id of any claim"),
+])
+def test_a_failing_answer_is_re_asked_with_the_reason(tmp_path, bad_answer, error):
+    with ReconcileServer(bad_answer) as server:
+        report, _ = run(settings_for(server.base_url, tmp_path))
+        assert server.request_count == 2
+        reask = server.requests[1]["messages"]
+    assert error in reask[-1]["content"]
+    assert report.usage.reconciler == "model" and report.problems == []
+    assert 99999 not in report_numbers(report)
+    assert "C999" not in json.dumps(report.model_dump(mode="json"))
+    assert report.usage.reconcile_requests == 2
+
+
+def test_after_repeated_failure_the_rules_write_what_failed_and_say_so(tmp_path):
+    failing = [with_invented_number] * (MAX_REASKS + 1)
+    with ReconcileServer(*failing) as server:
+        report, _ = run(settings_for(server.base_url, tmp_path))
+        assert server.request_count == MAX_REASKS + 1
+    rules = rules_report(tmp_path)
+    assert 99999 not in report_numbers(report)
+    [problem] = [p for p in report.problems if p.stage == "reconcile"]
+    assert "99,999" in problem.reason and "deterministic reconcile" in problem.reason
+    # Only the bad sentence failed: the model's facts stand, and the rules' sentences
+    # about the same claims replace it.
+    assert all(f.written_by == "model" for f in report.facts)
+    rules_sentences = [s for s in report.overview if s.written_by == "rules"]
+    assert rules_sentences and {s.text for s in rules_sentences} <= {s.text for s in rules.overview}
+    assert report.usage.reconciler == "model and rules"
+
+
+def test_a_server_that_keeps_failing_leaves_the_deterministic_report(tmp_path):
+    with ReconcileServer() as server:
+        server.enqueue(*["500"] * 3)
+        report, _ = run(settings_for(server.base_url, tmp_path))
+        assert server.request_count == 3  # max_retries=2: three attempts, no more
+    rules = rules_report(tmp_path)
+    assert [f.statement for f in report.facts] == [f.statement for f in rules.facts]
+    assert [s.text for s in report.overview] == [s.text for s in rules.overview]
+    assert report.usage.reconciler == "rules"
+    assert "kept failing after 3 attempts" in report.problems[-1].reason
+
+
+def test_over_the_budget_the_claims_go_group_by_group_and_are_combined(tmp_path):
+    with ReconcileServer() as server:
+        report, notes = run(settings_for(server.base_url, tmp_path, reconcile_budget_tokens=1200),
+                            paths=(TROOPS, QUAKE))
+        batches = server.reconcile_requests
+    assert len(batches) > 2
+    assert any("reconciling them in" in note for note in notes)
+    sent = [c["id"] for batch in batches for c in batch]
+    assert sorted(sent) == sorted(c.id for c in report.claims)  # each claim in one batch
+    for batch in batches:
+        payload = "\n".join(json.dumps(c, ensure_ascii=False) for c in batch)
+        assert len(payload) / 4 <= 1200 or len(batch) == 1
+    assert report.usage.reconcile_requests == len(batches)
+    assert report.usage.reconciler == "model" and report.problems == []
+    # The combined report: one F-numbering, conflicts first, every claim cited.
+    assert [f.id for f in report.facts] == [f"F{i}" for i in range(1, len(report.facts) + 1)]
+    statuses = [f.status for f in report.facts]
+    assert statuses.index("conflicting") < statuses.index("single_source")
+    assert {i for f in report.facts for i in f.claim_ids} == {c.id for c in report.claims}
+
+
+def test_one_failing_batch_falls_back_alone(tmp_path):
+    with ReconcileServer(careful_answer, *[with_unknown_id] * (MAX_REASKS + 1)) as server:
+        report, _ = run(settings_for(server.base_url, tmp_path, reconcile_budget_tokens=1200,
+                                     concurrency=1))
+        batches = len(server.reconcile_requests) - MAX_REASKS
+    assert batches >= 2
+    writers = {f.written_by for f in report.facts}
+    assert writers == {"model", "rules"}
+    [problem] = [p for p in report.problems if p.stage == "reconcile"]
+    assert f"(batch 2 of {batches})" in problem.reason
+
+
+def test_reconcile_answers_are_cached(tmp_path):
+    with ReconcileServer(with_invented_number) as server:
+        first, _ = run(settings_for(server.base_url, tmp_path))
+        assert server.request_count == 2
+        second, _ = run(settings_for(server.base_url, tmp_path))
+        assert server.request_count == 2
+    assert second.usage.cache_hits == 1 and second.usage.requests == 0
+    assert [f.statement for f in second.facts] == [f.statement for f in first.facts]
+    assert [s.text for s in second.overview] == [s.text for s in first.overview]
+
+
+def test_a_failed_answer_is_cached_and_judged_the_same_way_again(tmp_path):
+    with ReconcileServer(*[with_invented_number] * (MAX_REASKS + 1)) as server:
+        first, _ = run(settings_for(server.base_url, tmp_path))
+        second, _ = run(settings_for(server.base_url, tmp_path))
+        assert server.request_count == MAX_REASKS + 1
+    assert [p.reason for p in second.problems] == [p.reason for p in first.problems]
+    assert [s.text for s in second.overview] == [s.text for s in first.overview]
+
+
+def test_reconcile_rules_or_no_claims_send_no_request(tmp_path):
+    with ReconcileServer() as server:
+        report, _ = run(settings_for(server.base_url, tmp_path, reconcile="rules"))
+        empty = tmp_path / "empty.txt"
+        empty.write_text("Subscribe to our newsletter.\n", encoding="utf-8")
+        run(settings_for(server.base_url, tmp_path), paths=(empty,))
+        assert server.request_count == 0
+    assert report.usage.reconciler == "rules"
+
+
+def test_reconcile_model_without_a_model_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="--reconcile model needs a model"):
+        resolve_settings({}, reconcile="model", cache_dir=tmp_path)
+    with pytest.raises(ConfigError, match="reconcile budget"):
+        resolve_settings({}, reconcile_budget_tokens=10, cache_dir=tmp_path)
