@@ -40,9 +40,11 @@ def run(settings, paths) -> tuple:
 
 
 def live_settings(tmp_path: Path, **overrides):
+    # These cassettes hold extraction only; reconcile cassettes pass reconcile="model".
     return resolve_settings({}, **{"model": LIVE_MODEL, "base_url": LIVE_BASE_URL,
                                    "api_key": TEST_KEY, "cache_dir": tmp_path / "cache",
-                                   "timeout": 300.0, "max_output_tokens": 800, **overrides})
+                                   "timeout": 300.0, "max_output_tokens": 800,
+                                   "reconcile": "rules", **overrides})
 
 
 @contextmanager

@@ -25,8 +25,10 @@ ARTICLE = TROOPS / "02-han-river-review-2024-10-24.md"
 
 
 def settings_for(server: FaultServer, tmp_path: Path, **overrides):
+    # Extraction is under test here; the model reconcile has tests of its own.
     values = {"model": "fault-model", "base_url": server.base_url, "api_key": "sk-test-secret-key",
-              "cache_dir": tmp_path / "cache", "timeout": 5.0, "max_retries": 2}
+              "cache_dir": tmp_path / "cache", "timeout": 5.0, "max_retries": 2,
+              "reconcile": "rules"}
     values.update(overrides)
     return resolve_settings({}, **values)
 

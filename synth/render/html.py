@@ -187,6 +187,7 @@ def render_html(report: Report) -> str:
         sources=sources,
         sources_by_id=index.sources,
         dup_of={s.id: s.duplicate_of for s in report.sources if s.duplicate_of},
+        unused_sources={u.source_id: u.reason for u in report.unused_sources},
         facts_of_claim={k: [f.id for f in v] for k, v in index.facts_of_claim.items()},
         source_label=index.source_label,
         anchor=lambda claim_id: _anchor(index, claim_id),

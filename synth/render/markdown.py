@@ -67,6 +67,9 @@ def render_markdown(report: Report) -> str:
         for fact in conflicts:
             lines.append(f"### {fact.id} · {escape(fact.statement.split(':')[0])}")
             lines.append("")
+            if fact.explanation:
+                lines.append(f"_Why they differ:_ {escape(fact.explanation)}")
+                lines.append("")
             if fact.variants:
                 for variant in fact.variants:
                     when = f" ({', '.join(variant.time_refs)})" if variant.time_refs else ""
@@ -88,6 +91,12 @@ def render_markdown(report: Report) -> str:
                      f"{' — ' + ', '.join(details) if details else ''} "
                      f"(`{source.path}`){copy}")
     lines.append("")
+    if report.unused_sources:
+        lines.append("Not cited in the summary:")
+        lines.append("")
+        for unused in report.unused_sources:
+            lines.append(f"- [{unused.source_id[1:]}] {escape(unused.reason)}")
+        lines.append("")
     if report.problems:
         lines.append("## Problems")
         lines.append("")
@@ -101,6 +110,9 @@ def render_markdown(report: Report) -> str:
                  f"completion tokens: {usage.completion_tokens}, cache hits: {usage.cache_hits}")
     lines.append(f"- claims extracted: {usage.claims_extracted}, dropped by grounding: "
                  f"{usage.claims_dropped}")
+    lines.append(f"- facts and overview written by: {usage.reconciler}"
+                 + (f" ({usage.reconcile_requests} reconcile requests)"
+                    if usage.reconcile_requests else ""))
     if usage.estimated_cost_usd is not None:
         lines.append(f"- estimated cost: ${usage.estimated_cost_usd:.4f}")
     return "\n".join(lines) + "\n"
