@@ -24,9 +24,9 @@ from synth.reconcile_schema import (
     CheckContext,
     ReconciledFact,
     ReconcileResponse,
+    conflicting_kinds,
     coverage_errors,
     fact_errors,
-    has_different_values,
     sentence_errors,
     split_cited,
 )
@@ -230,12 +230,11 @@ def model_fact(fact: ReconciledFact, cited: list[Claim], context: CheckContext,
     unit = scope = None
     variants = []
     if kinds:
-        unit, scope = max(set(kinds), key=lambda k: (kinds.count(k), -kinds.index(k)))
+        disagreeing = conflicting_kinds(cited) if fact.status == "conflicting" else []
+        # The variants shown are those of the figure in conflict, else the most cited one.
+        unit, scope = disagreeing[0] if disagreeing else max(
+            set(kinds), key=lambda k: (kinds.count(k), -kinds.index(k)))
         variants = build_variants(cited, dict(outlet), lambda q: (q.unit, q.scope) == (unit, scope))
-        if fact.status == "conflicting" and len(variants) < 2 and has_different_values(cited):
-            # The model merged figures synth kept apart by scope ("so far" and "in total").
-            scope = None
-            variants = build_variants(cited, dict(outlet), lambda q: q.unit == unit)
     return Fact(id="F0", statement=fact.statement.strip(), status=fact.status,
                 claim_ids=[c.id for c in cited], source_ids=source_ids, unit=unit, scope=scope,
                 variants=variants, explanation=(fact.explanation or "").strip() or None,

@@ -150,8 +150,8 @@ def fact_errors(fact: ReconciledFact, context: CheckContext) -> list[str]:
 def _status_errors(status: FactStatus, cited: list[Claim], context: CheckContext) -> list[str]:
     independent = {context.origin.get(c.source_id, c.source_id) for c in cited}
     if status == "conflicting" and not has_different_values(cited):
-        return ["it is marked conflicting, but the claims it cites give no different values "
-                "for the same kind of figure"]
+        return ["it is marked conflicting, but no two of the claims it cites give different "
+                "values for the same kind of figure (same unit and scope)"]
     if status == "corroborated" and len(independent) < 2:
         return ["it is marked corroborated, but its claims come from one source (a republished "
                 "copy counts as its original)"]
@@ -164,14 +164,22 @@ def _status_errors(status: FactStatus, cited: list[Claim], context: CheckContext
 
 
 def has_different_values(claims: Iterable[Claim]) -> bool:
-    """True when two of the claims give different values in the same unit."""
-    first_of_unit: dict[str, Any] = {}
+    """True when two different claims give different values for the same kind of figure
+    (the same unit and scope: 3 generals and 500 officers are no conflict)."""
+    return bool(conflicting_kinds(claims))
+
+
+def conflicting_kinds(claims: Iterable[Claim]) -> list[tuple[str, str | None]]:
+    """The (unit, scope) pairs on which two different claims give different values."""
+    first: dict[tuple[str, str | None], tuple[str, Any]] = {}
+    kinds: list[tuple[str, str | None]] = []
     for claim in claims:
         for quantity in claim.quantities:
-            seen = first_of_unit.setdefault(quantity.unit, quantity)
-            if not same_value(seen, quantity):
-                return True
-    return False
+            kind = (quantity.unit, quantity.scope)
+            seen = first.setdefault(kind, (claim.id, quantity))
+            if seen[0] != claim.id and not same_value(seen[1], quantity) and kind not in kinds:
+                kinds.append(kind)
+    return kinds
 
 
 def sentence_errors(line: OverviewLine, context: CheckContext) -> list[str]:

@@ -44,24 +44,28 @@ def careful_answer(claims: list[dict[str, Any]]) -> dict[str, Any]:
     facts = []
     for members in by_group.values():
         independent = {m.get("republishes", m["source"]) for m in members}
-        values: dict[str, set[float]] = collections.defaultdict(set)
+        # Values of each kind of figure (unit and scope), claim by claim.
+        values: dict[tuple[str, str | None], dict[str, set[float]]] = collections.defaultdict(
+            lambda: collections.defaultdict(set))
         for m in members:
             for number in m.get("numbers", []):
-                values[number["unit"]].add(number["value"])
+                values[(number["unit"], number.get("scope"))][m["id"]].add(number["value"])
+        in_conflict = [kind for kind, by_claim in values.items()
+                       if len(by_claim) > 1 and len(set.union(*by_claim.values())) > 1]
         if any(m["stance"] == "denied" for m in members):
             status = "disputed"
-        elif any(len(v) > 1 for v in values.values()):
+        elif in_conflict:
             status = "conflicting"
         elif len(independent) > 1:
             status = "corroborated"
         else:
             status = "single_source"
         if status == "conflicting":
-            unit, seen = next((u, v) for u, v in values.items() if len(v) > 1)
+            unit, scope = in_conflict[0]
             givers = []
-            for value in sorted(seen):
+            for value in sorted(set.union(*values[(unit, scope)].values())):
                 who = [m.get("by") or m["outlet"] for m in members
-                       if any(n["value"] == value for n in m.get("numbers", []))]
+                       if value in values[(unit, scope)].get(m["id"], set())]
                 givers.append(f"{figure(value)} ({', '.join(dict.fromkeys(who))})")
             statement = f"Sources give different figures for {unit}: " + "; ".join(givers) + "."
             explanation = "The sources count at different times and with different scopes."

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from synth.extract.offline import OfflineExtractor
 from synth.llm import ModelClient
 from synth.numbers import find_numbers
 from synth.pipeline import summarise
 from synth.reconcile_llm import MAX_REASKS, ModelReconciler
-from synth.extract.offline import OfflineExtractor
 from tests.cassettes import LIVE_BASE_URL, LIVE_MODEL, RECORDING, interactions, use_cassette
 from tests.conftest import QUAKE, TROOPS
 from tests.reconcile_server import ReconcileServer, careful_answer

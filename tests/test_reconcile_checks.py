@@ -28,6 +28,7 @@ from synth.reconcile_schema import (
     OverviewLine,
     ReconciledFact,
     ReconcileResponse,
+    fact_errors,
     parse_leniently,
 )
 from synth.write import write_overview
@@ -130,7 +131,7 @@ def test_a_fact_that_cites_nothing_is_rejected():
 
 @pytest.mark.parametrize("fact, message", [
     ({"statement": "Agreed: 12,000.", "status": "conflicting", "claim_ids": ["C3", "C4"]},
-     "no different values"),
+     "no two of the claims it cites give different"),
     # S4 republishes S3: one independent source, not two.
     ({"statement": "Agreed: 12,000.", "status": "corroborated", "claim_ids": ["C3", "C4"]},
      "come from one source"),
@@ -309,3 +310,16 @@ def test_an_unparseable_last_answer_is_no_answer():
                                                           "single_source", "claim_ids": ["C6"]}],
                             "overview": "nonsense"})
     assert kept is not None and [f.statement for f in kept.facts] == ["ok"] and kept.overview == []
+
+
+def test_different_kinds_of_figure_or_one_claim_s_two_figures_are_no_conflict():
+    generals = Claim(id="C7", source_id="S1", statement="3 generals and 500 officers went.",
+                     quote="3 generals and 500 officers went.", start=0, end=33,
+                     quantities=[Quantity(value=3, unit="troops", scope="generals", text="3"),
+                                 Quantity(value=500, unit="troops", scope="officers", text="500")])
+    range_claim = troops("C8", "S2", 3000, "the NIS")
+    range_claim.quantities.append(Quantity(value=10000, unit="troops", text="10,000"))
+    context = CheckContext(claims={"C7": generals, "C8": range_claim}, origin={})
+    for ids in (["C7"], ["C8"]):
+        fact = ReconciledFact(statement="No figures.", status="conflicting", claim_ids=ids)
+        assert fact_errors(fact, context), ids
