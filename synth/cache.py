@@ -16,11 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import diskcache
+from pydantic import BaseModel
 
 # Bump when the stored value's shape or the key's meaning changes: old entries then miss.
 CACHE_KEY_VERSION = "synth-cache-v1"
 
 log = logging.getLogger("synth.cache")
+
+
+def schema_hash(response_model: type[BaseModel], version: str) -> str:
+    """A hash of a response model's JSON Schema: a changed field or description misses."""
+    schema = json.dumps(response_model.model_json_schema(), sort_keys=True)
+    return hashlib.sha256(f"{version}:{schema}".encode()).hexdigest()
 
 
 def cache_key(parts: Mapping[str, Any]) -> str:

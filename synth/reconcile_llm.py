@@ -11,13 +11,11 @@ checks after MAX_REASKS re-asks falls back to the deterministic reconcile, and s
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from synth.cache import ResponseCache, cache_key
+from synth.cache import ResponseCache, cache_key, schema_hash
 from synth.cluster import ClaimGroup
 from synth.config import Settings
 from synth.errors import ModelError, ModelRefusedError
@@ -52,8 +50,7 @@ class ModelReconciler:
         self.settings = settings
         self.note = note
         self.prompt = load_prompt(PROMPT_NAME)
-        schema = json.dumps(ReconcileResponse.model_json_schema(), sort_keys=True)
-        self.schema_hash = hashlib.sha256(f"{SCHEMA_VERSION}:{schema}".encode()).hexdigest()
+        self.schema_hash = schema_hash(ReconcileResponse, SCHEMA_VERSION)
         assert settings.cache_dir is not None
         self.cache = cache or ResponseCache(settings.cache_dir, enabled=settings.use_cache,
                                             warn=note)

@@ -162,7 +162,6 @@ def assemble(answers: Sequence[BatchAnswer], groups: Sequence[ClaimGroup],
             continue
         context = check_context(answer.batch, sources)
         rejected: list[str] = []
-        kept_facts = 0
         for fact in answer.response.facts:
             errors = fact_errors(fact, context)
             cited = split_cited(fact.claim_ids, context)[0]
@@ -171,7 +170,6 @@ def assemble(answers: Sequence[BatchAnswer], groups: Sequence[ClaimGroup],
                 fallback_claims.update(c.id for c in cited)
                 continue
             model_facts.append(model_fact(fact, cited, context, outlet))
-            kept_facts += 1
         kept_sentences = 0
         for line in answer.response.overview:
             errors = sentence_errors(line, context)

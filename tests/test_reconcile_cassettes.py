@@ -139,7 +139,8 @@ def test_an_unknown_claim_id_is_re_asked(tmp_path):
 
 
 def test_a_real_small_model_fails_the_checks_and_synth_falls_back(tmp_path):
-    settings = live_settings(tmp_path, mode="tools", reconcile="model")
+    # On a busy 2-core machine one answer of 800 tokens took 7 minutes.
+    settings = live_settings(tmp_path, mode="tools", reconcile="model", timeout=1800.0)
     with use_cassette("reconcile_fallback.yaml") as cassette:
         report = run(settings, QUAKE_PAIR)
     assert len(cassette.requests) == MAX_REASKS + 1 == report.usage.reconcile_requests

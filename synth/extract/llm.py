@@ -10,7 +10,6 @@ article's failure becomes a problem and the others go on.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -18,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from synth.cache import ResponseCache, cache_key
+from synth.cache import ResponseCache, cache_key, schema_hash
 from synth.chunking import chunk_text
 from synth.clean import CleanDocument
 from synth.config import Settings
@@ -51,8 +50,7 @@ class LLMExtractor:
         self.model = settings.model
         self.note = note
         self.prompt = load_prompt(PROMPT_NAME)
-        schema = json.dumps(ExtractionResponse.model_json_schema(), sort_keys=True)
-        self.schema_hash = hashlib.sha256(f"{SCHEMA_VERSION}:{schema}".encode()).hexdigest()
+        self.schema_hash = schema_hash(ExtractionResponse, SCHEMA_VERSION)
         assert settings.cache_dir is not None
         self.cache = cache or ResponseCache(settings.cache_dir, enabled=settings.use_cache,
                                             warn=note)
