@@ -136,16 +136,19 @@ class LLMExtractor:
             if cached is not None:
                 batch.usage.cache_hits += 1
                 claims = [ExtractedClaim.model_validate(c) for c in cached["claims"]]
+                error = cached.get("error")
             else:
                 claims, error = await self._ask(get_client(), messages, chunk)
-                if error:
-                    where = f" (chunk {number} of {len(chunks)})" if len(chunks) > 1 else ""
-                    batch.problems.append(Problem(
-                        path=document.source.path, source_id=document.source.id,
-                        stage="extract", reason=f"the model's answer{where} did not fit the "
-                                                f"schema after {MAX_REASKS} re-asks: {error}"))
                 if error is None or claims:
-                    self.cache.set(key, {"claims": [c.model_dump() for c in claims]})
+                    # A salvaged answer keeps its error, so a run from the cache reports it too.
+                    self.cache.set(key, {"claims": [c.model_dump() for c in claims],
+                                         **({"error": error} if error else {})})
+            if error:
+                where = f" (chunk {number} of {len(chunks)})" if len(chunks) > 1 else ""
+                batch.problems.append(Problem(
+                    path=document.source.path, source_id=document.source.id,
+                    stage="extract", reason=f"the model's answer{where} did not fit the "
+                                            f"schema after {MAX_REASKS} re-asks: {error}"))
             for claim in claims:
                 # Overlapping chunks propose the same sentence twice; keep the first.
                 if claim.quote.strip() in seen_quotes:
