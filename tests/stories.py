@@ -7,6 +7,7 @@ outlet, date, speaker and figures, the way several outlets' reports of one flood
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,3 +56,10 @@ def article_id(request_body: dict) -> str:
 
 def article_ids(request_bodies: Sequence[dict]) -> list[str]:
     return [article_id(body) for body in request_bodies]
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """The environment for a `synth` subprocess: this checkout's synth first on the path."""
+    root = str(Path(__file__).resolve().parent.parent)
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path, **extra}

@@ -10,6 +10,8 @@ re-asks within 1 + MAX_REASKS answers.
 from __future__ import annotations
 
 import collections
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ from synth.llm import ModelClient
 from synth.models import Report
 from synth.pipeline import summarise
 from tests.fault_server import INVENTED_SENTENCES, FaultServer
-from tests.stories import article_ids, write_story
+from tests.stories import article_ids, subprocess_env, write_story
 
 ARTICLES = 3
 MAX_RETRIES = 2
@@ -207,3 +209,26 @@ def test_a_failed_article_is_a_problem_again_when_its_answer_comes_from_the_cach
     assert second.usage.requests == 0
     assert [p.model_dump() for p in second.problems] == [p.model_dump() for p in first.problems]
     assert second.claims == first.claims
+
+
+def test_the_cli_reports_an_article_that_keeps_failing_in_one_line_and_exits_0(story, clean_report,
+                                                                               tmp_path):
+    """The command line with its default bound (4 retries): five attempts, then one line."""
+    default_attempts = Settings().max_retries + 1
+    with FaultServer() as server:
+        server.enqueue(*["429:0"] * default_attempts)  # Retry-After: 0, so no backoff to wait for
+        result = subprocess.run(
+            [sys.executable, "-m", "synth.cli", "summarise", *map(str, story), "--model", "fault-model",
+             "--base-url", server.base_url, "--concurrency", "1", "--cache-dir", str(tmp_path),
+             "--format", "json"],
+            capture_output=True, text=True, timeout=60, env=subprocess_env())
+        assert requests_per_article(server) == {"S1": default_attempts, "S2": 1, "S3": 1}
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if str(story[0]) in line]
+    assert line.startswith(f"synth: {story[0]}: ") and \
+        f"kept failing after {default_attempts} attempts" in line
+    report = Report.model_validate_json(result.stdout)
+    assert_every_article_kept(report, story)
+    assert [p.source_id for p in report.problems] == ["S1"]
+    assert_untouched(report, clean_report, "S2", "S3")
