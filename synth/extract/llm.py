@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -35,6 +36,9 @@ PROMPT_NAME = "extract_claims.v1"
 MAX_CLAIMS_PER_CHUNK = 30
 # Re-asks after a reply that fails validation (a quote not in the article, a bad field).
 MAX_REASKS = 2
+# Article text that looks like the prompt's own <article> or </article> marker. Left as it
+# is, an article could close its block early and have the rest read as instructions.
+_DELIMITER_LIKE = re.compile(r"<(\s*/?\s*article\b[^<>]*)>", re.IGNORECASE)
 
 
 def _stderr(line: str) -> None:
@@ -107,7 +111,8 @@ class LLMExtractor:
         source = document.source
         return self.prompt.render(source_id=source.id, outlet=source.outlet or "an unknown outlet",
                                   published=source.published or "an unknown date",
-                                  article=chunk, max_claims=str(MAX_CLAIMS_PER_CHUNK))
+                                  article=delimited_safely(chunk),
+                                  max_claims=str(MAX_CLAIMS_PER_CHUNK))
 
     def request_key(self, messages: list[dict[str, str]]) -> str:
         return cache_key({
@@ -159,12 +164,19 @@ class LLMExtractor:
 
     async def _ask(self, client: ModelClient, messages: list[dict[str, str]],
                    chunk: str) -> tuple[list[ExtractedClaim], str | None]:
-        reply = await client.structured(ExtractionResponse, messages, {"article": chunk},
-                                        MAX_REASKS)
+        # Quotes are checked against the article as the model was shown it.
+        reply = await client.structured(ExtractionResponse, messages,
+                                        {"article": delimited_safely(chunk)}, MAX_REASKS)
         if isinstance(reply.value, ExtractionResponse):
             return reply.value.claims, None
         # Re-asks ran out: keep each claim that parses; ground drops unplaceable quotes.
         return salvage_claims(reply.unvalidated), reply.error or "no answer"
+
+
+def delimited_safely(article: str) -> str:
+    """The article with anything like its delimiters turned from <…> into ‹…›, so that only
+    the prompt's own </article> line ends the block. Other text is left as it is."""
+    return _DELIMITER_LIKE.sub(r"‹\1›", article)
 
 
 def salvage_claims(text: Any) -> list[ExtractedClaim]:
