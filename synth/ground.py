@@ -100,8 +100,8 @@ def _as_stated(statement: str, quantities: list[Quantity],
 
     kept = [q for q in quantities
             if is_stated(q.value) and (q.value_max is None or is_stated(q.value_max))]
-    in_statement = [v for m in find_numbers(statement) for v in (m.value, m.value_max)
-                    if v is not None]
+    in_statement = [] if statement.strip() == quote.strip() else \
+        [v for m in find_numbers(statement) for v in (m.value, m.value_max) if v is not None]
     return (statement if all(map(is_stated, in_statement)) else quote), kept
 
 
