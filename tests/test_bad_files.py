@@ -117,3 +117,4 @@ def test_a_thousand_files_mixing_good_and_bad_ones(tmp_path):
     texts = {s["id"]: s["text"] for s in report["sources"]}
     assert all(texts[c["source_id"]][c["start"]:c["end"]] == c["quote"] for c in report["claims"])
     assert any("\u201cearly\u201d" in text for text in texts.values())  # Windows-1252 decoded
+    assert report["facts"] and report["overview"]  # and the good ones were summarised

@@ -32,7 +32,7 @@ ANSWERS = 1 + MAX_REASKS
 RATE_LIMITED = "429:0.1"
 # Longer than the client's timeout below: the request times out and is sent again.
 TOO_SLOW = "slow:3"
-TIMEOUT = 0.5
+TIMEOUT = 1.0
 TRANSIENT = [RATE_LIMITED, "500", "503", "drop", TOO_SLOW]
 BAD_ANSWERS = ["malformed", "schema", "invented"]
 # What the one-line problem says for each transient fault once attempts run out.
