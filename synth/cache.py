@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import pickle
+import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -44,43 +46,51 @@ class ResponseCache:
         self._warn = warn or (lambda message: log.warning(message))
         self._store: diskcache.Cache | None = None
 
-    def _cache(self) -> diskcache.Cache:
-        if self._store is None:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            self._store = diskcache.Cache(str(self.directory))
+    def _cache(self) -> diskcache.Cache | None:
+        """The store, opened on first use; None when it cannot be opened (the run goes on)."""
+        if self._store is None and self.enabled:
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                self._store = diskcache.Cache(str(self.directory))
+            except (OSError, sqlite3.DatabaseError) as error:
+                self._warn(f"synth: cannot use the cache in {self.directory} ({error}); going on "
+                           "without it (delete that folder to start a new cache)")
+                self.enabled = False
         return self._store
 
     def get(self, key: str) -> dict[str, Any] | None:
-        if not self.enabled:
-            return None
-        raw = self._cache().get(key)
-        if raw is None:
+        store = self._cache()
+        if store is None:
             return None
         try:
+            # A value kept in a file is read back as UTF-8 text by diskcache itself.
+            raw = store.get(key)
+            if raw is None:
+                return None
             value = json.loads(raw)
             if not isinstance(value, dict):
                 raise ValueError("not an object")
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, EOFError, pickle.UnpicklingError):
             self._warn(f"synth: cache entry {key[:12]}… in {self.directory} is damaged; "
                        "ignoring it and asking again")
-            self._cache().delete(key)
+            store.delete(key)
             return None
         return value
 
     def set(self, key: str, value: Mapping[str, Any]) -> None:
-        if self.enabled:
-            self._cache().set(key, json.dumps(value, ensure_ascii=False))
+        store = self._cache()
+        if store is not None:
+            store.set(key, json.dumps(value, ensure_ascii=False))
 
     def info(self) -> dict[str, Any]:
-        if not self.directory.exists():
+        store = self._cache() if self.directory.exists() else None
+        if store is None:
             return {"directory": str(self.directory), "entries": 0, "bytes": 0}
-        cache = self._cache()
-        return {"directory": str(self.directory), "entries": len(cache), "bytes": cache.volume()}
+        return {"directory": str(self.directory), "entries": len(store), "bytes": store.volume()}
 
     def clear(self) -> int:
-        if not self.directory.exists():
-            return 0
-        return int(self._cache().clear())
+        store = self._cache() if self.directory.exists() else None
+        return int(store.clear()) if store is not None else 0
 
     def close(self) -> None:
         if self._store is not None:

@@ -8,6 +8,7 @@ cannot be placed is dropped and counted: a model's invention never reaches the r
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from synth.extract import ClaimDraft
-from synth.models import Claim, MatchKind, Source
+from synth.models import Claim, MatchKind, Quantity, Source
+from synth.numbers import find_numbers
 
 # Below this rapidfuzz score (0–100) a fuzzy match is a different sentence, not a misquote.
 FUZZY_MIN_SCORE = 90.0
@@ -66,21 +68,41 @@ def ground_claims(drafts_by_source: dict[str, list[ClaimDraft]],
                 repeats += 1  # the same sentence proposed twice (overlapping chunks)
                 continue
             seen.add(span)
+            quote = source.text[placement.start:placement.end]
+            statement, quantities = _as_stated(draft.statement, draft.quantities, quote)
             claims.append(Claim(
                 id=f"C{len(claims) + 1}",
                 source_id=source.id,
-                statement=draft.statement,
-                quote=source.text[placement.start:placement.end],
+                statement=statement,
+                quote=quote,
                 start=placement.start,
                 end=placement.end,
                 attributed_to=draft.attributed_to,
                 stance=draft.stance,
-                quantities=draft.quantities,
+                quantities=quantities,
                 dates=draft.dates,
                 match=placement.match,
                 extractor=draft.extractor,
             ))
     return GroundResult(claims, dropped, repeats)
+
+
+def _as_stated(statement: str, quantities: list[Quantity],
+               quote: str) -> tuple[str, list[Quantity]]:
+    """The statement and figures a placed quote supports. A number the quote does not state
+    is the extractor's, not the source's (a model's slip, or a figure an article's injected
+    instruction asked for), so such a figure is dropped and such a statement gives way to
+    the quote's own words."""
+    stated = [v for m in find_numbers(quote) for v in (m.value, m.value_max) if v is not None]
+
+    def is_stated(value: float) -> bool:
+        return any(math.isclose(value, s, rel_tol=1e-9) for s in stated)
+
+    kept = [q for q in quantities
+            if is_stated(q.value) and (q.value_max is None or is_stated(q.value_max))]
+    in_statement = [] if statement.strip() == quote.strip() else \
+        [v for m in find_numbers(statement) for v in (m.value, m.value_max) if v is not None]
+    return (statement if all(map(is_stated, in_statement)) else quote), kept
 
 
 class NormalisedText:

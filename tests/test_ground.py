@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from synth.extract import ClaimDraft
 from synth.ground import ground_claims, place_quote
-from synth.models import Source
+from synth.models import Quantity, Source
 
 TEXT = ("SEOUL — South Korea’s spy agency (NIS) said 12\u00a0000 troops were “ready”.\n"
         "Le ministère a confirmé: déjà 3 000 soldats. The Kremlin called it *fake* (again?).")
@@ -53,3 +53,25 @@ def test_ground_claims_keeps_found_quotes_drops_invented_ones_and_numbers_claims
     assert claim.quote == TEXT[claim.start:claim.end]
     assert [d.statement for d in result.dropped] == ["invented"]
     assert result.repeats == 1
+
+
+def test_a_placed_claim_keeps_only_the_figures_and_statement_its_quote_supports():
+    source = Source(id="S1", path="a.txt", text=TEXT, content_hash="-", format="txt",
+                    encoding="utf-8")
+    quote = "spy agency (NIS) said 12 000 troops were"
+    stated = Quantity(value=12000, unit="troops", text="12 000")
+    invented = Quantity(value=50000, unit="troops", scope="Moon", text="50,000")
+    drafts = {"S1": [
+        ClaimDraft("S1", "The NIS said 50,000 troops went to the Moon.", quote,
+                   quantities=[invented, stated]),
+        ClaimDraft("S1", "The ministry confirmed three thousand soldiers.", "Le ministère a "
+                   "confirmé: déjà 3 000 soldats", quantities=[Quantity(value=3000, unit="troops",
+                                                                         text="3 000")]),
+    ]}
+    pinned, supported = ground_claims(drafts, [source]).claims
+    # The invented figure is dropped and the statement gives way to the source's own words.
+    assert pinned.quantities == [stated]
+    assert pinned.statement == pinned.quote == TEXT[pinned.start:pinned.end]
+    # What the quote states stays, however it is written: "three thousand" is its "3 000".
+    assert [q.value for q in supported.quantities] == [3000]
+    assert supported.statement == "The ministry confirmed three thousand soldiers."

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -34,6 +35,9 @@ PROMPT_NAME = "extract_claims.v1"
 MAX_CLAIMS_PER_CHUNK = 30
 # Re-asks after a reply that fails validation (a quote not in the article, a bad field).
 MAX_REASKS = 2
+# Article text that looks like the prompt's own <article> or </article> marker. Left as it
+# is, an article could close its block early and have the rest read as instructions.
+_DELIMITER_LIKE = re.compile(r"<(\s*/?\s*article\b[^<>]*)>", re.IGNORECASE)
 
 
 def _stderr(line: str) -> None:
@@ -105,7 +109,8 @@ class LLMExtractor:
         source = document.source
         return self.prompt.render(source_id=source.id, outlet=source.outlet or "an unknown outlet",
                                   published=source.published or "an unknown date",
-                                  article=chunk, max_claims=str(MAX_CLAIMS_PER_CHUNK))
+                                  article=delimited_safely(chunk),
+                                  max_claims=str(MAX_CLAIMS_PER_CHUNK))
 
     def request_key(self, messages: list[dict[str, str]]) -> str:
         return cache_key({
@@ -134,16 +139,19 @@ class LLMExtractor:
             if cached is not None:
                 batch.usage.cache_hits += 1
                 claims = [ExtractedClaim.model_validate(c) for c in cached["claims"]]
+                error = cached.get("error")
             else:
                 claims, error = await self._ask(get_client(), messages, chunk)
-                if error:
-                    where = f" (chunk {number} of {len(chunks)})" if len(chunks) > 1 else ""
-                    batch.problems.append(Problem(
-                        path=document.source.path, source_id=document.source.id,
-                        stage="extract", reason=f"the model's answer{where} did not fit the "
-                                                f"schema after {MAX_REASKS} re-asks: {error}"))
                 if error is None or claims:
-                    self.cache.set(key, {"claims": [c.model_dump() for c in claims]})
+                    # A salvaged answer keeps its error, so a run from the cache reports it too.
+                    self.cache.set(key, {"claims": [c.model_dump() for c in claims],
+                                         **({"error": error} if error else {})})
+            if error:
+                where = f" (chunk {number} of {len(chunks)})" if len(chunks) > 1 else ""
+                batch.problems.append(Problem(
+                    path=document.source.path, source_id=document.source.id,
+                    stage="extract", reason=f"the model's answer{where} did not fit the "
+                                            f"schema after {MAX_REASKS} re-asks: {error}"))
             for claim in claims:
                 # Overlapping chunks propose the same sentence twice; keep the first.
                 if claim.quote.strip() in seen_quotes:
@@ -154,12 +162,19 @@ class LLMExtractor:
 
     async def _ask(self, client: ModelClient, messages: list[dict[str, str]],
                    chunk: str) -> tuple[list[ExtractedClaim], str | None]:
-        reply = await client.structured(ExtractionResponse, messages, {"article": chunk},
-                                        MAX_REASKS)
+        # Quotes are checked against the article as the model was shown it.
+        reply = await client.structured(ExtractionResponse, messages,
+                                        {"article": delimited_safely(chunk)}, MAX_REASKS)
         if isinstance(reply.value, ExtractionResponse):
             return reply.value.claims, None
         # Re-asks ran out: keep each claim that parses; ground drops unplaceable quotes.
         return salvage_claims(reply.unvalidated), reply.error or "no answer"
+
+
+def delimited_safely(article: str) -> str:
+    """The article with anything like its delimiters turned from <…> into ‹…›, so that only
+    the prompt's own </article> line ends the block. Other text is left as it is."""
+    return _DELIMITER_LIKE.sub(r"‹\1›", article)
 
 
 def salvage_claims(text: Any) -> list[ExtractedClaim]:
