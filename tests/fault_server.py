@@ -8,7 +8,10 @@ Tests start and stop it themselves; it binds 127.0.0.1 on a free port and nothin
         ...
         assert server.served["429"] == 1
 
-A normal answer quotes sentences of the article (between a line `<article>` and a line
+A reconcile request (claims between a line `<claims>` and a line `</claims>`) is answered
+with `careful_answer`: what a careful model would write, one fact per synth group with the
+status its claims bear out, every source cited. A normal extraction answer quotes sentences
+of the article (between a line `<article>` and a line
 `</article>` in a user message) verbatim, in the shape instructor's mode asks for: a tool
 call when the request has `tools`, plain JSON content for `response_format` json_schema or
 json_object, and a fenced ```json block otherwise.
@@ -161,6 +164,64 @@ def _tool_name(body: dict[str, Any]) -> str:
         if isinstance(name, str) and name:
             return name
     return "ExtractionResponse"
+
+
+_CLAIMS = re.compile(r"^<claims>[ \t]*\n(.*?)\n</claims>[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+def claims_in_request(body: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The claim objects of a reconcile request (first user message), or None."""
+    for message in body.get("messages") or []:
+        if message.get("role") == "user" and isinstance(message.get("content"), str):
+            match = _CLAIMS.search(message["content"])
+            if match:
+                return [json.loads(line) for line in match.group(1).splitlines()]
+    return None
+
+
+def figure(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:g}"
+
+
+def careful_answer(claims: list[dict[str, Any]]) -> dict[str, Any]:
+    by_group: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+    for item in claims:
+        by_group[item["group"]].append(item)
+    facts = []
+    for members in by_group.values():
+        independent = {m.get("republishes", m["source"]) for m in members}
+        # Values of each kind of figure (unit and scope), claim by claim.
+        values: dict[tuple[str, str | None], dict[str, set[float]]] = collections.defaultdict(
+            lambda: collections.defaultdict(set))
+        for m in members:
+            for number in m.get("numbers", []):
+                values[(number["unit"], number.get("scope"))][m["id"]].add(number["value"])
+        in_conflict = [kind for kind, by_claim in values.items()
+                       if len(by_claim) > 1 and len(set.union(*by_claim.values())) > 1]
+        if any(m["stance"] == "denied" for m in members):
+            status = "disputed"
+        elif in_conflict:
+            status = "conflicting"
+        elif len(independent) > 1:
+            status = "corroborated"
+        else:
+            status = "single_source"
+        if status == "conflicting":
+            unit, scope = in_conflict[0]
+            givers = []
+            for value in sorted(set.union(*values[(unit, scope)].values())):
+                who = [m.get("by") or m["outlet"] for m in members
+                       if value in values[(unit, scope)].get(m["id"], set())]
+                givers.append(f"{figure(value)} ({', '.join(dict.fromkeys(who))})")
+            statement = f"Sources give different figures for {unit}: " + "; ".join(givers) + "."
+            explanation = "The sources count at different times and with different scopes."
+        else:
+            statement = members[0]["statement"]
+            explanation = None
+        facts.append({"statement": statement, "status": status,
+                      "claim_ids": [m["id"] for m in members], "explanation": explanation})
+    overview = [{"text": f["statement"], "claim_ids": f["claim_ids"]} for f in facts]
+    return {"facts": facts, "overview": overview, "unused_sources": []}
 
 
 class _Server(ThreadingHTTPServer):
@@ -455,6 +516,9 @@ class FaultServer:
             handler._send_json(200, self._completion(body, raw, number, self._claims_json(body)))
 
     def _claims_json(self, body: dict[str, Any]) -> str:
+        claims = claims_in_request(body)
+        if claims is not None:  # a reconcile request
+            return json.dumps(careful_answer(claims))
         article = find_article(body)
         quotes = pick_quotes(article, self.claims_per_article) if article is not None else []
         return json.dumps({"claims": [claim(q) for q in quotes]})

@@ -54,8 +54,13 @@ def article_id(request_body: dict) -> str:
     return match.group(1)
 
 
+def is_reconcile_request(request_body: dict) -> bool:
+    return any("\n<claims>\n" in str(m.get("content")) for m in request_body["messages"])
+
+
 def article_ids(request_bodies: Sequence[dict]) -> list[str]:
-    return [article_id(body) for body in request_bodies]
+    """The article ids of the extraction requests (a reconcile request carries none)."""
+    return [article_id(body) for body in request_bodies if not is_reconcile_request(body)]
 
 
 def subprocess_env(**extra: str) -> dict[str, str]:

@@ -55,10 +55,12 @@ def clean_report(story: list[Path], tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def settings_for(server: FaultServer, cache_dir: Path, **overrides: object) -> Settings:
-    # One article at a time: the fault queued first always hits S1's first request.
+    # One article at a time: the fault queued first always hits S1's first request. The
+    # faults here hit extraction; the model reconcile's are in test_reconcile_model.py.
     values: dict[str, object] = {"model": "fault-model", "base_url": server.base_url,
                                  "cache_dir": cache_dir, "timeout": TIMEOUT,
-                                 "max_retries": MAX_RETRIES, "concurrency": 1}
+                                 "max_retries": MAX_RETRIES, "concurrency": 1,
+                                 "reconcile": "rules"}
     return resolve_settings({}, **{**values, **overrides})
 
 
@@ -220,6 +222,7 @@ def test_the_cli_reports_an_article_that_keeps_failing_in_one_line_and_exits_0(s
         result = subprocess.run(
             [sys.executable, "-m", "synth.cli", "summarise", *map(str, story), "--model", "fault-model",
              "--base-url", server.base_url, "--concurrency", "1", "--cache-dir", str(tmp_path),
+             "--reconcile", "rules",
              "--format", "json"],
             capture_output=True, text=True, timeout=60, env=subprocess_env())
         assert requests_per_article(server) == {"S1": default_attempts, "S2": 1, "S3": 1}

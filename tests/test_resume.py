@@ -58,14 +58,16 @@ def without_usage(report: Report) -> dict[str, Any]:
 
 def run_in_process(server: FaultServer, folder: Path, cache_dir: Path) -> Report:
     # The same settings the command below gives, so both compute the same cache keys.
+    # Extraction is what a stopped run resumes; the reconcile request is left out so that
+    # every request counted here is an article's.
     return summarise([folder], model="fault-model", base_url=server.base_url, concurrency=1,
-                     cache_dir=cache_dir)
+                     cache_dir=cache_dir, reconcile="rules")
 
 
 def command(server: FaultServer, folder: Path, cache_dir: Path, concurrency: int = 1) -> list[str]:
     return [sys.executable, "-m", "synth.cli", "summarise", str(folder), "--model", "fault-model",
             "--base-url", server.base_url, "--concurrency", str(concurrency),
-            "--cache-dir", str(cache_dir), "--format", "json"]
+            "--cache-dir", str(cache_dir), "--format", "json", "--reconcile", "rules"]
 
 
 def wait_until(condition: Callable[[], bool], process: subprocess.Popen[str]) -> None:
