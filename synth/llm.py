@@ -73,8 +73,14 @@ def mode_chain(settings: Settings) -> tuple[str, ...]:
     return MODE_CHAINS[endpoint_kind(settings.base_url)]
 
 
+# Keys of this process's clients, whatever their shape, so that an echo is scrubbed too.
+_CONFIGURED_KEYS: set[str] = set()
+
+
 def scrub(message: str) -> str:
-    """Error text from a server can echo part of a key; never pass that on."""
+    """Error text from a server can echo a key or part of it; never pass that on."""
+    for key in _CONFIGURED_KEYS:
+        message = message.replace(key, "***")
     return _KEY_LIKE.sub("sk-***", message)
 
 
@@ -91,6 +97,8 @@ class ModelClient:
                 raise ConfigError("OPENAI_API_KEY is not set; it is needed for "
                                   f"{settings.base_url or 'https://api.openai.com/v1'}")
             api_key = "not-needed"  # local servers ignore it, but the client requires one
+        elif len(api_key) >= 8:
+            _CONFIGURED_KEYS.add(api_key)
         self.settings = settings
         self.url = settings.base_url or "https://api.openai.com/v1"
         self.modes = mode_chain(settings)

@@ -77,15 +77,23 @@ def _expand(paths: Iterable[str | os.PathLike[str]], problems: list[Problem]) ->
     return files
 
 
+def _size(count: int) -> str:
+    """A byte count as a reader sees it: '2.0 MB', '500 KB', '12 bytes' (never '0 MB')."""
+    if count >= 1_048_576:
+        return f"{count / 1_048_576:.1f} MB"
+    if count >= 1024:
+        return f"{count / 1024:.0f} KB"
+    return f"{count} bytes"
+
+
 def load_source(path: Path, source_id: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
     """Read one file into a Source, or raise InputError saying why it is not an article."""
     name = str(path)
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise InputError(name, f"file is {size / 1_048_576:.1f} MB, over the "
-                                   f"{max_bytes / 1_048_576:.0f} MB limit for one article "
-                                   "(raise it with --max-bytes)")
+            raise InputError(name, f"file is {_size(size)}, over the {_size(max_bytes)} limit "
+                                   "for one article (raise it with --max-bytes)")
         data = path.read_bytes()
     except OSError as error:
         raise InputError(name, f"cannot read file ({error.strerror or error})") from None

@@ -28,7 +28,7 @@ BAD_KINDS = {
                     "cannot decode: neither UTF-8 nor Windows-1252"),
     "odd-utf16": (b"\xff\xfe" + "Floods in Riverton.".encode("utf-16-le") + b"\x00",
                   "cannot decode as utf-16"),
-    "huge": (b"", "over the 1 MB limit"),  # a sparse file, written below
+    "huge": (b"", "over the 1.0 MB limit"),  # a sparse file, written below
     "html-without-text": (b"<!doctype html><html><body><img src=photo.jpg></body></html>",
                           "HTML page has no article text"),
 }

@@ -264,3 +264,12 @@ def test_a_request_too_long_for_the_context_is_a_problem_for_that_article_only()
         _raise_if_refused(error, "http://x/v1", "m")
     assert not isinstance(caught.value, ModelRefusedError)
     assert "smaller --chunk-chars" in str(caught.value)
+
+
+def test_a_key_of_any_shape_echoed_by_a_server_is_scrubbed(tmp_path):
+    from synth.llm import scrub
+
+    key = "local-token-7f3a9c2e11"  # not an sk- key, so the pattern alone would miss it
+    ModelClient(resolve_settings({}, model="m", base_url="http://127.0.0.1:9/v1", api_key=key,
+                                 cache_dir=tmp_path))
+    assert scrub(f"Incorrect API key provided: {key}.") == "Incorrect API key provided: ***."

@@ -114,3 +114,10 @@ def test_content_hash_is_of_the_loaded_text():
     source = load_sources([QUAKE]).sources[0]
     assert source.content_hash == hashlib.sha256(source.text.encode()).hexdigest()
 
+
+
+def test_a_file_over_a_small_limit_names_both_sizes_readably(tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("Floods hit the town. " * 100, encoding="utf-8")
+    result = load_sources([article], max_bytes=500)
+    assert "file is 2 KB, over the 500 bytes limit" in result.problems[0].reason
