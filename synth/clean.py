@@ -23,9 +23,7 @@ from synth.text import Span, content_words, ends_like_sentence, iter_lines, spli
 _JUNK_LINE = re.compile(
     r"""^[\s*_#>-]*(?:
         (?:advertisement|advert|sponsored(?:\ content)?|promoted|ad)\W*$
-      | .*\b(?:subscribe|subscription|subscriber|newsletter|sign\ up|log\ in|register\ now)\b
-      | .*\bsupport\ (?:our|us|independent|quality)\b | .*\bdonate\b | .*\bbecome\ a\ (?:member|patron)
-      | .*\bcomments?\ (?:are|is)\ (?:closed|disabled|open)\b | leave\ a\ comment | join\ the\ conversation
+      | leave\ a\ comment | join\ the\ conversation
       | \d+\ comments?$ | show\ comments
       | share\ (?:this|on|via)\b | share$ | follow\ us\b | tweet$ | email$ | print$
       | read\ (?:more|next|also)\b | see\ also\b | watch:|listen:|more\ on\ this\ story
@@ -33,12 +31,17 @@ _JUNK_LINE = re.compile(
       | (?:most\ (?:read|popular|viewed|shared)|trending(?:\ now)?|top\ stories|more\ from|
          you\ may\ also\ like|recommended(?:\ for\ you)?|latest(?:\ news)?|editor'?s\ picks|
          in\ other\ news|more\ stories|around\ the\ web)\b.*
-      | weather\b.* | .*\b\d{1,2}\s?°\s?[CF]\b.*
-      | .*\bcookies?\b.* | .*\ball\ rights\ reserved\b.* | ©.* | \(c\)\ \d{4}.*
+      | weather\b.* | ©.* | \(c\)\ \d{4}.*
       | (?:photo|image|picture|caption|credit|file\ photo)s?\s*[:|].*
       | tags?:.* | topics?:.* | click\ here\b.* | skip\ to\ (?:content|main).*
       | (?:home|news|world|sport|sports|business|opinion|culture|politics|tech|video)
         (?:\s*[|·•/»>]\s*\w+)+$
+      # Anywhere in the line. One `.*` before them all, not one each: every `.*` is a scan of
+      # the line, and with one each this pattern cost clean half its time.
+      | .*\b(?:(?:subscribe|subscription|subscriber|newsletter|sign\ up|log\ in|register\ now)\b
+            | support\ (?:our|us|independent|quality)\b | donate\b | become\ a\ (?:member|patron)
+            | comments?\ (?:are|is)\ (?:closed|disabled|open)\b
+            | \d{1,2}\s?°\s?[CF]\b | cookies?\b | all\ rights\ reserved\b)
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
