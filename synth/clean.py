@@ -70,8 +70,19 @@ class CleanDocument:
     blocks: list[Span] = field(default_factory=list)
     dropped: list[DroppedBlock] = field(default_factory=list)
 
+    # Content words of each block, found once: the common story and the off-story check both
+    # read them, and finding words is the larger part of clean's time.
+    _words: dict[tuple[int, int], list[str]] = field(default_factory=dict, init=False, repr=False,
+                                                     compare=False)
+
     def kept_text(self) -> str:
         return "\n\n".join(self.source.text[b.start:b.end] for b in self.blocks)
+
+    def block_words(self, block: Span) -> list[str]:
+        key = (block.start, block.end)
+        if key not in self._words:
+            self._words[key] = content_words(self.source.text[block.start:block.end])
+        return self._words[key]
 
 
 @dataclass
@@ -169,13 +180,17 @@ def common_story_words(documents: Sequence[CleanDocument]) -> frozenset[str]:
         return frozenset()
     document_frequency: Counter[str] = Counter()
     for document in independent:
-        document_frequency.update(set(content_words(document.kept_text())))
+        # The words of the kept text are those of its blocks: no word spans a blank line.
+        document_frequency.update(set().union(*map(document.block_words, document.blocks)))
     needed = max(2, math.ceil(len(independent) / 2))
     return frozenset(w for w, n in document_frequency.items() if n >= needed)
 
 
 def story_share(text: str, story_words: frozenset[str]) -> float:
-    words = content_words(text)
+    return _share(content_words(text), story_words)
+
+
+def _share(words: list[str], story_words: frozenset[str]) -> float:
     if not words:
         return 0.0
     return sum(1 for w in words if w in story_words) / len(words)
@@ -183,9 +198,8 @@ def story_share(text: str, story_words: frozenset[str]) -> float:
 
 def _drop_off_story(document: CleanDocument, story_words: frozenset[str]) -> None:
     kept = []
-    text = document.source.text
     for block in document.blocks:
-        if story_share(text[block.start:block.end], story_words) < MIN_STORY_SHARE:
+        if _share(document.block_words(block), story_words) < MIN_STORY_SHARE:
             document.dropped.append(DroppedBlock(block.start, block.end,
                                                  "shares nothing with the common story"))
         else:
