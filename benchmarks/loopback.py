@@ -59,6 +59,7 @@ CACHE_WALL_TARGET_S = 3.0
 GROWTH_TARGET = 15.0
 RECONCILE_100K_TARGET_S = 60.0
 OVERHEAD_TOKENS_TARGET = 1200
+LOAD_AT_START = [round(x, 2) for x in os.getloadavg()]
 
 
 # --- the loopback server -------------------------------------------------------------------------
@@ -197,7 +198,8 @@ def machine() -> dict[str, Any]:
     return {"python": platform.python_version(), "implementation": platform.python_implementation(),
             "machine": platform.machine(), "system": platform.system(), "cores": os.cpu_count(),
             "memory_gib": round(memory_kib / 2**20, 1), "date": time.strftime("%Y-%m-%d"),
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+            # Other work shared the machine: the 1, 5 and 15-minute load when the run began.
+            "load_average_at_start": LOAD_AT_START}
 
 
 def write_result(name: str, args: argparse.Namespace, data: dict[str, Any]) -> None:
@@ -311,10 +313,11 @@ def bench_cache(args: argparse.Namespace) -> None:
                 before = server.stats()["requests"]
                 extractor = TimedExtractor(LLMExtractor(settings))
                 with stage_times() as stages:
-                    started = time.perf_counter()
+                    started, cpu = time.perf_counter(), time.process_time()
                     report = pipeline.summarise([folder], settings=settings, extractor=extractor)
-                    wall = time.perf_counter() - started
-                run = {"wall_s": round(wall, 3), "requests_sent": server.stats()["requests"] - before,
+                    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+                run = {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
+                       "requests_sent": server.stats()["requests"] - before,
                        "cache_hits": report.usage.cache_hits, "claims": len(report.claims),
                        "same_report_as_first": report.model_dump(exclude={"usage"})
                        == first.model_dump(exclude={"usage"}),
@@ -329,13 +332,15 @@ def bench_cache(args: argparse.Namespace) -> None:
                          "html_share": args.html_share, "latency_s": 0.1, "concurrency": 16,
                          "server": args.server, "repeat": args.repeat},
               "first_run": fill, "runs": runs, "wall_s": summary(walls),
+              "cpu_s": summary([r["cpu_s"] for r in runs]),
               "requests_sent_max": max(r["requests_sent"] for r in runs),
               "targets": {"requests": CACHE_REQUESTS_TARGET, "wall_s": CACHE_WALL_TARGET_S},
               "met": {"requests": max(r["requests_sent"] for r in runs) <= CACHE_REQUESTS_TARGET,
                       "wall": statistics.median(walls) < CACHE_WALL_TARGET_S}}
     rows = [("figure", "median (range)", "target"),
             ("requests sent, second run", str(max(r["requests_sent"] for r in runs)), "0"),
-            ("wall, second run", spread(walls, unit=" s"), f"< {CACHE_WALL_TARGET_S:.0f} s")]
+            ("wall, second run", spread(walls, unit=" s"), f"< {CACHE_WALL_TARGET_S:.0f} s"),
+            ("CPU, second run", spread([r["cpu_s"] for r in runs], unit=" s"), "")]
     for stage in runs[0]["stages_s"]:
         rows.append((f"  {stage}", spread([r["stages_s"][stage] for r in runs], unit=" s"), ""))
     table(rows)
@@ -455,16 +460,17 @@ def bench_reconcile(args: argparse.Namespace) -> None:
         traced[size] = _reconcile_in_child(size, trace_memory=True)
         print(json.dumps(traced[size]))
     medians = {size: statistics.median(r["total_s"] for r in runs[size]) for size in sizes}
-    growth = {f"{a}->{b}": round(medians[b] / medians[a], 2)
+    growth = {f"{a}->{b} (x{b / a:g})": round(medians[b] / medians[a], 2)
               for a, b in zip(sizes, sizes[1:], strict=False)}
     largest = sizes[-1]
     result = {"params": {"sizes": sizes, "claims_per_source": 10, "repeat": args.repeat},
               "runs": {str(k): v for k, v in runs.items()},
               "traced": {str(k): v for k, v in traced.items()},
               "median_total_s": {str(k): round(v, 3) for k, v in medians.items()},
-              "growth_per_10x": growth,
-              "targets": {"growth_per_10x": GROWTH_TARGET, "largest_s": RECONCILE_100K_TARGET_S},
-              "met": {"growth": all(g <= GROWTH_TARGET for g in growth.values()),
+              "growth": growth,
+              "targets": {"growth_per_x10": GROWTH_TARGET, "largest_s": RECONCILE_100K_TARGET_S},
+              # The target is for ten times the claims; other steps are reported, not judged.
+              "met": {"growth": all(g <= GROWTH_TARGET for k, g in growth.items() if "(x10)" in k),
                       "largest": medians[largest] < RECONCILE_100K_TARGET_S}}
     rows = [("claims", "cluster s", "reconcile s", "write s", "total s", "tracemalloc peak",
              "peak RSS (before)", "groups")]
@@ -479,7 +485,7 @@ def bench_reconcile(args: argparse.Namespace) -> None:
                      f"({runs[size][0]['rss_before_mib']})",
                      str(runs[size][0]["groups"])))
     table(rows)
-    print("growth per 10x:", growth, f"(target <= {GROWTH_TARGET})")
+    print("growth:", growth, f"(target for x10: <= {GROWTH_TARGET})")
     write_result("reconcile", args, result)
 
 
