@@ -61,7 +61,8 @@ def denial_phrases(quote: str) -> set[str]:
 
 
 def group_near_duplicates(claims: Sequence[Claim]) -> list[ClaimGroup]:
-    words = [sorted(set(content_words(c.statement))) for c in claims]
+    statements = [c.statement for c in claims]
+    words = [sorted(set(content_words(s))) for s in statements]
     frequency: Counter[str] = Counter(w for ws in words for w in ws)
     parent = list(range(len(claims)))
 
@@ -74,16 +75,23 @@ def group_near_duplicates(claims: Sequence[Claim]) -> list[ClaimGroup]:
     index: dict[str, list[int]] = defaultdict(list)
     for i, claim_words in enumerate(words):
         rare = sorted(claim_words, key=lambda w: (frequency[w], w))[:RARE_WORDS_PER_CLAIM]
-        compared: set[int] = set()
+        # Candidates in the order the words give them, each once.
+        candidates: dict[int, None] = {}
         for word in rare:
-            for j in index[word][-MAX_CANDIDATES_PER_WORD:]:
-                if j in compared or find(i) == find(j):
-                    continue
-                compared.add(j)
-                if fuzz.token_set_ratio(claims[i].statement, claims[j].statement) \
-                        >= NEAR_DUPLICATE_SCORE:
-                    parent[find(i)] = find(j)
-            index[word].append(i)
+            entries = index[word]
+            candidates.update(dict.fromkeys(entries[-MAX_CANDIDATES_PER_WORD:]))
+            entries.append(i)
+        statement = statements[i]
+        root = find(i)
+        for j in candidates:
+            other = find(j)
+            if other == root:
+                continue  # already one point: no need to compare
+            # The same words score 100 without asking rapidfuzz (a wire story repeats them).
+            if statement == statements[j] or \
+                    fuzz.token_set_ratio(statement, statements[j]) >= NEAR_DUPLICATE_SCORE:
+                parent[root] = other
+                root = other
     # Denials of one story are worded many ways; sharing a quoted phrase or a distinctive
     # denial term ("fake news", "groundless") makes them one dispute.
     by_phrase: dict[str, int] = {}

@@ -12,6 +12,7 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from rapidfuzz import fuzz
 
@@ -106,13 +107,28 @@ def _as_stated(statement: str, quantities: list[Quantity],
 
 
 class NormalisedText:
-    """A text folded for matching, with a map from each folded character to the original."""
+    """A text folded for matching, with a map from each folded character to the original.
+
+    The text is folded on first use: most quotes are found exactly and never need it, and
+    folding costs about a third of a microsecond a character."""
 
     def __init__(self, text: str) -> None:
+        self.original = text
+
+    @property
+    def text(self) -> str:
+        return self._folded[0]
+
+    @property
+    def origin(self) -> list[int]:
+        return self._folded[1]
+
+    @cached_property
+    def _folded(self) -> tuple[str, list[int]]:
         chars: list[str] = []
         origin: list[int] = []
         previous_space = True
-        for position, char in enumerate(text):
+        for position, char in enumerate(self.original):
             folded = _fold(char)
             if folded == " ":
                 if previous_space:
@@ -123,8 +139,7 @@ class NormalisedText:
             for piece in folded:
                 chars.append(piece)
                 origin.append(position)
-        self.text = "".join(chars)
-        self.origin = origin
+        return "".join(chars), origin
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         return self.origin[start], self.origin[end - 1] + 1

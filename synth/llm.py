@@ -14,7 +14,9 @@ client falls back once to the next mode, says so in one line, and keeps it for t
 from __future__ import annotations
 
 import asyncio
+import copy
 import email.utils
+import functools
 import logging
 import random
 import re
@@ -79,9 +81,10 @@ _CONFIGURED_KEYS: set[str] = set()
 
 def scrub(message: str) -> str:
     """Error text from a server can echo a key or part of it; never pass that on."""
+    message = _KEY_LIKE.sub("sk-***", message)
     for key in _CONFIGURED_KEYS:
         message = message.replace(key, "***")
-    return _KEY_LIKE.sub("sk-***", message)
+    return message
 
 
 class ModelClient:
@@ -141,8 +144,12 @@ class ModelClient:
             self.usage.requests += 1
 
     async def structured(self, response_model: type[T], messages: list[dict[str, str]],
-                         context: dict[str, Any], max_reasks: int) -> StructuredReply:
-        """One structured answer, with bounded re-asks and bounded transient retries."""
+                         max_reasks: int) -> StructuredReply:
+        """One structured answer, with bounded re-asks and bounded transient retries.
+
+        No validation context is passed to instructor: given one, it renders every message as
+        a Jinja template (instructor #2669). A validator that needs the request's data reads a
+        ContextVar its caller sets (synth.extract.schema.ARTICLE_BEING_EXTRACTED)."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.max_retries + 1),
             wait=self._wait, retry=retry_if_exception(is_transient), reraise=True,
@@ -150,7 +157,7 @@ class ModelClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._call(response_model, messages, context, max_reasks)
+                    return await self._call(response_model, messages, max_reasks)
         except (openai.APIError, openai.APIConnectionError) as error:
             attempts = self.settings.max_retries + 1
             raise ModelError(f"{self.url} kept failing after {attempts} attempts: "
@@ -158,26 +165,25 @@ class ModelClient:
         raise AssertionError("unreachable: tenacity either returns or raises")
 
     async def _call(self, response_model: type[T], messages: list[dict[str, str]],
-                    context: dict[str, Any], max_reasks: int) -> StructuredReply:
+                    max_reasks: int) -> StructuredReply:
         if not self._format_confirmed:
             self._probe_lock = self._probe_lock or asyncio.Lock()
             async with self._probe_lock:
                 if not self._format_confirmed:
-                    reply = await self._call_in_mode(response_model, messages, context,
-                                                     max_reasks)
+                    reply = await self._call_in_mode(response_model, messages, max_reasks)
                     self._format_confirmed = True
                     return reply
-        return await self._call_in_mode(response_model, messages, context, max_reasks)
+        return await self._call_in_mode(response_model, messages, max_reasks)
 
     async def _call_in_mode(self, response_model: type[T], messages: list[dict[str, str]],
-                            context: dict[str, Any], max_reasks: int) -> StructuredReply:
+                            max_reasks: int) -> StructuredReply:
         """One attempt; a rejected request format switches mode once and asks again."""
         while True:
             mode = self.mode
             try:
                 value = await self._client(mode).chat.completions.create(
-                    model=self.settings.model, response_model=response_model,
-                    messages=messages, max_retries=max_reasks, context=context,
+                    model=self.settings.model, response_model=prepared_model(response_model),
+                    messages=messages, max_retries=max_reasks,
                     temperature=self.settings.temperature,
                     max_tokens=self.settings.max_output_tokens,
                     **({"seed": self.settings.seed} if self.settings.seed is not None else {}))
@@ -228,6 +234,27 @@ class ModelClient:
 
     async def close(self) -> None:
         await self._openai.close()
+
+
+@functools.cache
+def prepared_model(response_model: type[T]) -> type[T]:
+    """The response model as instructor wraps it, built once per process, not per request.
+
+    instructor wraps a plain model (instructor.openai_schema) and regenerates its JSON schema
+    on every request: about 4 ms of CPU each, more than the rest of a request's handling, and
+    what bounded 16 concurrent requests at 100 ms latency (BENCHMARKS.md). Handed a wrapped
+    model, it wraps nothing; the schema is computed once here and a copy is handed out."""
+    wrapped = instructor.openai_schema(response_model)
+    schema = wrapped.model_json_schema()
+    generate = BaseModel.model_json_schema.__func__  # type: ignore[attr-defined]
+
+    def model_json_schema(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if args or kwargs:
+            return generate(cls, *args, **kwargs)
+        return copy.deepcopy(schema)  # callers may edit what they are given
+
+    wrapped.model_json_schema = classmethod(model_json_schema)  # type: ignore[method-assign,assignment]
+    return wrapped
 
 
 def is_transient(error: BaseException) -> bool:

@@ -22,8 +22,11 @@ from synth.models import Problem, Source
 
 ARTICLE_SUFFIXES = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-# Invisible characters that split words and numbers without meaning anything to a reader.
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Invisible characters that split words and numbers without meaning anything to a reader
+# (a regex: str.translate with a mapping walks the text in Python-level steps, 10x slower).
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Control bytes that plain text does not hold (tab, newline, form feed and return it does).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 # Share of control bytes above which a file is binary rather than text with a few odd bytes.
 _BINARY_CONTROL_SHARE = 0.05
 
@@ -140,7 +143,7 @@ def decode_article_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             text, encoding = _decode_not_utf8(data, name)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_ZERO_WIDTH)
+    text = _ZERO_WIDTH.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     return text, encoding
 
 
@@ -183,7 +186,7 @@ def _is_binary(data: bytes) -> bool:
     head = data[:8192]
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls > len(head) * _BINARY_CONTROL_SHARE
 
 

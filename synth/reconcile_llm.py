@@ -32,7 +32,12 @@ from synth.reconcile_plan import (
     check_context,
     plan_batches,
 )
-from synth.reconcile_schema import CONTEXT_KEY, SCHEMA_VERSION, ReconcileResponse, parse_leniently
+from synth.reconcile_schema import (
+    CHECKS_FOR_REQUEST,
+    SCHEMA_VERSION,
+    ReconcileResponse,
+    parse_leniently,
+)
 
 PROMPT_NAME = "reconcile_facts.v1"
 # Re-asks after an answer that fails a check (an unknown id, a number not in its claims …).
@@ -125,9 +130,11 @@ class ModelReconciler:
         if cached is not None:
             self.usage.cache_hits += 1
             return BatchAnswer(batch, parse_leniently(cached.get("answer")), cached.get("error"))
-        context = check_context(batch, sources)
-        reply = await get_client().structured(ReconcileResponse, messages,
-                                              {CONTEXT_KEY: context}, MAX_REASKS)
+        checks = CHECKS_FOR_REQUEST.set(check_context(batch, sources))  # this task's only
+        try:
+            reply = await get_client().structured(ReconcileResponse, messages, MAX_REASKS)
+        finally:
+            CHECKS_FOR_REQUEST.reset(checks)
         answer: Any
         if isinstance(reply.value, ReconcileResponse):
             answer, error = reply.value.model_dump(), None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,13 @@ class CheckContext:
     @property
     def sources_with_claims(self) -> set[str]:
         return {c.source_id for c in self.claims.values()}
+
+
+# The claims a reply is checked against, set around each request by the caller. It is not
+# handed to instructor as `context`: given one, instructor renders every message as a Jinja
+# template (instructor #2669), and claims are article text.
+CHECKS_FOR_REQUEST: ContextVar[CheckContext | None] = ContextVar("checks_for_request",
+                                                                 default=None)
 
 
 class ReconciledFact(BaseModel):
@@ -92,7 +100,7 @@ class ReconcileResponse(BaseModel):
 
 def _context(info: ValidationInfo) -> CheckContext | None:
     # No context: parsing a cached or salvaged answer; the caller runs the checks itself.
-    value = (info.context or {}).get(CONTEXT_KEY)
+    value = (info.context or {}).get(CONTEXT_KEY) or CHECKS_FOR_REQUEST.get()
     return value if isinstance(value, CheckContext) else None
 
 

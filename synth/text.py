@@ -23,6 +23,7 @@ year years week weeks day days monday tuesday wednesday thursday friday saturday
 mr mrs ms dr
 """.split())
 _WORD = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W_])?", re.UNICODE)
+_POSSESSIVE = re.compile(r"'s$", re.MULTILINE)  # at the end of a word, one word a line
 # Sentence ends: . ! ? (optionally followed by closing quotes/brackets) then space + capital/quote.
 _SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
 # Abbreviations that end in a period without ending a sentence.
@@ -40,14 +41,15 @@ class Span:
 
 def content_words(text: str) -> list[str]:
     """Lower-case words that carry meaning (no stopwords, no numbers, at least 3 letters)."""
-    words = []
-    for match in _WORD.finditer(text):
-        word = match.group(0).lower().replace("’", "'")
-        if word.endswith("'s"):
-            word = word[:-2]
-        if len(word) >= 3 and word not in STOPWORDS:
-            words.append(word)
-    return words
+    found = _WORD.findall(text)
+    if not found:
+        return []
+    # One lower() over the words joined by newlines, not one per word: it is the hot loop of
+    # clean and cluster. A word holds no newline, and lower() treats each word alone.
+    joined = "\n".join(found).lower().replace("’", "'")
+    if "'s" in joined:
+        joined = _POSSESSIVE.sub("", joined)
+    return [word for word in joined.split("\n") if len(word) >= 3 and word not in STOPWORDS]
 
 
 def iter_lines(text: str, start: int = 0, end: int | None = None) -> Iterator[Span]:

@@ -74,6 +74,24 @@ def test_claims_come_back_grounded_and_usage_counts_the_server(tmp_path):
     assert "<article>" in user and "</article>" in user  # article text is delimited
 
 
+def test_template_syntax_in_an_article_reaches_the_model_verbatim(tmp_path):
+    # instructor renders messages as Jinja templates when handed a validation context
+    # (instructor #2669); synth hands it none, so article text is never template source.
+    article = tmp_path / "braces.txt"
+    article.write_text("Title: Braces\n\nThe ministry said 140 people died {{ 7*7 }} on Monday.\n\n"
+                       "Officials said {% if x %} 620 people were hurt {# on Tuesday.\n",
+                       encoding="utf-8")
+    with FaultServer() as server:
+        server.enqueue("invented")  # the re-ask is validated against the article too
+        report = run(settings_for(server, tmp_path), [], [article])
+        sent = [body["messages"][1]["content"] for body in server.requests]
+    assert len(sent) == 2 and all("died {{ 7*7 }} on" in s and "{% if x %} 620" in s for s in sent)
+    assert not report.problems
+    assert sorted(c.quote for c in report.claims) == [
+        "Officials said {% if x %} 620 people were hurt {# on Tuesday.",
+        "The ministry said 140 people died {{ 7*7 }} on Monday."]
+
+
 def test_a_rejected_format_falls_back_once_and_says_so(tmp_path):
     notes: list[str] = []
     with FaultServer(reject_modes={"json_schema"}) as server:

@@ -69,3 +69,11 @@ def test_facts_are_numbered_conflicts_first():
               claim(3, 1, "c", (1, "magnitude", None)), claim(4, 2, "d", (2, "magnitude", None))]
     facts = facts_for(claims, [src(1), src(2)])
     assert [(f.id, f.status) for f in facts] == [("F1", "conflicting"), ("F2", "corroborated")]
+
+
+def test_a_claim_giving_one_value_twice_counts_once_in_its_variant():
+    claims = [claim(1, 1, "a", (3000, "troops", None), (3000, "troops", None), who="lawmakers"),
+              claim(2, 2, "b", (3000, "troops", None), who="the Pentagon")]
+    [fact] = facts_for(claims, [src(1), src(2)])
+    assert fact.status == "corroborated"
+    assert [v.claim_ids for v in fact.variants] == [["C1", "C2"]]

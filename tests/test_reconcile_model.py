@@ -200,3 +200,16 @@ def test_reconcile_model_without_a_model_is_a_config_error(tmp_path):
         resolve_settings({}, reconcile="model", cache_dir=tmp_path)
     with pytest.raises(ConfigError, match="reconcile budget"):
         resolve_settings({}, reconcile_budget_tokens=10, cache_dir=tmp_path)
+
+
+def test_template_syntax_in_a_claim_reaches_the_model_as_written(tmp_path):
+    # instructor renders messages as Jinja templates when handed a validation context; the
+    # checks get theirs another way, so claims are sent as they are.
+    article = tmp_path / "templated.txt"
+    article.write_text("Title: Floods\n\nThe ministry said 3,000 people {{ 7*7 }} {% if x %} "
+                       "were evacuated on Monday.\n", encoding="utf-8")
+    with ReconcileServer() as server:
+        report, _ = run(settings_for(server.base_url, tmp_path), paths=(article,))
+        user = server.requests[0]["messages"][1]["content"]
+    assert report.claims and "{{ 7*7 }} {% if x %}" in user and "49" not in user
+    assert report.usage.reconciler == "model"

@@ -24,7 +24,12 @@ from synth.clean import CleanDocument
 from synth.config import Settings
 from synth.errors import ModelError, ModelRefusedError
 from synth.extract import ClaimDraft, ExtractionBatch, ProgressCallback
-from synth.extract.schema import SCHEMA_VERSION, ExtractedClaim, ExtractionResponse
+from synth.extract.schema import (
+    ARTICLE_BEING_EXTRACTED,
+    SCHEMA_VERSION,
+    ExtractedClaim,
+    ExtractionResponse,
+)
 from synth.llm import ModelClient, mode_chain
 from synth.models import Problem, Quantity, Usage
 from synth.pricing import estimate_cost, price_table
@@ -163,8 +168,11 @@ class LLMExtractor:
     async def _ask(self, client: ModelClient, messages: list[dict[str, str]],
                    chunk: str) -> tuple[list[ExtractedClaim], str | None]:
         # Quotes are checked against the article as the model was shown it.
-        reply = await client.structured(ExtractionResponse, messages,
-                                        {"article": delimited_safely(chunk)}, MAX_REASKS)
+        article = ARTICLE_BEING_EXTRACTED.set(delimited_safely(chunk))  # this task's requests only
+        try:
+            reply = await client.structured(ExtractionResponse, messages, MAX_REASKS)
+        finally:
+            ARTICLE_BEING_EXTRACTED.reset(article)
         if isinstance(reply.value, ExtractionResponse):
             return reply.value.claims, None
         # Re-asks ran out: keep each claim that parses; ground drops unplaceable quotes.

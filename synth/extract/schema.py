@@ -7,12 +7,22 @@ error back to the model to re-ask (a bounded number of times).
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from functools import lru_cache
+
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from synth.ground import normalise_for_match
 from synth.models import Qualifier, Stance
 
 SCHEMA_VERSION = "1"
+
+# The article a model's reply is being validated against, set around each request. It is not
+# passed as instructor's `context`: instructor renders every message as a Jinja template when
+# given one (instructor #2669), so "{{ 7*7 }}" in an article reached the model as "49" and an
+# article with "{%" stopped the run.
+ARTICLE_BEING_EXTRACTED: ContextVar[str | None] = ContextVar("article_being_extracted",
+                                                             default=None)
 
 
 class ExtractedQuantity(BaseModel):
@@ -38,10 +48,10 @@ class ExtractedClaim(BaseModel):
     @field_validator("quote")
     @classmethod
     def quote_is_in_the_article(cls, quote: str, info: ValidationInfo) -> str:
-        article = (info.context or {}).get("article")
+        article = (info.context or {}).get("article") or ARTICLE_BEING_EXTRACTED.get()
         if article is None:
             return quote  # parsing outside a request (cache, last attempt): ground decides
-        if normalise_for_match(quote) not in normalise_for_match(article):
+        if normalise_for_match(quote) not in _normalised_article(article):
             raise ValueError(
                 "this quote is not in the article; copy a sentence from between <article> "
                 f"and </article> exactly, character for character: {quote[:120]!r}")
@@ -52,3 +62,10 @@ class ExtractionResponse(BaseModel):
     """Claims found in the article."""
 
     claims: list[ExtractedClaim] = Field(default_factory=list)
+
+
+# Every claim of a reply is checked against the same article: fold it once, not once a claim.
+# 64 covers the articles of a run that are in flight at once at any sensible concurrency.
+@lru_cache(maxsize=64)
+def _normalised_article(article: str) -> str:
+    return normalise_for_match(article)
