@@ -19,6 +19,12 @@ MatchKind = Literal["exact", "normalised", "fuzzy"]
 WrittenBy = Literal["rules", "model"]
 
 
+def id_order(item_id: str) -> tuple[int, str]:
+    """Sort key for ids such as S2, C10, F3: by number (C2 before C10), unnumbered ids last."""
+    digits = item_id[1:]
+    return (int(digits), item_id) if digits.isdigit() else (1 << 30, item_id)
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from synth.cluster import ClaimGroup
 from synth.describe import describe_quantity, value_label
@@ -81,7 +81,7 @@ def _quantity_fact(group: ClaimGroup, members: list[Claim], origin: dict[str, st
                 unit=group.unit, scope=group.scope, variants=built)
 
 
-def build_variants(members: Sequence[Claim], outlet: dict[str, str],
+def build_variants(members: Sequence[Claim], outlet: Mapping[str, str],
                    counts: Callable[[Quantity], bool]) -> list[Variant]:
     """The distinct values among the quantities that `counts` selects, lowest first, each
     with the claims, sources and speakers that gave it."""
@@ -103,7 +103,7 @@ def build_variants(members: Sequence[Claim], outlet: dict[str, str],
     return [_variant(quantity, variant_claims, outlet) for quantity, variant_claims in variants]
 
 
-def _variant(quantity: Quantity, claims: list[Claim], outlet: dict[str, str]) -> Variant:
+def _variant(quantity: Quantity, claims: list[Claim], outlet: Mapping[str, str]) -> Variant:
     # The label uses the qualifier most sources used for this value.
     matching = [q for c in claims for q in c.quantities if same_value(q, quantity)]
     qualifier = Counter(q.qualifier for q in matching).most_common(1)[0][0]

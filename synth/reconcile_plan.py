@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from synth.cluster import ClaimGroup
-from synth.models import Claim, Fact, OverviewSentence, Problem, Source, UnusedSource
+from synth.models import Claim, Fact, OverviewSentence, Problem, Source, UnusedSource, id_order
 from synth.reconcile import build_variants, reconcile_groups, sort_and_number
 from synth.reconcile_schema import (
     CheckContext,
@@ -169,7 +169,7 @@ def assemble(answers: Sequence[BatchAnswer], groups: Sequence[ClaimGroup],
                 rejected.append(f"fact {fact.statement[:60]!r}: {errors[0]}")
                 fallback_claims.update(c.id for c in cited)
                 continue
-            model_facts.append(model_fact(fact, cited, context, outlet))
+            model_facts.append(model_fact(fact, cited, outlet))
         kept_sentences = 0
         for line in answer.response.overview:
             errors = sentence_errors(line, context)
@@ -201,7 +201,7 @@ def assemble(answers: Sequence[BatchAnswer], groups: Sequence[ClaimGroup],
     covered = {i for f in model_facts for i in f.claim_ids}
     to_rebuild = fallback_claims - covered
     rules_facts = reconcile_groups(_restricted(groups, to_rebuild),
-                                   [by_id[i] for i in sorted(to_rebuild, key=_claim_order)],
+                                   [by_id[i] for i in sorted(to_rebuild, key=id_order)],
                                    sources) if to_rebuild else []
     rules_sentences = write_overview(rules_facts, claims, sources) if rules_facts else []
     said = {s.text for s in rules_sentences}
@@ -211,16 +211,15 @@ def assemble(answers: Sequence[BatchAnswer], groups: Sequence[ClaimGroup],
             said.add(sentence.text)
     facts = sort_and_number([*model_facts, *rules_facts])
     overview = [*model_sentences, *rules_sentences]
-    cited = _cited_sources(facts, overview, by_id)
+    cited_source_ids = _cited_sources(facts, overview, by_id)
     unused_sources = [UnusedSource(source_id=s, reason=r) for s, r in unused.items()
-                      if s not in cited]
+                      if s not in cited_source_ids]
     reconciler = ("model" if not rules_facts and not rules_sentences
                   else "rules" if not model_facts and not model_sentences else "model and rules")
     return Reconciled(facts, overview, unused_sources, problems, reconciler)
 
 
-def model_fact(fact: ReconciledFact, cited: list[Claim], context: CheckContext,
-               outlet: Mapping[str, str]) -> Fact:
+def model_fact(fact: ReconciledFact, cited: list[Claim], outlet: Mapping[str, str]) -> Fact:
     """A checked model fact as a report Fact; sources and variants come from the cited
     claims, never from the model."""
     source_ids = list(dict.fromkeys(c.source_id for c in cited))
@@ -232,7 +231,7 @@ def model_fact(fact: ReconciledFact, cited: list[Claim], context: CheckContext,
         # The variants shown are those of the figure in conflict, else the most cited one.
         unit, scope = disagreeing[0] if disagreeing else max(
             set(kinds), key=lambda k: (kinds.count(k), -kinds.index(k)))
-        variants = build_variants(cited, dict(outlet), lambda q: (q.unit, q.scope) == (unit, scope))
+        variants = build_variants(cited, outlet, lambda q: (q.unit, q.scope) == (unit, scope))
     return Fact(id="F0", statement=fact.statement.strip(), status=fact.status,
                 claim_ids=[c.id for c in cited], source_ids=source_ids, unit=unit, scope=scope,
                 variants=variants, explanation=(fact.explanation or "").strip() or None,
@@ -252,8 +251,3 @@ def _restricted(groups: Sequence[ClaimGroup], keep: set[str]) -> list[ClaimGroup
         if ids:
             restricted.append(ClaimGroup(group.kind, ids, group.unit, group.scope))
     return restricted
-
-
-def _claim_order(claim_id: str) -> tuple[int, str]:
-    digits = claim_id[1:]
-    return (int(digits), claim_id) if digits.isdigit() else (1 << 30, claim_id)

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 
-from synth.models import Claim, FactStatus
+from synth.models import Claim, FactStatus, id_order
 from synth.reconcile import same_value
 from synth.write import unsupported_numbers
 
@@ -208,16 +208,11 @@ def coverage_errors(response: ReconcileResponse, context: CheckContext) -> list[
     stray = sorted(declared - with_claims)
     if stray:
         errors.append(f"unused_sources names {_ids(stray)}, which has no claim in this request")
-    missing = sorted(with_claims - cited_sources(response, context) - declared, key=_id_order)
+    missing = sorted(with_claims - cited_sources(response, context) - declared, key=id_order)
     if missing:
         errors.append(f"sources {_ids(missing)} have claims but no fact or sentence cites them; "
                       "cite them, or list each in unused_sources with the reason")
     return errors
-
-
-def _id_order(source_id: str) -> tuple[int, str]:
-    digits = source_id[1:]
-    return (int(digits), source_id) if digits.isdigit() else (1 << 30, source_id)
 
 
 def parse_leniently(answer: Any) -> ReconcileResponse | None:

@@ -24,7 +24,7 @@ from typing import Literal
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from synth.models import Claim, Fact, Report, Source, Variant
+from synth.models import Claim, Fact, Report, Source, Variant, id_order
 
 STATUS_ORDER = ("corroborated", "single_source", "conflicting", "disputed")
 STATUS_LABEL = {"corroborated": "Corroborated", "single_source": "Single source",
@@ -266,7 +266,7 @@ def _source_view(index: _Index, source: Source) -> SourceView:
 def _sentence_view(index: _Index, text: str, claim_ids: Sequence[str]) -> SentenceView:
     known = [index.claims[c] for c in dict.fromkeys(claim_ids) if c in index.claims]
     by_source: dict[str, list[str]] = {}
-    for claim in sorted(known, key=lambda c: (_source_number(c.source_id), _claim_number(c.id))):
+    for claim in sorted(known, key=lambda c: (id_order(c.source_id), id_order(c.id))):
         by_source.setdefault(claim.source_id, []).append(claim.id)
     groups = tuple(CiteGroup(s, tuple(ids)) for s, ids in by_source.items())
     cited = {c.id for c in known}
@@ -417,14 +417,6 @@ def _shorten(text: str, limit: int) -> str:
 
 def _join(names: Iterable[str]) -> str:
     return "; ".join(names)
-
-
-def _source_number(source_id: str) -> int:
-    return int(source_id[1:]) if source_id[1:].isdigit() else 1 << 30
-
-
-def _claim_number(claim_id: str) -> int:
-    return int(claim_id[1:]) if claim_id[1:].isdigit() else 1 << 30
 
 
 __all__ = ["render_html", "source_segments", "majority_variants", "Segment"]
