@@ -11,18 +11,16 @@ checks after MAX_REASKS re-asks falls back to the deterministic reconcile, and s
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from synth.cache import ResponseCache, cache_key, schema_hash
+from synth.cache import ResponseCache, cache_key
 from synth.cluster import ClaimGroup
 from synth.config import Settings
 from synth.errors import ModelError, ModelRefusedError
 from synth.llm import ModelClient, mode_chain
+from synth.model_stage import ModelStage, stderr_note
 from synth.models import Claim, OverviewSentence, Source, Usage
-from synth.pricing import estimate_cost, price_table
-from synth.prompts import load_prompt
 from synth.reconcile_plan import (
     BatchAnswer,
     ReconcileBatch,
@@ -44,22 +42,13 @@ PROMPT_NAME = "reconcile_facts.v1"
 MAX_REASKS = 2
 
 
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr)
-
-
-class ModelReconciler:
+class ModelReconciler(ModelStage):
     def __init__(self, settings: Settings, *, cache: ResponseCache | None = None,
                  client_factory: Callable[[], ModelClient] | None = None,
-                 note: Callable[[str], None] = _stderr) -> None:
-        self.settings = settings
-        self.note = note
-        self.prompt = load_prompt(PROMPT_NAME)
-        self.schema_hash = schema_hash(ReconcileResponse, SCHEMA_VERSION)
-        assert settings.cache_dir is not None
-        self.cache = cache or ResponseCache(settings.cache_dir, enabled=settings.use_cache,
-                                            warn=note)
-        self._client_factory = client_factory or (lambda: ModelClient(settings, note=note))
+                 note: Callable[[str], None] = stderr_note) -> None:
+        super().__init__(settings, prompt_name=PROMPT_NAME, response_model=ReconcileResponse,
+                         schema_version=SCHEMA_VERSION, cache=cache,
+                         client_factory=client_factory, note=note)
         self.usage = Usage(extractor="llm", model=settings.model)
 
     def reconcile(self, groups: Sequence[ClaimGroup], claims: Sequence[Claim],
@@ -75,16 +64,9 @@ class ModelReconciler:
             self.note(f"synth: {len(claims)} claims are over the reconcile budget of "
                       f"{self.settings.reconcile_budget_tokens} tokens; reconciling them in "
                       f"{len(batches)} batches of whole groups")
-        client: ModelClient | None = None
         semaphore = asyncio.Semaphore(self.settings.concurrency)
 
-        def get_client() -> ModelClient:
-            nonlocal client
-            if client is None:
-                client = self._client_factory()
-            return client
-
-        async def one(batch: ReconcileBatch) -> BatchAnswer:
+        async def one(batch: ReconcileBatch, get_client: Callable[[], ModelClient]) -> BatchAnswer:
             async with semaphore:
                 try:
                     return await self._answer(batch, sources, get_client)
@@ -93,17 +75,10 @@ class ModelReconciler:
                 except ModelError as error:
                     return BatchAnswer(batch, None, str(error))
 
-        try:
-            answers = await asyncio.gather(*(one(b) for b in batches))
-        finally:
-            if client is not None:
-                self.usage.add(client.usage)
-                self.usage.reconcile_requests += client.usage.requests
-                await client.close()
-            self.cache.close()
-        self.usage.estimated_cost_usd = estimate_cost(
-            self.settings.model, self.usage.prompt_tokens, self.usage.completion_tokens,
-            price_table())
+        async with self.client_for_run(self.usage) as get_client:
+            answers = await asyncio.gather(*(one(b, get_client) for b in batches))
+        # This Usage counts the reconcile alone, so all its requests are reconcile requests.
+        self.usage.reconcile_requests = self.usage.requests
         return assemble(answers, groups, claims, sources, rules_overview)
 
     def request_messages(self, batch: ReconcileBatch,

@@ -12,13 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
-from synth.cache import ResponseCache, cache_key, schema_hash
+from synth.cache import ResponseCache, cache_key
 from synth.chunking import chunk_text
 from synth.clean import CleanDocument
 from synth.config import Settings
@@ -31,9 +30,8 @@ from synth.extract.schema import (
     ExtractionResponse,
 )
 from synth.llm import ModelClient, mode_chain
+from synth.model_stage import ModelStage, stderr_note
 from synth.models import Problem, Quantity, Usage
-from synth.pricing import estimate_cost, price_table
-from synth.prompts import load_prompt
 from synth.quantities import UNIT_NOUNS
 
 PROMPT_NAME = "extract_claims.v1"
@@ -45,25 +43,16 @@ MAX_REASKS = 2
 _DELIMITER_LIKE = re.compile(r"<(\s*/?\s*article\b[^<>]*)>", re.IGNORECASE)
 
 
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr)
-
-
-class LLMExtractor:
+class LLMExtractor(ModelStage):
     name = "llm"
 
     def __init__(self, settings: Settings, *, cache: ResponseCache | None = None,
                  client_factory: Callable[[], ModelClient] | None = None,
-                 note: Callable[[str], None] = _stderr) -> None:
-        self.settings = settings
+                 note: Callable[[str], None] = stderr_note) -> None:
+        super().__init__(settings, prompt_name=PROMPT_NAME, response_model=ExtractionResponse,
+                         schema_version=SCHEMA_VERSION, cache=cache,
+                         client_factory=client_factory, note=note)
         self.model = settings.model
-        self.note = note
-        self.prompt = load_prompt(PROMPT_NAME)
-        self.schema_hash = schema_hash(ExtractionResponse, SCHEMA_VERSION)
-        assert settings.cache_dir is not None
-        self.cache = cache or ResponseCache(settings.cache_dir, enabled=settings.use_cache,
-                                            warn=note)
-        self._client_factory = client_factory or (lambda: ModelClient(settings, note=note))
 
     def extract(self, documents: Sequence[CleanDocument], story_words: frozenset[str],
                 progress: ProgressCallback | None = None) -> ExtractionBatch:
@@ -72,17 +61,10 @@ class LLMExtractor:
     async def extract_async(self, documents: Sequence[CleanDocument],
                             progress: ProgressCallback | None = None) -> ExtractionBatch:
         batch = ExtractionBatch(usage=Usage(extractor=self.name, model=self.model))
-        client: ModelClient | None = None
         semaphore = asyncio.Semaphore(self.settings.concurrency)
         done = 0
 
-        def get_client() -> ModelClient:
-            nonlocal client
-            if client is None:
-                client = self._client_factory()
-            return client
-
-        async def one(document: CleanDocument) -> None:
+        async def one(document: CleanDocument, get_client: Callable[[], ModelClient]) -> None:
             nonlocal done
             async with semaphore:
                 source = document.source
@@ -99,15 +81,8 @@ class LLMExtractor:
             if progress:
                 progress(done, len(documents), document.source.id)
 
-        try:
-            await asyncio.gather(*(one(d) for d in documents))
-        finally:
-            if client is not None:
-                batch.usage.add(client.usage)
-                await client.close()
-            self.cache.close()
-        batch.usage.estimated_cost_usd = estimate_cost(
-            self.model, batch.usage.prompt_tokens, batch.usage.completion_tokens, price_table())
+        async with self.client_for_run(batch.usage) as get_client:
+            await asyncio.gather(*(one(d, get_client) for d in documents))
         return batch
 
     def request_messages(self, document: CleanDocument, chunk: str) -> list[dict[str, str]]:

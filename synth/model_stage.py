@@ -1,0 +1,63 @@
+"""What the two model stages, extraction and reconcile, share (network I/O via synth.llm).
+
+Each has settings, a versioned prompt from `prompts/`, a response schema whose hash is part
+of every cache key, the response cache, and one model client per run. The client is made on
+the first request, so a run answered wholly from the cache opens no connection. At the end
+of the run its usage, every attempt counted, is added to the stage's Usage and priced.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from pydantic import BaseModel
+
+from synth.cache import ResponseCache, schema_hash
+from synth.config import Settings
+from synth.llm import ModelClient
+from synth.models import Usage
+from synth.pricing import estimate_cost, price_table
+from synth.prompts import load_prompt
+
+
+def stderr_note(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+class ModelStage:
+    def __init__(self, settings: Settings, *, prompt_name: str,
+                 response_model: type[BaseModel], schema_version: str,
+                 cache: ResponseCache | None, client_factory: Callable[[], ModelClient] | None,
+                 note: Callable[[str], None]) -> None:
+        self.settings = settings
+        self.note = note
+        self.prompt = load_prompt(prompt_name)
+        self.schema_hash = schema_hash(response_model, schema_version)
+        assert settings.cache_dir is not None
+        self.cache = cache or ResponseCache(settings.cache_dir, enabled=settings.use_cache,
+                                            warn=note)
+        self._client_factory = client_factory or (lambda: ModelClient(settings, note=note))
+
+    @asynccontextmanager
+    async def client_for_run(self, usage: Usage) -> AsyncIterator[Callable[[], ModelClient]]:
+        """A getter for the run's one client; on leaving, its usage goes into `usage`, the
+        client and the cache are closed, and the cost is estimated."""
+        client: ModelClient | None = None
+
+        def get_client() -> ModelClient:
+            nonlocal client
+            if client is None:
+                client = self._client_factory()
+            return client
+
+        try:
+            yield get_client
+        finally:
+            if client is not None:
+                usage.add(client.usage)
+                await client.close()
+            self.cache.close()
+        usage.estimated_cost_usd = estimate_cost(
+            self.settings.model, usage.prompt_tokens, usage.completion_tokens, price_table())
