@@ -14,16 +14,16 @@ request is cited or listed as unused with a reason.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from synth.models import Claim, FactStatus, id_order
 from synth.reconcile import same_value
+from synth.salvage import json_object, valid_items
 from synth.write import unsupported_numbers
 
 SCHEMA_VERSION = "1"
@@ -220,24 +220,9 @@ def parse_leniently(answer: Any) -> ReconcileResponse | None:
 
     Used on the last answer after the re-asks ran out, so each fact and sentence can be
     checked on its own and the good ones kept."""
-    if isinstance(answer, str):
-        try:
-            answer = json.loads(answer)
-        except ValueError:
-            return None
-    if not isinstance(answer, dict):
+    data = json_object(answer)
+    if data is None:
         return None
-
-    def items(key: str, model: type[BaseModel]) -> list[Any]:
-        kept = []
-        raw = answer.get(key)
-        for item in raw if isinstance(raw, list) else []:
-            try:
-                kept.append(model.model_validate(item))
-            except ValidationError:
-                continue
-        return kept
-
-    return ReconcileResponse(facts=items("facts", ReconciledFact),
-                             overview=items("overview", OverviewLine),
-                             unused_sources=items("unused_sources", UnusedSourceNote))
+    return ReconcileResponse(facts=valid_items(data, "facts", ReconciledFact),
+                             overview=valid_items(data, "overview", OverviewLine),
+                             unused_sources=valid_items(data, "unused_sources", UnusedSourceNote))

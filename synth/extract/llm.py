@@ -10,12 +10,9 @@ article's failure becomes a problem and the others go on.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
-
-from pydantic import ValidationError
 
 from synth.cache import ResponseCache, cache_key
 from synth.chunking import chunk_text
@@ -33,6 +30,7 @@ from synth.llm import ModelClient, mode_chain
 from synth.model_stage import ModelStage, stderr_note
 from synth.models import Problem, Quantity, Usage
 from synth.quantities import UNIT_NOUNS
+from synth.salvage import json_object, valid_items
 
 PROMPT_NAME = "extract_claims.v1"
 MAX_CLAIMS_PER_CHUNK = 30
@@ -161,20 +159,8 @@ def delimited_safely(article: str) -> str:
 
 
 def salvage_claims(text: Any) -> list[ExtractedClaim]:
-    if not isinstance(text, str):
-        return []
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return []
-    items = data.get("claims", []) if isinstance(data, dict) else []
-    claims = []
-    for item in items if isinstance(items, list) else []:
-        try:
-            claims.append(ExtractedClaim.model_validate(item))
-        except ValidationError:
-            continue
-    return claims
+    data = json_object(text) if isinstance(text, str) else None
+    return valid_items(data, "claims", ExtractedClaim) if data is not None else []
 
 
 def _draft(source_id: str, claim: ExtractedClaim) -> ClaimDraft:
