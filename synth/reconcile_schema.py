@@ -157,7 +157,7 @@ def fact_errors(fact: ReconciledFact, context: CheckContext) -> list[str]:
 
 def _status_errors(status: FactStatus, cited: list[Claim], context: CheckContext) -> list[str]:
     independent = {context.origin.get(c.source_id, c.source_id) for c in cited}
-    if status == "conflicting" and not has_different_values(cited):
+    if status == "conflicting" and not conflicting_kinds(cited):
         return ["it is marked conflicting, but no two of the claims it cites give different "
                 "values for the same kind of figure (same unit and scope)"]
     if status == "corroborated" and len(independent) < 2:
@@ -171,14 +171,9 @@ def _status_errors(status: FactStatus, cited: list[Claim], context: CheckContext
     return []
 
 
-def has_different_values(claims: Iterable[Claim]) -> bool:
-    """True when two different claims give different values for the same kind of figure
-    (the same unit and scope: 3 generals and 500 officers are no conflict)."""
-    return bool(conflicting_kinds(claims))
-
-
 def conflicting_kinds(claims: Iterable[Claim]) -> list[tuple[str, str | None]]:
-    """The (unit, scope) pairs on which two different claims give different values."""
+    """The (unit, scope) pairs on which two different claims give different values (the
+    same unit and scope: 3 generals and 500 officers are no conflict)."""
     first: dict[tuple[str, str | None], tuple[str, Any]] = {}
     kinds: list[tuple[str, str | None]] = []
     for claim in claims:
