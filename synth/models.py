@@ -73,6 +73,8 @@ class Claim(_Model):
     attributed_to: str | None = Field(
         default=None, description="who asserts it (agency or person), not the outlet"
     )
+    cited_origin: str | None = Field(
+        default=None, description="the outlet or agency the claim relays ('citing X')")
     stance: Stance = "reported"
     quantities: list[Quantity] = Field(default_factory=list)
     dates: list[str] = Field(default_factory=list)

@@ -29,10 +29,24 @@ _SCALE_SHORT = {"k": 1_000, "m": 1_000_000, "mn": 1_000_000, "bn": 1_000_000_000
 _SPACE = r"[ \u00a0\u202f\u2009]"
 _WORD = "|".join(sorted([*_UNITS_WORDS, *_TENS_WORDS, *_SCALE_WORDS], key=len, reverse=True))
 _NUMBER_WORDS = rf"(?:(?:{_WORD})(?:(?:-|{_SPACE}+|{_SPACE}+and{_SPACE}+)(?:{_WORD}))*)"
-_DIGITS = (rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d{{1,3}}(?:{_SPACE}\d{{3}})+(?!\d)|\d+)"
-           r"(?:\.\d+)?")
+# Atomic, so that "3,500km" is never read as the "3" before its comma.
+_DIGITS = (rf"(?>\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d{{1,3}}(?:{_SPACE}\d{{3}})+(?!\d)|\d+)"
+           r"(?:\.\d+)?(?!\d)")
 _SCALE = rf"(?:{_SPACE}*(?:million|billion|thousand|hundred)\b|(?:k|m|mn|bn)\b)"
-_ONE_NUMBER = rf"(?:(?<![\w.,:/]){_DIGITS}{_SCALE}?(?![\w]|:\d)|\b(?:a{_SPACE}+)?{_NUMBER_WORDS}\b)"
+# Measures written against the number ("3,500km", "10cm", "24m (79ft)"): the number ends
+# where the unit starts. "m" alone is read as a scale ("2.4m people") unless METRES_AFTER holds.
+GLUED_UNITS = ("km", "cm", "mm", "kg", "ft", "mph", "kmh", "kph", "mi", "nm", "lb", "lbs", "sq")
+_GLUED = rf"(?=(?:{'|'.join(GLUED_UNITS)})\b)"
+# "a" reads as one only before a scale word: "a thousand", never "a three-day visit".
+_A_SCALE = rf"a{_SPACE}+(?=(?:hundred|thousand|million|billion)\b)"
+# "two-thirds", "three-quarters": a share, not a count of two.
+_FRACTION_AFTER = r"(?!-(?:thirds?|quarters?|fifths?|halves|half|tenths?)\b)"
+_ONE_NUMBER = (rf"(?:(?<![\w.,:/]){_DIGITS}(?:{_GLUED}|{_SCALE}?(?![\w]|:\d|\.\d))"
+               rf"|\b(?:{_A_SCALE})?{_NUMBER_WORDS}\b{_FRACTION_AFTER})")
+# After "24m", words that make it metres rather than millions.
+METRES_AFTER = re.compile(r"^\s*(?:\([^)]{1,15}\)\s*)?(?:long|high|tall|deep|wide|across|away|"
+                          r"in (?:length|diameter|height)|below|above|of water)\b|^\s*\(\d[\d.,]*\s*(?:ft|feet)\b",
+                          re.IGNORECASE)
 
 _QUALIFIERS: list[tuple[str, Qualifier]] = [
     (r"at least|no fewer than|a minimum of|not less than", "at_least"),
@@ -45,7 +59,10 @@ _QUALIFIERS: list[tuple[str, Qualifier]] = [
 _QUALIFIER_RE = re.compile(
     r"(?:\b(?P<q>" + "|".join(p for p, _ in _QUALIFIERS) + rf"){_SPACE}+)?$", re.IGNORECASE)
 _SINGLE_RE = re.compile(_ONE_NUMBER, re.IGNORECASE)
-_RANGE_GAP = re.compile(rf"{_SPACE}*(?:-|–|—|to){_SPACE}*|{_SPACE}+and{_SPACE}+", re.IGNORECASE)
+_RANGE_GAP = re.compile(rf"(?:{'|'.join(GLUED_UNITS)})?{_SPACE}*(?:-|–|—|to){_SPACE}*"
+                        rf"|{_SPACE}+and{_SPACE}+", re.IGNORECASE)
+# "No one was hurt", "none of those on board survived": a count of zero.
+_ZERO = re.compile(r"\b(?:no[ -]one|nobody|none)\b", re.IGNORECASE)
 _BETWEEN = re.compile(rf"\bbetween{_SPACE}+$", re.IGNORECASE)
 _FROM = re.compile(rf"\bfrom{_SPACE}+$", re.IGNORECASE)
 
@@ -105,10 +122,23 @@ def _parse_words(raw: str) -> float | None:
     return float(total + current)
 
 
+def _singles(text: str) -> list[tuple[int, int, float]]:
+    found = []
+    for match in _SINGLE_RE.finditer(text):
+        written, end = match.group(0), match.end()
+        if written[-1:] in "mM" and written[-2:-1].isdigit() and METRES_AFTER.match(text[end:]):
+            written, end = written[:-1], end - 1  # "24m (79ft) long" is metres
+        value = parse_number(written)
+        if value is not None:
+            found.append((match.start(), end, value))
+    return found
+
+
 def find_numbers(text: str) -> list[NumberMention]:
     """Every number in `text` with its qualifier and range, left to right."""
-    singles = [(m.start(), m.end(), value) for m in _SINGLE_RE.finditer(text)
-               if (value := parse_number(m.group(0))) is not None]
+    zeros = [(m.start(), m.end(), 0.0) for m in _ZERO.finditer(text)]
+    singles = sorted([*zeros, *(single for single in _singles(text)
+                                if not any(s <= single[0] < e for s, e, _ in zeros))])
     mentions: list[NumberMention] = []
     i = 0
     while i < len(singles):

@@ -32,6 +32,8 @@ class ClaimDraft:
     extractor: str = "offline"
     # Where the extractor found the quote, when it knows; ground checks it, never trusts it.
     start_hint: int | None = None
+    # The outlet or agency the speaker relays ("…, citing Yonhap").
+    cited_origin: str | None = None
 
 
 @dataclass

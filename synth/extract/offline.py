@@ -1,97 +1,125 @@
-"""The offline extractor: deterministic rules, no network (pure).
+"""The offline extractor: rules over spaCy's parse of each article, no network (pure but
+for reading the installed language model).
 
-It proposes a claim for each story sentence that states a countable quantity, or that a
-named speaker denies or confirms. It reads numbers, units, dates, speakers and hedges well
-enough to surface conflicting figures; it does not understand paraphrase, coreference
-beyond "he/she said", or claims made without numbers or reporting verbs. A model does better.
+Every body sentence of a cleaned article becomes a claim with the figures it states (what
+each counts, its scope and time), who asserts it and how firmly. The parse is made once for
+all articles (both cores when there are enough of them), then the story's own places and
+year are read from all of them, then each article's sentences are read in order, so that a
+pronoun or a bare surname finds the full name given earlier.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from synth.attribution import find_speaker, is_pronoun, source_line_speaker, stance_of
-from synth.clean import CleanDocument, story_share
-from synth.dates import find_dates
+from synth.clean import CleanDocument
 from synth.extract import ClaimDraft, ExtractionBatch, ProgressCallback
+from synth.extract.rules.claims import claim_from_sentence
+from synth.extract.rules.figures import NATIONALITY, Figure, FigureMemory
+from synth.extract.rules.nlp import MIN_BLOCKS_FOR_TWO_PROCESSES, english_model, parse_texts
+from synth.extract.rules.speakers import SpeakerMemory
+from synth.extract.rules.story import StoryProfile, story_profile
 from synth.models import Usage
-from synth.quantities import quantities_in
-from synth.text import ends_like_sentence, split_sentences
+from synth.text import Span, ends_like_sentence
+from synth.units import unit_key
 
-# Shorter sentences are headlines or fragments, not claims.
-MIN_CLAIM_WORDS = 5
-_DATELINE = re.compile(r"^[A-Z][A-Z .,'’/-]{2,40}\s*(?:\([^)]{1,40}\)\s*)?[—–-]+\s*")
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+_SOURCE_LINE = re.compile(r"^\s*(?:source|sources|via)\s*:\s*(?P<who>.{2,80}?)\s*$", re.I | re.M)
 
 
 class OfflineExtractor:
     name = "offline"
     model: str | None = None
 
+    def __init__(self, processes: int | None = None) -> None:
+        # None: two processes when there are enough blocks to pay for the second one.
+        self.processes = processes
+        self.load_seconds = 0.0
+        self.parse_seconds = 0.0
+
     def extract(self, documents: Sequence[CleanDocument], story_words: frozenset[str],
                 progress: ProgressCallback | None = None) -> ExtractionBatch:
         batch = ExtractionBatch(usage=Usage(extractor=self.name))
-        for done, document in enumerate(documents, 1):
-            batch.drafts[document.source.id] = extract_claims(document, story_words)
+        blocks = [body_blocks(document) for document in documents]
+        texts = [document.source.text[b.start:b.end]
+                 for document, spans in zip(documents, blocks, strict=True) for b in spans]
+        self.load_seconds = english_model().load_seconds
+        processes = self.processes or (2 if len(texts) >= MIN_BLOCKS_FOR_TWO_PROCESSES else 1)
+        started = time.perf_counter()
+        parsed = list(parse_texts(texts, processes))
+        self.parse_seconds = time.perf_counter() - started
+        docs_of: list[list[Doc]] = []
+        position = 0
+        for spans in blocks:
+            docs_of.append(parsed[position:position + len(spans)])
+            position += len(spans)
+        story = story_profile(docs_of)
+        read: list[tuple[ClaimDraft, list[Figure]]] = []
+        for done, (document, spans, docs) in enumerate(zip(documents, blocks, docs_of,
+                                                           strict=True), 1):
+            claims = extract_claims(document, spans, docs, story)
+            batch.drafts[document.source.id] = [draft for draft, _ in claims]
+            read.extend(claims)
             if progress:
                 progress(done, len(documents), document.source.id)
+        settle_scopes(read)
         return batch
 
 
-def extract_claims(document: CleanDocument, story_words: frozenset[str]) -> list[ClaimDraft]:
-    """Claim drafts from one cleaned article, in text order."""
+def body_blocks(document: CleanDocument) -> list[Span]:
+    """The blocks worth parsing: body text ends like a sentence; headings and captions
+    that do not are left out."""
     text = document.source.text
-    fallback_speaker = source_line_speaker(text)
-    last_named: str | None = None
-    drafts: list[ClaimDraft] = []
-    for block in document.blocks:
-        block_text = text[block.start:block.end]
-        if not ends_like_sentence(block_text) or block_text.lstrip().startswith("#"):
-            continue  # a headline, standfirst or caption: body text ends like a sentence
-        for span in split_sentences(text, block.start, block.end):
-            sentence = text[span.start:span.end]
-            speaker = find_speaker(sentence)
-            if speaker and not is_pronoun(speaker):
-                last_named = speaker
-            draft = _claim_from_sentence(document, sentence, span.start, speaker, story_words)
-            if draft is None:
-                continue
-            if is_pronoun(draft.attributed_to):
-                draft.attributed_to = last_named
-            if draft.attributed_to is None:
-                draft.attributed_to = fallback_speaker
-            drafts.append(draft)
+    return [b for b in document.blocks
+            if ends_like_sentence(text[b.start:b.end]) and not text[b.start:b.end].lstrip()
+            .startswith("#")]
+
+
+def extract_claims(document: CleanDocument, spans: Sequence[Span], docs: Sequence[Doc],
+                   story: StoryProfile) -> list[tuple[ClaimDraft, list[Figure]]]:
+    """Claim drafts from one article's parsed blocks, in text order, each with its figures
+    (their scopes are settled once every article is read: `settle_scopes`)."""
+    source = document.source
+    published = source.published
+    reference_year = int(published[:4]) if published and published[:4].isdigit() else None
+    line = _SOURCE_LINE.search(source.text)
+    fallback_speaker = line["who"].strip(" .") if line else None
+    memory = SpeakerMemory()
+    figure_memory = FigureMemory()
+    drafts = []
+    for span, doc in zip(spans, docs, strict=True):
+        for sentence in doc.sents:
+            claim = claim_from_sentence(sentence, span.start, source.id, story, memory,
+                                        figure_memory, reference_year, fallback_speaker)
+            if claim is not None:
+                drafts.append(claim)
     return drafts
 
 
-def _claim_from_sentence(document: CleanDocument, sentence: str, start: int,
-                         speaker: str | None, story_words: frozenset[str]) -> ClaimDraft | None:
-    if len(sentence.split()) < MIN_CLAIM_WORDS or sentence.rstrip().endswith("?"):
-        return None
-    if story_words and story_share(sentence, story_words) == 0:
-        return None
-    published = document.source.published
-    quantities = quantities_in(sentence, int(published[:4]) if published else None)
-    stance = stance_of(sentence, speaker)
-    dates = [d.iso or d.text for d in find_dates(sentence)]
-    has_named_speaker = speaker is not None and not is_pronoun(speaker)
-    if not quantities and not (has_named_speaker and (stance in ("denied", "asserted") or dates)):
-        return None
-    return ClaimDraft(
-        source_id=document.source.id,
-        statement=_statement(sentence),
-        quote=sentence,
-        attributed_to=speaker,
-        stance=stance,
-        quantities=quantities,
-        dates=dates,
-        extractor="offline",
-        start_hint=start,
-    )
+# A nationality on at least this share of a unit's figures is the story's own ("North
+# Korean troops" in a story about North Korean troops), not a subset ("Chinese passengers").
+STORY_NATIONALITY_SHARE = 0.25
 
 
-def _statement(sentence: str) -> str:
-    """The sentence as a reader would quote it: dateline off, whitespace single."""
-    statement = _DATELINE.sub("", sentence)
-    statement = re.sub(r"[\s\u00a0]+", " ", statement).strip()
-    return statement[:1].upper() + statement[1:]
+def settle_scopes(read: Sequence[tuple[ClaimDraft, list[Figure]]]) -> None:
+    """Give each draft its quantities, with the story's own nationalities left out of scope."""
+    figures_of_unit: Counter[str] = Counter()
+    nationalities: dict[str, Counter[str]] = defaultdict(Counter)
+    for _, figures in read:
+        for figure in figures:
+            key = unit_key(figure.unit)
+            figures_of_unit[key] += 1
+            for kind, text in dict.fromkeys(figure.parts):
+                if kind == NATIONALITY:
+                    nationalities[key][text.lower()] += 1
+    own = {key: frozenset(n for n, count in counts.items()
+                          if count >= STORY_NATIONALITY_SHARE * figures_of_unit[key])
+           for key, counts in nationalities.items()}
+    for draft, figures in read:
+        draft.quantities = [f.quantity(own.get(unit_key(f.unit), frozenset())) for f in figures]

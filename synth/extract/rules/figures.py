@@ -1,0 +1,764 @@
+"""Figures in a parsed sentence: what each number counts, its scope and its time (pure).
+
+Numbers are read from the sentence's text (synth.numbers: digits, words, ranges,
+qualifiers); the parse decides what they count. The number's head noun names the unit
+("40 ships"), its governing verb the outcome ("60 were wounded" → injured, "killing 31" →
+deaths); a hyphened measure describes its noun ("a three-storey building" → 3 storeys of
+the building). Dates, clock times and years are never counts; a duration keeps its unit
+("53 minutes"). The scope says what part or which whole is counted: an owner ("New
+Democracy ... 129 seats"), a subset ("Chinese passengers", "including 12 children"), another
+place among several, what a measure measures ("a range of 13,000 km"), another event.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from synth.extract.rules.nlp import lemma
+from synth.extract.rules.story import StoryProfile, entity_key
+from synth.models import Qualifier, Quantity
+from synth.numbers import NumberMention, find_numbers
+from synth.units import CURRENCIES, MEASURES, canonical_unit
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span, Token
+
+DURATION_NOUNS = {"second": "seconds", "minute": "minutes", "hour": "hours", "day": "days",
+                  "week": "weeks", "month": "months", "year": "years", "decade": "decades",
+                  "century": "centuries", "night": "nights", "fortnight": "fortnights"}
+# Verbs (by lemma) whose subject or object is counted by the outcome they name.
+OUTCOME_VERBS = {
+    "kill": "deaths", "die": "deaths", "perish": "deaths", "drown": "deaths",
+    "injure": "injured", "wound": "injured", "hurt": "injured", "hospitalise": "injured",
+    "hospitalize": "injured",
+    "miss": "missing", "disappear": "missing",
+    "rescue": "rescued", "recover": "rescued", "save": "rescued",
+    "evacuate": "evacuated", "displace": "displaced", "flee": "displaced",
+    "arrest": "arrested", "detain": "arrested",
+}
+# Nouns (by lemma) that name the same outcomes ("the rescue of eight", "the deaths of 17").
+OUTCOME_NOUNS = {"death": "deaths", "fatality": "deaths", "casualty": "injured",
+                 "injury": "injured", "rescue": "rescued", "evacuation": "evacuated",
+                 "arrest": "arrested"}
+OUTCOME_ADJECTIVES = {"dead": "deaths", "missing": "missing", "injured": "injured",
+                      "wounded": "injured", "homeless": "displaced", "unaccounted": "missing"}
+# Nouns for anyone at all: the verb says what happened to them.
+PERSON_NOUNS = frozenset("""people person persons individual individuals civilian civilians
+resident residents villager villagers man men woman women child children""".split())
+# Nouns that stand for a count of something else ("the death toll rose to 52").
+MEASURE_NOUNS = frozenset("toll number total count tally figure".split())
+# Nouns a measure can describe ("a range of 13,000 km", "an altitude of 2,800 miles").
+DIMENSION_NOUNS = frozenset("""range altitude height depth distance length width area radius
+diameter speed elevation radius""".split())
+# A count of these is rarely a figure anyone checks (three times, two sides).
+NOT_FIGURES = frozenset("""time times way ways thing things reason reasons side sides part parts
+point points occasion occasions kind kinds sort sorts step steps round rounds""".split())
+_COMPASS = re.compile(r"^(?:north|south|east|west)(?:-?(?:east|west))?(?:ern|ward|wards)?$", re.I)
+_ON_BOARD = frozenset({"onboard", "aboard", "board"})
+_SUBSET_MARKERS = frozenset({"including", "among", "whom", "which"})
+_TIME_PHRASES = re.compile(
+    r"\b(?:so far|to date|thus far|as of [^,.;]{2,30}|by (?:the end of )?[A-Z][a-z]+|"
+    r"by (?:the end of the year|year-end|next (?:week|month|year))|initially|at first|in total|"
+    r"eventually|overnight|earlier|later)\b")
+
+
+# A scope part names what narrows a figure: ("nationality", "Chinese"), ("owner", "Syriza"),
+# ("place", "at O'Hare"), ("event", "in 1906"), … Nationalities are kept apart until the whole
+# story is read: the one most of a unit's figures carry is the story's own, not a subset.
+ScopePart = tuple[str, str]
+NATIONALITY = "nationality"
+
+
+@dataclass
+class Figure:
+    """A figure as read from one sentence, before the story-wide pass settles its scope."""
+
+    value: float
+    value_max: float | None
+    unit: str
+    parts: list[ScopePart]
+    qualifier: Qualifier
+    time_ref: str | None
+    text: str
+
+    def quantity(self, story_nationalities: frozenset[str] = frozenset()) -> Quantity:
+        kept = [text for kind, text in self.parts
+                if kind != NATIONALITY or text.lower() not in story_nationalities]
+        return Quantity(value=self.value, value_max=self.value_max, unit=self.unit,
+                        scope="; ".join(dict.fromkeys(p for p in kept if p)) or None,
+                        qualifier=self.qualifier, time_ref=self.time_ref, text=self.text)
+
+
+@dataclass
+class FigureMemory:
+    """The article's most recent figure, for a later number that leaves its noun out."""
+
+    last_unit: str | None = None
+    sentences_since: int = 0
+
+
+def figures_in(sentence: Span, story: StoryProfile, reference_year: int | None,
+               memory: FigureMemory | None = None) -> list[Figure]:
+    """The figures `sentence` states, in order."""
+    memory = memory or FigureMemory()
+    text = sentence.text
+    base = sentence.start_char
+    event = other_event(sentence, story, reference_year)
+    found: list[tuple[Token, Figure]] = []
+    for mention in find_numbers(text):
+        tokens = _tokens_of(sentence, base + mention.number_start, base + mention.end)
+        if not tokens:
+            continue
+        anchor = _anchor(tokens)
+        reading = _read(anchor, tokens, mention, text, base, story, found, memory)
+        if reading is None:
+            continue
+        unit, parts = reading
+        if event and unit != "year":
+            parts.append(("event", event))
+        found.append((anchor, Figure(
+            value=mention.value, value_max=mention.value_max, unit=unit, parts=parts,
+            qualifier=_qualifier(mention, anchor), time_ref=_time_ref(anchor, sentence),
+            text=text[mention.start:mention.end])))
+    memory.sentences_since += 1
+    if found:
+        memory.last_unit, memory.sentences_since = found[-1][1].unit, 0
+    return [figure for _, figure in found]
+
+
+def _tokens_of(sentence: Span, start: int, end: int) -> list[Token]:
+    """The tokens the number is written with; none when it is part of a longer word or
+    code ('P-3', 'S5', '777-200'), which is a name, not a figure."""
+    tokens = [t for t in sentence if t.idx < end and t.idx + len(t.text) > start]
+    if not tokens:
+        return []
+    if tokens[0].idx < start and not tokens[0].text[: start - tokens[0].idx].strip("$€£¥~("):
+        return tokens
+    if tokens[0].idx < start:
+        return []
+    last = tokens[-1]
+    tail = last.text[end - last.idx:]
+    if tail and not re.fullmatch(r"(?:%|[a-z]{1,3}|-\d.*)", tail, re.I):
+        return []
+    return tokens
+
+
+def _anchor(tokens: Sequence[Token]) -> Token:
+    """The token that links the number to the rest of the sentence ('million' in '12 million')."""
+    span_ids = {t.i for t in tokens}
+    outside = [t for t in tokens if t.head.i not in span_ids or t.head.i == t.i]
+    return outside[-1] if outside else tokens[-1]
+
+
+def _read(anchor: Token, tokens: Sequence[Token], mention: NumberMention, text: str, base: int,
+          story: StoryProfile, found: list[tuple[Token, Figure]], memory: FigureMemory
+          ) -> tuple[str, list[ScopePart]] | None:
+    """(unit, scope parts) for one number, or None when it is not a figure."""
+    entity = anchor.ent_type_
+    after = _next_word(tokens[-1])
+    if entity in ("DATE", "TIME") or _is_clock_or_year(mention, anchor):
+        return _read_time(anchor, tokens, mention, after)
+    if mention.value < 2 and not re.search(r"\d", mention.text) and mention.value != 0:
+        return None  # "one of the", "a single": words, not counts
+    if mention.value == 0:
+        return _read_zero(anchor)
+    if _is_reference(anchor, mention):
+        return None
+    currency = _currency(tokens, after, text, mention, base)
+    if currency:
+        return currency, _owner_scope(anchor, anchor, story)
+    if after is not None and after.text in ("%",) or (after is not None and after.lower_ in (
+            "percent", "pct")) or _per_cent(after):
+        return "percent", _percent_scope(after or anchor, anchor, story)
+    measure = _measure_after(tokens[-1], text, mention, base)
+    if measure:
+        unit, unit_token = measure
+        return unit, _measure_scope(anchor, unit_token, story)
+    return _read_count(anchor, tokens, story, found, memory)
+
+
+# ---------------------------------------------------------------- times and durations
+
+def _is_clock_or_year(mention: NumberMention, anchor: Token) -> bool:
+    written = mention.text.strip()
+    if re.fullmatch(r"(?:1[6-9]|20)\d\d", written) and mention.value_max is None:
+        nxt = _next_word(anchor)
+        # "1,875 troops" has a comma; "1875 troops" is rare, "1875" alone a year.
+        return nxt is None or nxt.pos_ not in ("NOUN",) or nxt.lower_ in DURATION_NOUNS
+    return False
+
+
+def _read_time(anchor: Token, tokens: Sequence[Token], mention: NumberMention,
+               after: Token | None) -> tuple[str, list[ScopePart]] | None:
+    if after is not None and lemma(after) in DURATION_NOUNS:
+        following = _next_word(after)
+        if following is not None and following.lower_ in ("ago", "later", "earlier", "old"):
+            if following.lower_ == "old":  # "a 53-year-old captain"
+                return "years old", [("described", d) for d in _describes(after)]
+            return None
+        return DURATION_NOUNS[lemma(after)], []
+    # A year the subject of a verb happened in: "was built in 1875".
+    if mention.value_max is None and re.fullmatch(r"(?:1[6-9]|20)\d\d", mention.text.strip()):
+        preposition = anchor.head
+        if anchor.dep_ == "pobj" and preposition.lower_ == "in" and preposition.head.pos_ == "VERB":
+            subject = _subject_of(preposition.head)
+            if subject is not None and subject.pos_ in ("NOUN", "PROPN"):
+                return "year", [("described", lemma(subject))]
+    return None
+
+
+def _read_zero(anchor: Token) -> tuple[str, list[ScopePart]] | None:
+    """'No one was hurt' → 0 injured; 'none of those on board survived' → 0 survivors."""
+    verb = anchor.head if anchor.dep_ in ("nsubj", "nsubjpass", "dobj") else None
+    if verb is not None:
+        outcome = OUTCOME_VERBS.get(lemma(verb))
+        if outcome:
+            return outcome, []
+        if lemma(verb) == "survive":
+            return "survivors", []
+    return None
+
+
+def _is_reference(anchor: Token, mention: NumberMention) -> bool:
+    """'the two governments', 'three times the figure': a number that refers or multiplies
+    rather than counts."""
+    if any(c.lower_ == "times" for c in anchor.children) or (
+            _next_word(anchor) is not None and _next_word(anchor).lower_ == "times"):  # type: ignore[union-attr]
+        return True
+    if mention.value < 10 and not re.search(r"\d", mention.text) and anchor.i > anchor.sent.start:
+        before = anchor.doc[anchor.i - 1]
+        return before.lower_ in ("the", "these", "those", "both") and anchor.dep_ == "nummod"
+    return False
+
+
+# ---------------------------------------------------------------- money, percent, measures
+
+def _currency(tokens: Sequence[Token], after: Token | None, text: str, mention: NumberMention,
+              base: int) -> str | None:
+    before = text[max(0, mention.number_start - 4):mention.number_start].rstrip()
+    for symbol in ("US$", "$", "€", "£", "¥"):
+        if before.endswith(symbol):
+            return CURRENCIES[symbol]
+    if after is not None and after.lower_ in CURRENCIES and after.lower_ not in ("pounds",):
+        return CURRENCIES[after.lower_]
+    return None
+
+
+def _per_cent(after: Token | None) -> bool:
+    nxt = _next_word(after)
+    return after is not None and after.lower_ == "per" and nxt is not None and nxt.lower_ == "cent"
+
+
+def _measure_after(last: Token, text: str, mention: NumberMention,
+                   base: int) -> tuple[str, Token] | None:
+    """A unit of measurement written after the number, glued or not ('3,500km',
+    '120 nautical miles', '1,000 square nautical miles')."""
+    tail = last.text[mention.end + base - last.idx:] if last.idx + len(last.text) > \
+        mention.end + base else ""
+    glued = re.match(r"[a-z]{1,3}", tail, re.I)
+    if glued and glued.group(0).lower() in MEASURES:
+        return _plural_measure(glued.group(0).lower()), last
+    words: list[Token] = []
+    token: Token | None = last
+    for _ in range(4):
+        token = _next_word(token)
+        if token is None:
+            break
+        words.append(token)
+    for size in (4, 3, 2, 1):
+        if len(words) < size:
+            continue
+        phrase = " ".join(w.lower_ for w in words[:size]).replace("square ", "sq ")
+        if phrase in MEASURES:
+            return _plural_measure(phrase), words[size - 1]
+    return None
+
+
+def _plural_measure(unit: str) -> str:
+    plural = {"mile": "miles", "kilometre": "km", "kilometres": "km", "kilometer": "km",
+              "kilometers": "km", "kms": "km", "nautical mile": "nautical miles", "foot": "feet",
+              "inch": "inches", "metre": "m", "metres": "m", "meter": "m", "meters": "m",
+              "centimetres": "cm", "centimeters": "cm", "centimetre": "cm", "centimeter": "cm",
+              "millimetres": "mm", "millimeters": "mm", "tonne": "tonnes", "ton": "tons",
+              "sq nautical mile": "sq nautical miles", "sq mile": "sq miles"}
+    return plural.get(unit, unit)
+
+
+def _measure_scope(anchor: Token, unit_token: Token, story: StoryProfile) -> list[ScopePart]:
+    """What a measure measures ('a range of 13,000 km' → range) and from where ('2,500km
+    southwest of Perth' → from Perth)."""
+    parts: list[ScopePart] = []
+    of = unit_token.head if unit_token.dep_ == "pobj" and unit_token.head.lower_ == "of" else None
+    if of is not None and lemma(of.head) in DIMENSION_NOUNS:
+        parts.append(("measure", lemma(of.head)))
+    elif unit_token.dep_ in ("compound", "amod", "nmod") and unit_token.head.pos_ == "NOUN":
+        parts.append(("measure", lemma(unit_token.head)))  # "a 1,000-kilometre range"
+    landmark = _landmark(unit_token)
+    if landmark:
+        parts.append(("place", landmark))
+    return parts
+
+
+def _landmark(unit_token: Token) -> str | None:
+    """'… 2,500km (1,500 miles) to the south-west of Perth' → 'from Perth'."""
+    sentence = unit_token.sent
+    window = [t for t in sentence if unit_token.i < t.i <= unit_token.i + 12]
+    direction = False
+    for token in window:
+        if token.text == "," and not direction:
+            break
+        if _COMPASS.match(token.text.replace("-", "")) or token.lower_ in ("off", "from", "further",
+                                                                            "farther"):
+            direction = True
+            if token.lower_ in ("off", "from"):
+                objects = [c for c in token.children if c.dep_ == "pobj"]
+                if objects:
+                    return "from " + _phrase_key(objects[0])
+            continue
+        if direction and token.lower_ in ("of", "than", "from"):
+            objects = [c for c in token.children if c.dep_ == "pobj"]
+            if objects:
+                return "from " + _phrase_key(objects[0])
+    return None
+
+
+def _percent_scope(percent: Token, anchor: Token, story: StoryProfile) -> list[ScopePart]:
+    parts = _owner_scope(anchor, percent, story)
+    of = next((c for c in percent.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+    if of is not None:
+        objects = [c for c in of.children if c.dep_ == "pobj"]
+        if objects:
+            parts.append(("measure", "of " + lemma(objects[0])))
+    for child in percent.children:
+        if child.dep_ in ("compound", "amod") and child.pos_ == "NOUN":
+            parts.append(("measure", lemma(child)))
+    if percent.dep_ in ("compound", "amod", "nmod") and percent.head.pos_ == "NOUN":
+        parts.append(("measure", lemma(percent.head)))  # "a 22 percent unemployment rate"
+    return parts
+
+
+# ---------------------------------------------------------------- counts
+
+def _read_count(anchor: Token, tokens: Sequence[Token], story: StoryProfile,
+                found: list[tuple[Token, Figure]], memory: FigureMemory
+                ) -> tuple[str, list[ScopePart]] | None:
+    noun = anchor.head if anchor.dep_ in ("nummod", "quantmod", "compound") and \
+        anchor.head.pos_ in ("NOUN", "PROPN") and anchor.head.i > anchor.i else None
+    nxt = _next_word(anchor)
+    if (noun is not None and noun.lower_ == "strong") or (nxt is not None and nxt.lower_ == "strong"):
+        whole = _whole_after(anchor)  # "a 900,000-strong army"
+        return ("troops", [("whole", f"whole {whole}")]) if whole else None
+    if noun is not None and _hyphened(anchor, noun) and noun.dep_ in ("compound", "amod", "nmod",
+                                                                        "npadvmod"):
+        # "a three-storey building", "a five-alarm fire": a property of the noun it describes.
+        return _plural(noun), [("described", lemma(noun.head))]
+    if noun is None:
+        return _read_elided(anchor, story, found, memory)
+    while noun.dep_ == "compound" and noun.head.pos_ == "NOUN" and noun.head.i > noun.i:
+        noun = noun.head  # "1,500 special forces soldiers" counts soldiers
+    return _counted_noun(anchor, noun, story)
+
+
+def _counted_noun(anchor: Token, noun: Token, story: StoryProfile
+                  ) -> tuple[str, list[ScopePart]] | None:
+    noun_lemma = lemma(noun)
+    if noun_lemma in NOT_FIGURES or noun_lemma in MEASURE_NOUNS or noun.is_stop or \
+            not noun.text.replace("-", "").isalpha() or len(noun.text) < 2:
+        return None
+    if noun_lemma in DURATION_NOUNS:
+        return DURATION_NOUNS[noun_lemma], []
+    parts = _subset_scope(noun, story) + _owner_scope(anchor, noun, story)
+    parts += _place_scope(noun, story) + _whole_scope(noun)
+    if _is_part_of_total(anchor, noun):
+        parts.append(("subset", "part of a total"))
+    if _each_after(noun):
+        parts.append(("subset", "each"))
+    conjoined = [c for c in noun.children if c.dep_ == "conj" and c.pos_ == "NOUN"]
+    if noun_lemma in PERSON_NOUNS or conjoined:
+        outcome = _outcome_of(noun)
+        if outcome:
+            return outcome, parts
+        if conjoined and not any(ch.like_num for c in conjoined for ch in c.children):
+            return "people", parts  # "239 passengers and crew": everyone on board
+    return _plural(noun), parts
+
+
+def _read_elided(anchor: Token, story: StoryProfile, found: list[tuple[Token, Figure]],
+                 memory: FigureMemory) -> tuple[str, list[ScopePart]] | None:
+    """A number with no noun of its own: the verb, an 'of' phrase, a measure noun or the
+    figure it parallels says what it counts."""
+    outcome = _outcome_of(anchor)
+    if outcome:
+        return outcome, _place_scope(anchor, story)
+    partitive = next((c for c in anchor.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+    if partitive is not None:
+        objects = [c for c in partitive.children if c.dep_ == "pobj" and c.pos_ == "NOUN"]
+        if objects:
+            counted = _counted_noun(anchor, objects[0], story)
+            if counted:
+                return counted[0], [*counted[1], *_predicate_scope(anchor)]
+    measured = _measured_by(anchor)
+    if measured:
+        if measured != "?":
+            return measured, []
+        if found:
+            return found[-1][1].unit, []
+        if memory.last_unit and memory.sentences_since <= 1:
+            return memory.last_unit, []
+    if any(t.lower_ in _ON_BOARD for t in anchor.children) or (
+            anchor.head.pos_ in ("ADP",) and anchor.head.lower_ in _ON_BOARD):
+        return "people", []
+    if found:
+        previous_anchor, previous = found[-1]
+        if _parallel(anchor, previous_anchor):
+            return previous.unit, _parenthetical_scope(anchor, story)
+    if anchor.dep_ in ("dobj", "pobj", "conj") and memory.last_unit and memory.sentences_since <= 1 \
+            and re.search(r"\d", anchor.text) and memory.last_unit not in DURATION_NOUNS.values():
+        # "… up to 12,000 in all": the noun of the figure just before
+        return memory.last_unit, []
+    return None
+
+
+def _outcome_of(token: Token) -> str | None:
+    """The outcome a counted word's verb or noun names: '60 were wounded' → injured,
+    'killing 31' → deaths, 'the deaths of 17' → deaths, '12 dead' → deaths."""
+    head = token.head
+    if token.dep_ in ("nsubj", "nsubjpass", "dobj", "attr") and head.pos_ in ("VERB", "AUX"):
+        outcome = OUTCOME_VERBS.get(lemma(head))
+        if outcome and not (outcome == "missing" and token.dep_ == "dobj"):
+            return outcome
+        for child in head.children:  # "were left dead", "remain missing"
+            if child.dep_ in ("acomp", "oprd", "xcomp") and child.lower_ in OUTCOME_ADJECTIVES:
+                return OUTCOME_ADJECTIVES[child.lower_]
+    if token.dep_ == "pobj" and head.lower_ == "of" and head.head.pos_ == "NOUN":
+        return OUTCOME_NOUNS.get(lemma(head.head))
+    for child in token.children:
+        if child.dep_ in ("amod", "acl", "relcl") and child.lower_ in OUTCOME_ADJECTIVES:
+            return OUTCOME_ADJECTIVES[child.lower_]
+        if child.dep_ in ("acl", "relcl") and OUTCOME_VERBS.get(lemma(child)):
+            return OUTCOME_VERBS[lemma(child)]
+    if token.dep_ == "amod" and head.lower_ in OUTCOME_ADJECTIVES:
+        return OUTCOME_ADJECTIVES[head.lower_]
+    return None
+
+
+def _measured_by(anchor: Token) -> str | None:
+    """'the death toll rose to 820' → deaths: the number is what a measure noun stands at.
+    '?' when the measure noun does not say what it counts ('the running total at 3,000')."""
+    verb = anchor.head.head if anchor.dep_ == "pobj" else anchor.head if anchor.dep_ in (
+        "attr", "dobj") else None
+    if verb is None or verb.pos_ not in ("VERB", "AUX"):
+        return None
+    for candidate in verb.children:
+        if candidate.dep_ in ("nsubj", "nsubjpass", "dobj") and lemma(candidate) in MEASURE_NOUNS:
+            for child in candidate.children:
+                if child.dep_ in ("compound", "amod") and lemma(child) in ("death", "dead"):
+                    return "deaths"
+                if child.dep_ == "prep" and child.lower_ == "of":
+                    objects = [c for c in child.children if c.dep_ == "pobj"]
+                    if objects:
+                        return OUTCOME_ADJECTIVES.get(objects[0].lower_) or _plural(objects[0])
+            return "deaths" if lemma(candidate) == "toll" else "?"
+    return None
+
+
+# ---------------------------------------------------------------- scope
+
+def _subset_scope(noun: Token, story: StoryProfile) -> list[ScopePart]:
+    """Modifiers that narrow what is counted: 'Chinese passengers', 'special forces',
+    'seriously injured', 'passengers from China'."""
+    parts: list[ScopePart] = []
+    for child in noun.children:
+        if child.dep_ in ("amod", "compound", "nmod") and child.ent_type_ in ("NORP", "GPE"):
+            parts.append((NATIONALITY, _entity_text(child)))
+        elif child.dep_ == "amod" and child.lower_ in ("special", "elite") or (
+                child.dep_ == "compound" and lemma(child) == "force" and any(
+                    g.lower_ in ("special", "elite") for g in child.children)):
+            parts.append(("subset", "special forces"))
+        elif child.dep_ == "amod" and child.lower_ in ("senior", "critically", "seriously",
+                                                       "severely"):
+            parts.append(("subset", child.lower_))
+        elif child.dep_ == "prep" and child.lower_ == "from":
+            objects = [c for c in child.children if c.dep_ == "pobj"]
+            if objects:
+                parts.append(("subset", "from " + _phrase_key(objects[0])))
+    return parts
+
+
+# Verbs whose subject owns the figure in their object: "won 129 seats", "sold 12 million".
+POSSESSION_VERBS = frozenset("""have hold win gain get take secure sell ship garner receive earn
+lose keep control capture own score claim retain obtain""".split())
+# Nouns for a body whose size a figure may give: "the corps numbers 40,000 soldiers".
+COLLECTIVE_NOUNS = frozenset("""army military force forces corps division brigade regiment
+battalion fleet navy workforce population""".split())
+
+
+def _owner_scope(anchor: Token, noun: Token, story: StoryProfile) -> list[ScopePart]:
+    """Whose count it is: a name on the noun ('Galaxy S5 units', "Samsung's share"), the
+    subject that has, wins or sells it ('New Democracy … gained 129 seats'), or what a
+    'with' phrase belongs to ('showed New Democracy with 128 seats')."""
+    names = [c for c in noun.children if c.dep_ in ("compound", "poss", "nmod") and
+             c.pos_ == "PROPN" and c.i < noun.i and c.ent_type_ not in ("NORP", "GPE")]
+    if names:
+        return [("owner", _entity_text(names[-1]))]
+    owner = _owner_by_verb(noun)
+    return [("owner", owner)] if owner else []
+
+
+def _owner_by_verb(noun: Token) -> str | None:
+    head = noun
+    # Climb over conjunctions and appositions: '30 percent of the vote and 128 seats'.
+    for _ in range(4):
+        if head.dep_ in ("conj", "appos") or (head.dep_ == "pobj" and head.head.lower_ == "of"):
+            head = head.head.head if head.dep_ == "pobj" else head.head
+            continue
+        break
+    if head.dep_ == "pobj" and head.head.lower_ == "with":
+        holder = head.head.head
+        if holder.pos_ in ("PROPN", "NOUN") and _is_name(holder):
+            return _entity_text(holder)
+        if holder.pos_ in ("VERB", "AUX"):
+            objects = [c for c in holder.children if c.dep_ in ("dobj", "attr") and _is_name(c)]
+            if objects:
+                return _entity_text(objects[0])
+            subject = _subject_of(holder)
+            if subject is not None and _is_name(subject):
+                return _entity_text(subject)
+        return None
+    if head.dep_ in ("appos", "npadvmod") and _is_name(head.head):
+        return _entity_text(head.head)
+    if head.dep_ in ("dobj", "attr") and head.head.pos_ in ("VERB", "AUX") and \
+            lemma(head.head) in POSSESSION_VERBS | {"be"}:
+        subject = _subject_of(head.head)
+        if subject is not None and _is_name(subject):
+            return _entity_text(subject)
+    for child in head.children:  # "the Greens 9.3%"
+        if child.dep_ in ("nmod", "npadvmod") and _is_name(child):
+            return _entity_text(child)
+    return None
+
+
+def _whole_scope(noun: Token) -> list[ScopePart]:
+    """'the corps numbers roughly 40,000 soldiers', 'forces, which are estimated at 1.2
+    million personnel': the size of a whole body, not a deployment."""
+    head = noun.head if noun.dep_ == "pobj" else noun
+    verb = head.head if head.dep_ in ("dobj", "attr", "prep") or noun.dep_ == "pobj" else None
+    if verb is None or verb.pos_ not in ("VERB", "AUX"):
+        return []
+    subject = _subject_of(verb)
+    if subject is not None and lemma(subject) in COLLECTIVE_NOUNS and lemma(verb) in (
+            "number", "total", "estimate", "be", "have", "comprise", "include", "count"):
+        return [("whole", f"whole {subject.lower_}")]
+    return []
+
+
+def _place_scope(token: Token, story: StoryProfile) -> list[ScopePart]:
+    """'809 flights were cancelled at O'Hare': a place that is not the story's own."""
+    parts: list[ScopePart] = []
+    holders = [token, token.head] if token.head.pos_ in ("VERB", "AUX") else [token]
+    for holder in holders:
+        for child in holder.children:
+            if child.dep_ == "prep" and child.lower_ in ("at", "in", "on", "near", "off"):
+                for place in child.children:
+                    if place.dep_ == "pobj" and place.ent_type_ in ("FAC", "GPE", "LOC", "ORG") \
+                            and entity_key(_entity_text(place)) not in story.common_places:
+                        parts.append(("place", f"{child.lower_} {_entity_text(place)}"))
+    relative = token.head if token.head.dep_ == "relcl" else None
+    if relative is not None and any(c.lower_ == "where" for c in relative.children):
+        antecedent = relative.head  # "At Midway, where 123 flights were cancelled"
+        if antecedent.ent_type_ in ("FAC", "GPE", "LOC", "ORG"):
+            parts.append(("place", f"at {_entity_text(antecedent)}"))
+    return parts
+
+
+def _predicate_scope(anchor: Token) -> list[ScopePart]:
+    """'More than 150 of the 239 passengers … were from China' → from China."""
+    verb = anchor.head
+    if anchor.dep_ in ("nsubj", "nsubjpass") and verb.pos_ in ("AUX", "VERB"):
+        for child in verb.children:
+            if child.dep_ == "prep" and child.lower_ == "from":
+                objects = [c for c in child.children if c.dep_ == "pobj"]
+                if objects:
+                    return [("subset", "from " + _phrase_key(objects[0]))]
+    return []
+
+
+def _parenthetical_scope(anchor: Token, story: StoryProfile) -> list[ScopePart]:
+    """'(154)' after 'from China or Taiwan' counts those from there; '(71)' after
+    'Syriza 26.9%' is Syriza's."""
+    owner = _owner_by_verb(anchor)
+    if owner:
+        return [("owner", owner)]
+    head = anchor.head
+    if head.pos_ == "PROPN" or head.ent_type_ in ("GPE", "LOC", "ORG", "NORP"):
+        if head.dep_ == "pobj" and head.head.lower_ == "from":
+            return [("subset", "from " + _phrase_key(head))]
+        return [("owner", _entity_text(head))]
+    return []
+
+
+def _is_part_of_total(anchor: Token, noun: Token) -> bool:
+    """'including 12 children', 'of whom 40': a part of a figure given beside it."""
+    for token in (anchor, noun):
+        if token.dep_ == "pobj" and token.head.lower_ in _SUBSET_MARKERS:
+            return True
+    return False
+
+
+def _each_after(noun: Token) -> bool:
+    """'two units of up to 6,000 men each': a figure per unit, not a total."""
+    window = noun.doc[noun.i + 1:min(noun.i + 3, noun.sent.end)]
+    return any(t.lower_ == "each" for t in window)
+
+
+def _parallel(anchor: Token, previous: Token) -> bool:
+    """A bare number in the same construction as the figure before it: '(129 seats),
+    Syriza 26.9% (71)', or 'rose from 40 to 52'."""
+    def in_brackets(token: Token) -> bool:
+        return token.i > token.sent.start and token.doc[token.i - 1].text == "("
+    if in_brackets(anchor) and (in_brackets(previous) or in_brackets(previous.head) or any(
+            in_brackets(t) for t in previous.head.subtree)):
+        return True
+    return anchor.head == previous or anchor.head == previous.head or previous.head == anchor
+
+
+def _whole_after(anchor: Token) -> str | None:
+    for token in anchor.doc[anchor.i:min(anchor.i + 6, anchor.sent.end)]:
+        if lemma(token) in COLLECTIVE_NOUNS:
+            return token.lower_
+    return None
+
+
+# ---------------------------------------------------------------- events and times
+
+def other_event(sentence: Span, story: StoryProfile, reference_year: int | None) -> str | None:
+    """A marker when the sentence is about another event than the story's: an earlier year
+    ('the 1906 fire'), 'N years ago', 'last year'. Figures in it never join the story's own."""
+    for entity in sentence.ents:
+        if entity.label_ != "DATE":
+            continue
+        words = entity.text.lower()
+        if re.search(r"\b(?:ago|last year|previous year|years earlier|a year earlier)\b", words):
+            return f"earlier: {entity.text}"
+        years = [int(y) for y in re.findall(r"\b(1[6-9]\d\d|20\d\d)\b", entity.text)]
+        reference = reference_year or story.year
+        if years and reference and max(years) < reference:
+            return f"in {max(years)}"
+    return None
+
+
+def _time_ref(anchor: Token, sentence: Span) -> str | None:
+    """The time the figure is given for: 'so far', 'by December', 'as of Sunday', or the
+    date of its own clause."""
+    clause = _clause_of(anchor)
+    first, last = clause.left_edge.i, clause.right_edge.i
+    text = sentence.doc.text[sentence.doc[first].idx:sentence.doc[last].idx +
+                             len(sentence.doc[last].text)]
+    match = _TIME_PHRASES.search(text)
+    if match:
+        return match.group(0)
+    for entity in sentence.ents:
+        if entity.label_ in ("DATE", "TIME") and first <= entity.start <= last and \
+                not any(t.i == anchor.i for t in entity) and \
+                not re.fullmatch(r"(?:\w+\s+)?\d[\d,.]*\s*(?:-\s*)?(?:days?|weeks?|months?|years?|"
+                                 r"hours?|minutes?|seconds?)(?:\s+\w+)?", entity.text) and \
+                re.search(r"\d|day|night|morning|week|month|year|noon", entity.text, re.I):
+            return entity.text
+    return None
+
+
+def _clause_of(token: Token) -> Token:
+    head = token
+    for _ in range(12):
+        if head.pos_ in ("VERB", "AUX") and head.dep_ not in ("amod", "acl", "xcomp") or \
+                head.head.i == head.i:
+            return head
+        head = head.head
+    return head
+
+
+# ---------------------------------------------------------------- small helpers
+
+def _qualifier(mention: NumberMention, anchor: Token) -> Qualifier:
+    if mention.qualifier != "exact":
+        return mention.qualifier
+    nxt = _next_word(anchor)
+    if nxt is not None and nxt.lower_ == "or" and _next_word(nxt) is not None and \
+            _next_word(nxt).lower_ == "so":  # type: ignore[union-attr]
+        return "about"  # "1,500 or so"
+    for child in anchor.children:
+        if child.dep_ in ("advmod", "quantmod") and child.lower_ in ("about", "around", "nearly",
+                                                                    "almost", "approximately",
+                                                                    "roughly", "some"):
+            return "about"
+    return "exact"
+
+
+def _next_word(token: Token | None) -> Token | None:
+    """The next token in the sentence that is not a hyphen."""
+    if token is None:
+        return None
+    index = token.i + 1
+    while index < token.sent.end and token.doc[index].text in ("-", "‑", "–"):
+        index += 1
+    return token.doc[index] if index < token.sent.end else None
+
+
+def _hyphened(number: Token, noun: Token) -> bool:
+    between = number.doc[number.i + 1:noun.i]
+    return len(between) >= 1 and all(t.text in ("-", "‑", "–") for t in between)
+
+
+def _describes(token: Token) -> list[str]:
+    head = token
+    while head.dep_ in ("npadvmod", "amod", "compound") and head.head.i != head.i:
+        head = head.head
+    return [lemma(head)] if head.pos_ == "NOUN" else []
+
+
+def _plural(noun: Token) -> str:
+    word = noun.lower_
+    if noun.tag_ in ("NNS", "NNPS") or word in ("aircraft", "people", "crew", "personnel", "police",
+                                                "staff"):
+        return canonical_unit(word)
+    base = lemma(noun)
+    if re.search(r"(?:s|x|z|ch|sh)$", base):
+        return canonical_unit(base + "es")
+    if re.search(r"[^aeiou]y$", base):
+        return canonical_unit(base[:-1] + "ies")
+    return canonical_unit(base + "s")
+
+
+def _subject_of(verb: Token) -> Token | None:
+    subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is not None and subject.lower_ in ("which", "that", "who") and \
+            verb.dep_ == "relcl":
+        return verb.head
+    if subject is None and verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.pos_ in (
+            "VERB", "AUX"):
+        return _subject_of(verb.head)
+    return subject
+
+
+def _is_name(token: Token) -> bool:
+    return token.pos_ == "PROPN" or token.ent_type_ in ("ORG", "PERSON", "NORP", "PRODUCT", "GPE")
+
+
+def _entity_text(token: Token) -> str:
+    """The whole name a token is part of ('New Democracy' for 'Democracy')."""
+    if token.ent_type_:
+        for entity in token.sent.ents:
+            if entity.start <= token.i < entity.end:
+                return re.sub(r"^(?:the|The)\s+", "", entity.text)
+    words = [c for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]
+    return " ".join([*(w.text for w in words), token.text])
+
+
+def _phrase_key(token: Token) -> str:
+    """A noun phrase without its determiner: 'the previous search zone' → 'previous search zone'."""
+    words = [t for t in token.subtree if t.i <= token.i and t.dep_ not in ("det", "punct", "poss",
+                                                                          "case")]
+    return " ".join(t.text for t in words) or token.text

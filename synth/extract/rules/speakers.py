@@ -1,0 +1,280 @@
+"""Who asserts a parsed sentence, and how firmly (pure).
+
+The speaker is the subject of a reporting verb ("…, the Navy said"), the object of
+"according to", or the owner of a statement or report ("the ministry's figures"); a
+"citing X" names the origin the speaker relays. Entity labels tell a person or organisation
+from a place, an event or a date, which never speak. Pronouns and bare surnames or titles
+("he", "Farmer", "Ms Okafor") resolve to the full name given earlier in the article, and a
+quotation that runs on into the next sentence keeps its speaker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from synth.extract.rules.nlp import lemma
+from synth.models import Stance
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span, Token
+
+REPORTING_VERBS = frozenset("""say tell announce report estimate confirm deny claim state add
+note warn write insist believe indicate show reveal suggest predict acknowledge admit explain
+describe dismiss reject refute assess tweet post declare vow pledge promise accuse argue conclude
+find count record measure calculate quote brief concede stress emphasise emphasize maintain
+allege disclose assert urge caution testify affirm reiterate repeat remark observe put
+""".split())
+# Subjects that speak for a source rather than being one ("figures show", "reports indicate").
+DOCUMENT_NOUNS = frozenset("""report reports statement statements figure figures data projection
+projections result results estimate estimates survey analysis tally count release
+assessment tweet post briefing address interview letter""".split())
+# Verbs that report evidence rather than speech: only documents and names can be their subject
+# ("figures show", not "video from the scene showed").
+EVIDENCE_VERBS = frozenset({"show", "indicate", "reveal", "suggest", "find"})
+DENIAL_VERBS = frozenset({"deny", "reject", "dismiss", "refute", "rebut", "disown"})
+_DENIAL_WORDS = re.compile(
+    r"\b(?:fake news|groundless|baseless|unfounded|no truth|not true|untrue|false reports?|"
+    r"fabricat(?:ed|ion)s?|nonsense|propaganda)\b", re.I)
+_HEDGES = frozenset("""likely unlikely reportedly possibly probably perhaps apparently allegedly
+seemingly presumably purportedly""".split())
+_HEDGE_VERBS = frozenset({"may", "might", "could", "would"})
+_HEDGE_PHRASES = re.compile(r"\b(?:believed to|thought to|appears? to|appeared to|seems? to|"
+                            r"expected to|suspected|if true|if confirmed|unconfirmed|unverified|"
+                            r"could not be (?:independently )?verified)\b", re.I)
+NOT_SPEAKERS = frozenset({"it", "this", "that", "which", "there", "these", "those", "what",
+                          "who", "one", "all", "both", "some", "many", "none", "each", "nothing",
+                          "everything", "anyone", "nobody", "everyone", "something"})
+PERSONAL_PRONOUNS = frozenset({"he", "she", "they", "we", "i", "him", "her", "them"})
+NOT_SPEAKER_LABELS = frozenset({"GPE", "LOC", "FAC", "DATE", "TIME", "EVENT", "CARDINAL",
+                                "QUANTITY", "PERCENT", "MONEY", "ORDINAL"})
+_TITLES = re.compile(r"^(?:mr|mrs|ms|miss|dr|prof|sir|dame|lord|lady|gen|general|lt|col|capt|"
+                     r"sgt|rep|sen|gov|president|premier|chancellor|minister|mayor|chief)\.?\s+",
+                     re.I)
+MAX_SPEAKER_WORDS = 9
+_OPEN_QUOTES = ("\"", "“", "‘", "'", "``", "''")
+
+
+@dataclass
+class Attribution:
+    speaker: str | None = None
+    cited: str | None = None
+    stance: Stance = "asserted"
+
+
+@dataclass
+class SpeakerMemory:
+    """What an article has said so far: full names, and who spoke last."""
+
+    people: list[str] = field(default_factory=list)
+    organisations: list[str] = field(default_factory=list)
+    named_speakers: list[str] = field(default_factory=list)
+    last_speaker: str | None = None
+    last_was_quote: bool = False
+    quote_open: bool = False  # a quotation began and has not closed yet
+
+    def remember(self, sentence: Span) -> None:
+        for entity in sentence.ents:
+            name = _clean_name(entity.text)
+            if entity.label_ == "PERSON" and len(name.split()) >= 2:
+                self.people.append(name)
+            elif entity.label_ == "ORG":
+                self.organisations.append(name)
+
+    def full_name(self, name: str) -> str:
+        """'Ms Okafor' or 'Okafor' → 'Ngozi Okafor' when the article named her earlier."""
+        bare = _TITLES.sub("", name).strip()
+        if not bare or " " in bare and bare in self.people:
+            return name
+        surname = bare.split()[-1].lower()
+        for person in reversed(self.people):
+            parts = person.split()
+            if parts[-1].lower() == surname and (len(bare.split()) == 1 or
+                                                 person.lower().endswith(bare.lower())):
+                return person
+        return name
+
+
+def attribute(sentence: Span, memory: SpeakerMemory) -> Attribution:
+    """The speaker, the origin they cite and the stance of one sentence."""
+    speaker_token, verb = _speaker_token(sentence)
+    speaker = _speaker_text(speaker_token, memory) if speaker_token is not None else None
+    cited = _cited(sentence, memory)
+    text = sentence.text.strip()
+    opens_quote = text[:1] in ("\"", "“", "‘") or text.startswith("''")
+    # A quotation that runs on from the sentence before keeps that sentence's speaker.
+    continues = (opens_quote and memory.last_was_quote) or memory.quote_open
+    if speaker is None and continues and verb is None:
+        speaker = memory.last_speaker
+    if speaker is not None and speaker.lower() in ("we", "i") and continues:
+        speaker = memory.last_speaker
+    memory.remember(sentence)
+    if speaker is not None and speaker.lower() in PERSONAL_PRONOUNS | {"it"}:
+        speaker = None
+    if speaker is not None and speaker_token is not None and (
+            speaker_token.ent_type_ == "ORG" or speaker_token.text.isupper() and
+            len(speaker_token.text) > 1):
+        memory.named_speakers.append(speaker)
+    memory.last_speaker = speaker or (memory.last_speaker if continues else None)
+    memory.last_was_quote = memory.last_speaker is not None and (opens_quote or _has_quote(sentence))
+    memory.quote_open = _leaves_quote_open(text, memory.quote_open)
+    return Attribution(speaker, cited, stance_of(sentence, verb, speaker))
+
+
+def _leaves_quote_open(text: str, was_open: bool) -> bool:
+    """Whether a quotation is still open after this sentence (paired curly or straight
+    double quotes)."""
+    opens = text.count("“") + text.count("``")
+    closes = text.count("”") + text.count("''")
+    straight = text.count('"')
+    if opens or closes:
+        balance = (1 if was_open else 0) + opens - closes
+    else:
+        balance = ((1 if was_open else 0) + straight) % 2
+    return balance > 0
+
+
+def _speaker_token(sentence: Span) -> tuple[Token | None, Token | None]:
+    """The token that names the speaker and the reporting verb, nearest the root first."""
+    for token in sentence:
+        if token.lower_ == "according":
+            to = next((c for c in token.children if c.lower_ == "to"), None)
+            objects = [c for c in to.children if c.dep_ == "pobj"] if to is not None else []
+            if objects:
+                return objects[0], None
+    # A reporting verb speaks for the sentence when it heads it ('…, the Navy said') or joins
+    # its head ('… works in the area, and says'); one in a relative clause does not.
+    verbs = sorted((t for t in sentence if t.pos_ in ("VERB", "AUX") and
+                    lemma(t) in REPORTING_VERBS and _depth(t) <= 1 and
+                    t.dep_ in ("ROOT", "conj", "parataxis", "advcl", "ccomp")),
+                   key=lambda t: (_depth(t), t.i))
+    for verb in verbs:
+        if lemma(verb) == "put" and not any(c.lower_ in ("toll", "figure", "number", "total")
+                                            for c in verb.subtree):
+            continue
+        subject = next((c for c in verb.children if c.dep_ in ("nsubj",)), None)
+        if subject is None and verb.dep_ in ("conj", "advcl") and lemma(verb) in REPORTING_VERBS:
+            subject = next((c for c in verb.head.children if c.dep_ == "nsubj"), None)
+        if subject is None:
+            agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+            if agent is not None:
+                subject = next((c for c in agent.children if c.dep_ == "pobj"), None)
+        if subject is not None and lemma(verb) in EVIDENCE_VERBS and not (
+                lemma(subject) in DOCUMENT_NOUNS or subject.ent_type_ in ("ORG", "PERSON", "NORP")):
+            continue
+        if subject is not None:
+            return subject, verb
+    return None, None
+
+
+def _depth(token: Token) -> int:
+    depth = 0
+    while token.head.i != token.i and depth < 40:
+        token = token.head
+        depth += 1
+    return depth
+
+
+def _speaker_text(token: Token, memory: SpeakerMemory) -> str | None:
+    if token.lower_ in NOT_SPEAKERS:
+        return None
+    if token.lower_ in PERSONAL_PRONOUNS:
+        if token.lower_ in ("he", "she", "him", "her") and memory.people:
+            return memory.people[-1]
+        return token.text
+    owner = _document_owner(token)
+    if owner is not None:
+        token = owner
+    person = _person_in(token)
+    if person is not None:
+        return memory.full_name(person)
+    if token.ent_type_ in NOT_SPEAKER_LABELS and not any(
+            c.dep_ in ("compound",) and c.pos_ == "NOUN" for c in token.children):
+        return None
+    words = _phrase(token)
+    if not words or len(words) > MAX_SPEAKER_WORDS:
+        return None
+    doc = token.doc
+    text = doc.text[words[0].idx:words[-1].idx + len(words[-1].text)]
+    text = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.I)
+    if token.pos_ == "PROPN" and len(text.split()) == 1:
+        return memory.full_name(text)
+    if len(words) <= 2 and token.pos_ == "NOUN" and token.tag_ == "NN" and words[0].lower_ in (
+            "the", token.lower_) and (memory.named_speakers or memory.organisations):
+        # "the agency said": the organisation that spoke, or was named, last
+        return (memory.named_speakers or memory.organisations)[-1]
+    return _clean_name(text)
+
+
+def _document_owner(token: Token) -> Token | None:
+    """'the ministry's figures', 'a report in the Journal', 'a statement from the Navy' →
+    who the document belongs to."""
+    if lemma(token) not in DOCUMENT_NOUNS:
+        return None
+    for child in token.children:
+        if child.dep_ == "poss":
+            return child
+        if child.dep_ in ("prep", "agent") and child.lower_ in ("in", "from", "by", "of"):
+            objects = [c for c in child.children if c.dep_ == "pobj" and
+                       c.ent_type_ not in NOT_SPEAKER_LABELS]
+            if objects and (objects[0].pos_ == "PROPN" or objects[0].ent_type_):
+                return objects[0]
+    return None
+
+
+def _person_in(token: Token) -> str | None:
+    """A person named in the subject: its head, a compound ('Defence Minister David
+    Johnston') or an apposition ('the transport minister, Hishammuddin Hussein')."""
+    candidates = [token] + [c for c in token.children if c.dep_ == "appos"]
+    for candidate in candidates:
+        if candidate.ent_type_ == "PERSON":
+            for entity in candidate.sent.ents:
+                if entity.label_ == "PERSON" and entity.start <= candidate.i < entity.end:
+                    return _clean_name(entity.text)
+    return None
+
+
+def _phrase(token: Token) -> list[Token]:
+    """The subject's own words: its modifiers and name, not its relative clauses."""
+    keep: list[Token] = []
+    for word in token.subtree:
+        if word.i > token.i and word.dep_ in ("relcl", "acl", "appos", "punct", "cc", "conj") and \
+                word.head.i == token.i:
+            break
+        keep.append(word)
+    while keep and keep[-1].is_punct:
+        keep.pop()
+    return keep
+
+
+def _cited(sentence: Span, memory: SpeakerMemory) -> str | None:
+    for token in sentence:
+        if token.lower_ == "citing":
+            objects = [c for c in token.children if c.dep_ in ("dobj", "pobj")]
+            if objects:
+                return _speaker_text(objects[0], memory)
+    return None
+
+
+def _has_quote(sentence: Span) -> bool:
+    return any(t.text in _OPEN_QUOTES or t.text in ("”", "’") for t in sentence)
+
+
+def stance_of(sentence: Span, verb: Token | None, speaker: str | None) -> Stance:
+    """denied > hedged > asserted (the outlet's own voice, or confirmed) > reported."""
+    if verb is not None and lemma(verb) in DENIAL_VERBS or any(
+            t.pos_ == "VERB" and lemma(t) in DENIAL_VERBS for t in sentence) or \
+            _DENIAL_WORDS.search(sentence.text):
+        return "denied"
+    if any(t.lower_ in _HEDGES for t in sentence) or _HEDGE_PHRASES.search(sentence.text) or \
+            any(t.lower_ in _HEDGE_VERBS and t.tag_ == "MD" for t in sentence):
+        return "hedged"
+    if speaker is None or (verb is not None and lemma(verb) == "confirm"):
+        return "asserted"
+    return "reported"
+
+
+def _clean_name(text: str) -> str:
+    text = re.sub(r"[’']s$", "", text.strip(" ,.;:\"'“”‘’"))
+    return re.sub(r"\s+", " ", text)
