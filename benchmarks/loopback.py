@@ -397,7 +397,7 @@ def bench_offline(args: argparse.Namespace) -> None:
 def reconcile_once(claims_count: int, trace_memory: bool) -> dict[str, Any]:
     """One measurement in this (fresh) process: cluster, reconcile and write on generated claims."""
     from synth.cluster import cluster_claims
-    from synth.reconcile import reconcile_groups
+    from synth.reconcile.rules import reconcile_groups
     from synth.write import write_overview
 
     claims = make_claims(claims_count)

@@ -15,11 +15,11 @@ from synth.extract.offline import OfflineExtractor
 from synth.ground import ground_claims
 from synth.load import load_sources
 from synth.models import Report, UnusedSource, Usage
-from synth.reconcile import reconcile_groups
+from synth.reconcile.rules import reconcile_groups
 from synth.write import write_overview
 
 if TYPE_CHECKING:
-    from synth.reconcile_llm import ModelReconciler
+    from synth.reconcile.model import ModelReconciler
 
 
 def summarise(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], *,
@@ -50,7 +50,7 @@ def summarise(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], 
     problems = [*loaded.problems, *batch.problems]
     unused_sources: list[UnusedSource] = []
     if settings.reconciles_with_model and grounded.claims:
-        from synth.reconcile_llm import ModelReconciler  # imports openai; only when a model is used
+        from synth.reconcile.model import ModelReconciler  # imports openai; only when a model is used
 
         reconciler = reconciler or ModelReconciler(settings)
         reconciled = reconciler.reconcile(groups, grounded.claims, sources, overview)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from synth.cluster import cluster_claims
 from synth.models import Claim, Quantity, Source
-from synth.reconcile import reconcile_groups
+from synth.reconcile.rules import reconcile_groups
 
 
 def src(i: int, duplicate_of: str | None = None) -> Source:

@@ -12,23 +12,21 @@ from pydantic import ValidationError
 
 from synth.cluster import cluster_claims
 from synth.models import Claim, Quantity, Source
-from synth.reconcile import reconcile_groups
-from synth.reconcile_plan import (
-    BatchAnswer,
+from synth.reconcile.batches import (
     ReconcileBatch,
-    assemble,
     batch_payload,
     claim_line,
     estimate_tokens,
     plan_batches,
 )
-from synth.reconcile_schema import (
+from synth.reconcile.checks import CheckContext, fact_errors
+from synth.reconcile.merge import BatchAnswer, assemble
+from synth.reconcile.rules import reconcile_groups
+from synth.reconcile.schema import (
     CONTEXT_KEY,
-    CheckContext,
     OverviewLine,
     ReconciledFact,
     ReconcileResponse,
-    fact_errors,
     parse_leniently,
 )
 from synth.write import write_overview

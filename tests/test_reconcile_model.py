@@ -19,7 +19,7 @@ from synth.extract.offline import OfflineExtractor
 from synth.llm import ModelClient
 from synth.numbers import find_numbers
 from synth.pipeline import summarise
-from synth.reconcile_llm import MAX_REASKS, ModelReconciler
+from synth.reconcile.model import MAX_REASKS, ModelReconciler
 from tests.conftest import QUAKE, TROOPS
 from tests.reconcile_server import ReconcileServer, careful_answer
 

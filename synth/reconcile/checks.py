@@ -1,9 +1,9 @@
-"""What a model answers when it reconciles claims, and the checks its answer must pass (pure).
+"""The checks a fact or overview sentence written by a model must pass (pure).
 
-The checks are plain functions over a `CheckContext` (the claims sent in the request), so
-the same code runs as Pydantic validators while instructor re-asks (the error goes back to
-the model) and again, item by item, on the last answer when the re-asks have run out: what
-passes is kept, what fails is rebuilt by the deterministic reconcile.
+They are plain functions over a `CheckContext` (the claims sent in the request), so the same
+code runs as Pydantic validators while instructor re-asks (the error goes back to the model)
+and again, item by item, on the last answer when the re-asks have run out: what passes is
+kept, what fails is rebuilt by the rules.
 
 A fact or sentence passes when every claim id it cites was in the request, every number it
 writes is in a claim it cites, and its status is borne out by the claims it cites
@@ -14,20 +14,16 @@ request is cited or listed as unused with a reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from contextvars import ContextVar
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field, ValidationInfo, model_validator
-
-from synth.models import Claim, FactStatus, id_order
-from synth.reconcile import same_value
-from synth.salvage import json_object, valid_items
+from synth.models import Claim, FactStatus, Source, id_order
+from synth.reconcile.rules import same_value
 from synth.write import unsupported_numbers
 
-SCHEMA_VERSION = "1"
-CONTEXT_KEY = "reconcile"
+if TYPE_CHECKING:
+    from synth.reconcile.schema import OverviewLine, ReconciledFact, ReconcileResponse
 
 
 @dataclass(frozen=True)
@@ -37,76 +33,14 @@ class CheckContext:
     claims: Mapping[str, Claim]
     origin: Mapping[str, str]  # source id → the source it republishes, or itself
 
+    @classmethod
+    def for_claims(cls, claims: Sequence[Claim], sources: Sequence[Source]) -> CheckContext:
+        return cls(claims={c.id: c for c in claims},
+                   origin={s.id: s.duplicate_of or s.id for s in sources})
+
     @property
     def sources_with_claims(self) -> set[str]:
         return {c.source_id for c in self.claims.values()}
-
-
-# The claims a reply is checked against, set around each request by the caller. It is not
-# handed to instructor as `context`: given one, instructor renders every message as a Jinja
-# template (instructor #2669), and claims are article text.
-CHECKS_FOR_REQUEST: ContextVar[CheckContext | None] = ContextVar("checks_for_request",
-                                                                 default=None)
-
-
-class ReconciledFact(BaseModel):
-    statement: str = Field(description="the fact in one sentence; for a conflict, each figure "
-                                       "with who gave it and when")
-    status: FactStatus = Field(description="corroborated, single_source, conflicting or disputed")
-    claim_ids: list[str] = Field(description="ids of every claim this fact rests on, e.g. C3")
-    explanation: str | None = Field(
-        default=None, description="for conflicting or disputed facts: why the figures differ "
-                                  "(scope, timing, who counts), only as the cited claims say")
-
-    @model_validator(mode="after")
-    def passes_checks(self, info: ValidationInfo) -> ReconciledFact:
-        context = _context(info)
-        if context is not None:
-            _raise(f"fact {self.statement[:80]!r}", fact_errors(self, context))
-        return self
-
-
-class OverviewLine(BaseModel):
-    text: str = Field(description="one sentence of the summary")
-    claim_ids: list[str] = Field(description="ids of the claims this sentence rests on")
-
-    @model_validator(mode="after")
-    def passes_checks(self, info: ValidationInfo) -> OverviewLine:
-        context = _context(info)
-        if context is not None:
-            _raise(f"overview sentence {self.text[:80]!r}", sentence_errors(self, context))
-        return self
-
-
-class UnusedSourceNote(BaseModel):
-    source_id: str = Field(description="a source id such as S4")
-    reason: str = Field(description="why none of its claims belongs in the summary")
-
-
-class ReconcileResponse(BaseModel):
-    """The reconciled facts and overview, each citing claim ids."""
-
-    facts: list[ReconciledFact]
-    overview: list[OverviewLine]
-    unused_sources: list[UnusedSourceNote] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def cites_every_source(self, info: ValidationInfo) -> ReconcileResponse:
-        context = _context(info)
-        if context is not None:
-            _raise("the answer", coverage_errors(self, context))
-        return self
-
-
-def _context(info: ValidationInfo) -> CheckContext | None:
-    # No context: parsing a cached or salvaged answer; the caller runs the checks itself.
-    value = (info.context or {}).get(CONTEXT_KEY) or CHECKS_FOR_REQUEST.get()
-    return value if isinstance(value, CheckContext) else None
-
-
-def _raise(what: str, errors: list[str]) -> None:
-    if errors:
-        raise ValueError(f"{what}: {'; '.join(errors)}")
 
 
 def _ids(ids: Iterable[str]) -> str:
@@ -208,16 +142,3 @@ def coverage_errors(response: ReconcileResponse, context: CheckContext) -> list[
         errors.append(f"sources {_ids(missing)} have claims but no fact or sentence cites them; "
                       "cite them, or list each in unused_sources with the reason")
     return errors
-
-
-def parse_leniently(answer: Any) -> ReconcileResponse | None:
-    """The parts of an answer that have the right shape, unchecked; None if there are none.
-
-    Used on the last answer after the re-asks ran out, so each fact and sentence can be
-    checked on its own and the good ones kept."""
-    data = json_object(answer)
-    if data is None:
-        return None
-    return ReconcileResponse(facts=valid_items(data, "facts", ReconciledFact),
-                             overview=valid_items(data, "overview", OverviewLine),
-                             unused_sources=valid_items(data, "unused_sources", UnusedSourceNote))

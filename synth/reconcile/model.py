@@ -1,4 +1,5 @@
-"""Model reconcile, the I/O: one cached, retried, validated request per batch of claims.
+"""The model stage of reconcile: one cached, retried, validated request per batch of claims
+(network I/O through synth.llm).
 
 The deterministic facts and overview are always computed first (pipeline.py); this module
 asks the model to do better and keeps only what passes synth's checks. Each batch's answer
@@ -21,16 +22,10 @@ from synth.errors import ModelError, ModelRefusedError
 from synth.llm import ModelClient, mode_chain
 from synth.model_stage import ModelStage, stderr_note
 from synth.models import Claim, OverviewSentence, Source, Usage
-from synth.reconcile_plan import (
-    BatchAnswer,
-    ReconcileBatch,
-    Reconciled,
-    assemble,
-    batch_payload,
-    check_context,
-    plan_batches,
-)
-from synth.reconcile_schema import (
+from synth.reconcile.batches import ReconcileBatch, batch_payload, plan_batches
+from synth.reconcile.checks import CheckContext
+from synth.reconcile.merge import BatchAnswer, Reconciled, assemble
+from synth.reconcile.schema import (
     CHECKS_FOR_REQUEST,
     SCHEMA_VERSION,
     ReconcileResponse,
@@ -105,7 +100,7 @@ class ModelReconciler(ModelStage):
         if cached is not None:
             self.usage.cache_hits += 1
             return BatchAnswer(batch, parse_leniently(cached.get("answer")), cached.get("error"))
-        checks = CHECKS_FOR_REQUEST.set(check_context(batch, sources))  # this task's only
+        checks = CHECKS_FOR_REQUEST.set(CheckContext.for_claims(batch.claims, sources))  # this task's only
         try:
             reply = await get_client().structured(ReconcileResponse, messages, MAX_REASKS)
         finally:
