@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from synth.models import Claim
+from synth.sameness import parts_match, scope_parts
 from synth.text import content_words
+from synth.units import unit_key
 
 # token_set_ratio at or above this makes two statements one point.
 NEAR_DUPLICATE_SCORE = 82.0
@@ -33,22 +35,46 @@ class ClaimGroup:
     claim_ids: list[str] = field(default_factory=list)
     unit: str | None = None
     scope: str | None = None
+    # The figures the group holds: (claim id, index in that claim's quantities).
+    figures: list[tuple[str, int]] = field(default_factory=list)
+
+
+# A figure is compared with at most this many scoped groups of its unit before it starts one.
+MAX_SCOPED_GROUPS_COMPARED = 200
 
 
 def cluster_claims(claims: Sequence[Claim]) -> list[ClaimGroup]:
-    """Quantity groups first (in order of first mention), then statement groups."""
-    by_key: dict[tuple[str, str | None], ClaimGroup] = {}
+    """Quantity groups first (in order of first mention), then statement groups.
+
+    Figures join a group when they count the same thing: one unit key and the same scope
+    by its words (synth.sameness). A claim with figures of several kinds is in each of
+    their groups. Claims whose figures are all durations or moments are also grouped by
+    their statements, so that what they say without the number is not lost."""
+    groups: list[ClaimGroup] = []
+    exact: dict[tuple[str, tuple[frozenset[str], ...]], ClaimGroup] = {}
+    scoped: dict[str, list[tuple[tuple[frozenset[str], ...], ClaimGroup]]] = defaultdict(list)
     plain: list[Claim] = []
     for claim in claims:
         if not claim.quantities:
             plain.append(claim)
             continue
-        for quantity in claim.quantities:
-            key = (quantity.unit, quantity.scope)
-            group = by_key.setdefault(key, ClaimGroup("quantity", unit=key[0], scope=key[1]))
+        for index, quantity in enumerate(claim.quantities):
+            key = unit_key(quantity.unit)
+            parts = scope_parts(quantity.scope)
+            group = exact.get((key, parts))
+            if group is None and parts:
+                group = next((g for p, g in scoped[key][:MAX_SCOPED_GROUPS_COMPARED]
+                              if parts_match(p, parts)), None)
+            if group is None:
+                group = ClaimGroup("quantity", unit=quantity.unit, scope=quantity.scope)
+                groups.append(group)
+                if parts:
+                    scoped[key].append((parts, group))
+            exact.setdefault((key, parts), group)
+            group.figures.append((claim.id, index))
             if not group.claim_ids or group.claim_ids[-1] != claim.id:
                 group.claim_ids.append(claim.id)
-    return list(by_key.values()) + group_near_duplicates(plain)
+    return groups + group_near_duplicates(plain)
 
 
 _QUOTED = re.compile(r"[“\"]([^”\"]{6,80})[”\"]")

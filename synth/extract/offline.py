@@ -92,14 +92,37 @@ def extract_claims(document: CleanDocument, spans: Sequence[Span], docs: Sequenc
     fallback_speaker = line["who"].strip(" .") if line else None
     memory = SpeakerMemory()
     figure_memory = FigureMemory()
-    drafts = []
+    drafts: list[tuple[ClaimDraft, list[Figure]]] = []
     for span, doc in zip(spans, docs, strict=True):
+        previous: tuple[ClaimDraft, list[Figure]] | None = None
         for sentence in doc.sents:
             claim = claim_from_sentence(sentence, span.start, source.id, story, memory,
                                         figure_memory, reference_year, fallback_speaker)
-            if claim is not None:
-                drafts.append(claim)
+            if claim is None:
+                previous = None
+                continue
+            if previous is not None:
+                _take_introducing_speaker(claim, previous, fallback_speaker)
+            drafts.append(claim)
+            previous = claim
     return drafts
+
+
+def _take_introducing_speaker(claim: tuple[ClaimDraft, list[Figure]],
+                              previous: tuple[ClaimDraft, list[Figure]],
+                              fallback_speaker: str | None) -> None:
+    """A figure with no speaker of its own, right after a sentence whose speaker gave
+    figures of the same kind, is that speaker's ('X says 809 flights were cancelled at
+    O'Hare … At Midway, 123 were')."""
+    draft, figures = claim
+    earlier, earlier_figures = previous
+    if not figures or draft.attributed_to not in (None, fallback_speaker) or \
+            earlier.attributed_to in (None, fallback_speaker):
+        return
+    if {unit_key(f.unit) for f in figures} & {unit_key(f.unit) for f in earlier_figures}:
+        draft.attributed_to = earlier.attributed_to
+        if draft.stance == "asserted":
+            draft.stance = "reported"
 
 
 # A nationality on at least this share of a unit's figures is the story's own ("North

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from synth.cluster import ClaimGroup
 from synth.describe import describe_quantity, value_label
 from synth.models import Claim, Fact, FactStatus, Quantity, Source, Variant
+from synth.sameness import consistent
+from synth.units import base_value
 
 # Values closer than this share are the same figure written differently (6.8 vs 6.80).
 SAME_VALUE_TOLERANCE = 0.005
@@ -58,13 +60,14 @@ def _unique(items: Sequence[str]) -> list[str]:
 
 def _quantity_fact(group: ClaimGroup, members: list[Claim], origin: dict[str, str],
                    outlet: dict[str, str]) -> Fact:
-    built = build_variants(members, outlet,
-                           lambda q: (q.unit, q.scope) == (group.unit, group.scope))
+    by_id = {c.id: c for c in members}
+    chosen = {id(by_id[claim_id].quantities[index]) for claim_id, index in group.figures}
+    built = build_variants(members, outlet, lambda q: id(q) in chosen)
     source_ids = _unique([c.source_id for c in members])
     status: FactStatus
     if any(c.stance == "denied" for c in members):
         status = "disputed"
-    elif len(built) > 1:
+    elif disagreeing_origins(members, origin, lambda q: id(q) in chosen):
         status = "conflicting"
     elif independent_count(source_ids, origin) > 1:
         status = "corroborated"
@@ -75,43 +78,73 @@ def _quantity_fact(group: ClaimGroup, members: list[Claim], origin: dict[str, st
         statement = f"{what[:1].upper()}{what[1:]} is {built[0].label}"
     else:
         listed = "; ".join(f"{v.label} ({', '.join(v.attributed_to)})" for v in built)
-        statement = f"Sources give different figures for {what}: {listed}"
+        verb = "give different figures for" if status == "conflicting" else "give"
+        statement = f"Sources {verb} {what}: {listed}"
     return Fact(id="F0", statement=statement, status=status,
                 claim_ids=[c.id for c in members], source_ids=source_ids,
                 unit=group.unit, scope=group.scope, variants=built)
 
 
+def disagreeing_origins(members: Sequence[Claim], origin: Mapping[str, str],
+                        counts: Callable[[Quantity], bool]) -> bool:
+    """Whether two independent origins give values for the quantity that cannot both be
+    right (synth.sameness). One source's own update ('40% contained this morning, 55% by
+    evening') and rounding ('30 percent' and '29.7%') are not disagreements."""
+    by_value: dict[tuple[float, float | None, str], tuple[Quantity, set[str]]] = {}
+    for claim in members:
+        for quantity in claim.quantities:
+            if counts(quantity):
+                key = (base_value(quantity.value, quantity.unit),
+                       quantity.value_max and base_value(quantity.value_max, quantity.unit),
+                       quantity.qualifier)
+                by_value.setdefault(key, (quantity, set()))[1].add(origin[claim.source_id])
+    values = list(by_value.values())
+    for i, (first, first_origins) in enumerate(values):
+        for second, second_origins in values[i + 1:]:
+            if not (first_origins - second_origins and second_origins - first_origins):
+                continue  # a source that gives both is updating itself, not disagreeing
+            if not consistent(first, second):
+                return True
+    return False
+
+
 def build_variants(members: Sequence[Claim], outlet: Mapping[str, str],
                    counts: Callable[[Quantity], bool]) -> list[Variant]:
-    """The distinct values among the quantities that `counts` selects, lowest first, each
-    with the claims, sources and speakers that gave it."""
-    variants: list[tuple[Quantity, list[Claim]]] = []
+    """The distinct figures among the quantities that `counts` selects, lowest first, each
+    with the claims, sources and speakers that gave it. A figure is its value and how it
+    was qualified ('about 3,000' and 'at least 3,000' are two), so labels say what the
+    sources said; units are named when the figures are in several."""
+    variants: list[tuple[Quantity, list[Claim], list[Quantity]]] = []
     for claim in members:
         for quantity in claim.quantities:
             if not counts(quantity):
                 continue
-            for known, known_claims in variants:
-                if same_value(known, quantity):
+            for known, known_claims, known_quantities in variants:
+                if same_value(known, quantity) and known.qualifier == quantity.qualifier and \
+                        known.unit == quantity.unit:
                     # Claims come one after another, so this one can only be here as the last
                     # (`claim not in known_claims` compared whole models: quadratic, 2 min at 100k).
                     if known_claims[-1] is not claim:
                         known_claims.append(claim)
+                    known_quantities.append(quantity)
                     break
             else:
-                variants.append((quantity, [claim]))
-    variants.sort(key=lambda v: (v[0].value, v[0].value_max or v[0].value))
-    return [_variant(quantity, variant_claims, outlet) for quantity, variant_claims in variants]
+                variants.append((quantity, [claim], [quantity]))
+    variants.sort(key=lambda v: (base_value(v[0].value, v[0].unit),
+                                 base_value(v[0].value_max or v[0].value, v[0].unit)))
+    several_units = len({q.unit for q, _, _ in variants}) > 1
+    return [_variant(quantity, variant_claims, matching, outlet, several_units)
+            for quantity, variant_claims, matching in variants]
 
 
-def _variant(quantity: Quantity, claims: list[Claim], outlet: Mapping[str, str]) -> Variant:
-    # The label uses the qualifier most sources used for this value.
-    matching = [q for c in claims for q in c.quantities if same_value(q, quantity)]
-    qualifier = Counter(q.qualifier for q in matching).most_common(1)[0][0]
+def _variant(quantity: Quantity, claims: list[Claim], matching: list[Quantity],
+             outlet: Mapping[str, str], with_unit: bool) -> Variant:
+    label = value_label(quantity.value, quantity.value_max, quantity.qualifier)
     attributed = _unique([c.attributed_to or f"{outlet[c.source_id]}, unattributed"
                           for c in claims])
     return Variant(
-        value=quantity.value, value_max=quantity.value_max, qualifier=qualifier,
-        label=value_label(quantity.value, quantity.value_max, qualifier),
+        value=quantity.value, value_max=quantity.value_max, qualifier=quantity.qualifier,
+        label=f"{label} {quantity.unit}" if with_unit else label,
         time_refs=_unique([q.time_ref for q in matching if q.time_ref]),
         attributed_to=attributed,
         source_ids=_unique([c.source_id for c in claims]),

@@ -58,7 +58,7 @@ NOT_FIGURES = frozenset("""time times way ways thing things reason reasons side 
 point points occasion occasions kind kinds sort sorts step steps round rounds""".split())
 _COMPASS = re.compile(r"^(?:north|south|east|west)(?:-?(?:east|west))?(?:ern|ward|wards)?$", re.I)
 _ON_BOARD = frozenset({"onboard", "aboard", "board"})
-_SUBSET_MARKERS = frozenset({"including", "among", "whom", "which"})
+_SUBSET_MARKERS = frozenset({"including", "among", "whom"})
 _TIME_PHRASES = re.compile(
     r"\b(?:so far|to date|thus far|as of [^,.;]{2,30}|by (?:the end of )?[A-Z][a-z]+|"
     r"by (?:the end of the year|year-end|next (?:week|month|year))|initially|at first|in total|"
@@ -94,10 +94,18 @@ class Figure:
 
 @dataclass
 class FigureMemory:
-    """The article's most recent figure, for a later number that leaves its noun out."""
+    """What an article has said so far: its latest figure, for a later number that leaves
+    its noun out, and the sites it named by kind ('airport' → 'Midway International
+    Airport'), for a later 'the airport'."""
 
     last_unit: str | None = None
     sentences_since: int = 0
+    sites: dict[str, str] = field(default_factory=dict)
+
+    def remember_sites(self, sentence: Span) -> None:
+        for entity in sentence.ents:
+            if entity.label_ == "FAC" and len(entity) > 1:
+                self.sites[entity[-1].lower_] = re.sub(r"^(?:the|The)\s+", "", entity.text)
 
 
 def figures_in(sentence: Span, story: StoryProfile, reference_year: int | None,
@@ -123,6 +131,7 @@ def figures_in(sentence: Span, story: StoryProfile, reference_year: int | None,
             value=mention.value, value_max=mention.value_max, unit=unit, parts=parts,
             qualifier=_qualifier(mention, anchor), time_ref=_time_ref(anchor, sentence),
             text=text[mention.start:mention.end])))
+    memory.remember_sites(sentence)
     memory.sentences_since += 1
     if found:
         memory.last_unit, memory.sentences_since = found[-1][1].unit, 0
@@ -170,9 +179,10 @@ def _read(anchor: Token, tokens: Sequence[Token], mention: NumberMention, text: 
     currency = _currency(tokens, after, text, mention, base)
     if currency:
         return currency, _owner_scope(anchor, anchor, story)
-    if after is not None and after.text in ("%",) or (after is not None and after.lower_ in (
-            "percent", "pct")) or _per_cent(after):
-        return "percent", _percent_scope(after or anchor, anchor, story)
+    if after is not None and (after.text == "%" or after.lower_ in ("percent", "pct")):
+        return "percent", _percent_scope(after, anchor, story)
+    if _per_cent(after):
+        return "percent", _percent_scope(_next_word(after) or anchor, anchor, story)
     measure = _measure_after(tokens[-1], text, mention, base)
     if measure:
         unit, unit_token = measure
@@ -199,7 +209,7 @@ def _read_time(anchor: Token, tokens: Sequence[Token], mention: NumberMention,
             if following.lower_ == "old":  # "a 53-year-old captain"
                 return "years old", [("described", d) for d in _describes(after)]
             return None
-        return DURATION_NOUNS[lemma(after)], []
+        return DURATION_NOUNS[lemma(after)], _duration_scope(after)
     # A year the subject of a verb happened in: "was built in 1875".
     if mention.value_max is None and re.fullmatch(r"(?:1[6-9]|20)\d\d", mention.text.strip()):
         preposition = anchor.head
@@ -208,6 +218,20 @@ def _read_time(anchor: Token, tokens: Sequence[Token], mention: NumberMention,
             if subject is not None and subject.pos_ in ("NOUN", "PROPN"):
                 return "year", [("described", lemma(subject))]
     return None
+
+
+def _duration_scope(unit: Token) -> list[ScopePart]:
+    """What lasted that long: 'flew for 53 minutes' → fly; 'a 10-week pause' → pause;
+    'shipped 10 million units in 25 days' → ship. Durations of different things are never
+    compared."""
+    head = unit.head
+    if unit.dep_ == "pobj":
+        head = head.head
+    elif unit.dep_ in ("compound", "amod", "npadvmod", "nmod") and head.pos_ == "NOUN":
+        return [("measure", lemma(head))]
+    if head.pos_ in ("VERB", "NOUN", "AUX") and head.i != unit.i:
+        return [("measure", lemma(head))]
+    return [("measure", "time")]
 
 
 def _read_zero(anchor: Token) -> tuple[str, list[ScopePart]] | None:
@@ -291,6 +315,8 @@ def _measure_scope(anchor: Token, unit_token: Token, story: StoryProfile) -> lis
     """What a measure measures ('a range of 13,000 km' → range) and from where ('2,500km
     southwest of Perth' → from Perth)."""
     parts: list[ScopePart] = []
+    if unit_token.dep_ == "appos" and unit_token.head.pos_ == "NOUN":
+        unit_token = unit_token.head  # "13,000 km (8,100 miles)": the bracket restates it
     of = unit_token.head if unit_token.dep_ == "pobj" and unit_token.head.lower_ == "of" else None
     if of is not None and lemma(of.head) in DIMENSION_NOUNS:
         parts.append(("measure", lemma(of.head)))
@@ -299,6 +325,15 @@ def _measure_scope(anchor: Token, unit_token: Token, story: StoryProfile) -> lis
     landmark = _landmark(unit_token)
     if landmark:
         parts.append(("place", landmark))
+    else:
+        # "7.5 inches (19 centimetres) of snow fell at O'Hare": the bracketed one too
+        placed = unit_token.head if unit_token.dep_ == "appos" else unit_token
+        parts += _place_scope(placed, story, measure=True)
+        subject = _subject_of(unit_token.head) if unit_token.head.pos_ in ("VERB", "AUX") else None
+        if not parts and subject is not None and subject.ent_type_ in REGION_LABELS | SITE_LABELS:
+            name = _entity_text(subject)  # "The Chicago area was slammed with 30 cm"
+            if entity_key(name) not in story.common_places:
+                parts.append(("place", f"at {name}"))
     return parts
 
 
@@ -306,7 +341,8 @@ def _landmark(unit_token: Token) -> str | None:
     """'… 2,500km (1,500 miles) to the south-west of Perth' → 'from Perth'."""
     sentence = unit_token.sent
     window = [t for t in sentence if unit_token.i < t.i <= unit_token.i + 12]
-    direction = False
+    before = [t.lower_ for t in sentence if unit_token.i - 5 <= t.i < unit_token.i]
+    direction = "within" in before  # "within 200 nautical miles of Japan's coast"
     for token in window:
         if token.text == "," and not direction:
             break
@@ -326,18 +362,29 @@ def _landmark(unit_token: Token) -> str | None:
 
 
 def _percent_scope(percent: Token, anchor: Token, story: StoryProfile) -> list[ScopePart]:
+    """What a percentage is of: '30 percent of the vote', 'a 22 percent unemployment rate',
+    '40 percent fewer phones', 'sales were down 50 percent'; and whose it is."""
     parts = _owner_scope(anchor, percent, story)
     of = next((c for c in percent.children if c.dep_ == "prep" and c.lower_ == "of"), None)
-    if of is not None:
-        objects = [c for c in of.children if c.dep_ == "pobj"]
-        if objects:
-            parts.append(("measure", "of " + lemma(objects[0])))
-    for child in percent.children:
-        if child.dep_ in ("compound", "amod") and child.pos_ == "NOUN":
-            parts.append(("measure", lemma(child)))
-    if percent.dep_ in ("compound", "amod", "nmod") and percent.head.pos_ == "NOUN":
-        parts.append(("measure", lemma(percent.head)))  # "a 22 percent unemployment rate"
-    return parts
+    objects = [c for c in of.children if c.dep_ == "pobj"] if of is not None else []
+    if objects:
+        return [*parts, ("measure", "of " + lemma(objects[0]))]
+    nouns = [lemma(c) for c in percent.children if c.dep_ in ("compound",) and c.pos_ == "NOUN"]
+    head = percent
+    while head.dep_ in ("npadvmod", "amod", "advmod", "compound", "nmod") and \
+            head.head.i != head.i and head.head.pos_ in ("ADJ", "ADV", "NOUN"):
+        head = head.head  # "40 percent fewer … phones", "a 22 percent unemployment rate"
+        if head.pos_ == "NOUN":
+            nouns.append(lemma(head))
+            break
+    if not nouns:
+        verb = _clause_of(percent)
+        subject = _subject_of(verb) if verb.pos_ in ("VERB", "AUX") else None
+        if subject is not None and subject.pos_ in ("NOUN", "PROPN"):
+            nouns.append(lemma(subject))  # "sales were down 50 percent"
+        if verb.pos_ == "VERB":
+            nouns.append(lemma(verb))
+    return [*parts, *(("measure", n) for n in nouns[:2])]
 
 
 # ---------------------------------------------------------------- counts
@@ -359,19 +406,19 @@ def _read_count(anchor: Token, tokens: Sequence[Token], story: StoryProfile,
         return _read_elided(anchor, story, found, memory)
     while noun.dep_ == "compound" and noun.head.pos_ == "NOUN" and noun.head.i > noun.i:
         noun = noun.head  # "1,500 special forces soldiers" counts soldiers
-    return _counted_noun(anchor, noun, story)
+    return _counted_noun(anchor, noun, story, memory)
 
 
-def _counted_noun(anchor: Token, noun: Token, story: StoryProfile
-                  ) -> tuple[str, list[ScopePart]] | None:
+def _counted_noun(anchor: Token, noun: Token, story: StoryProfile,
+                  memory: FigureMemory | None = None) -> tuple[str, list[ScopePart]] | None:
     noun_lemma = lemma(noun)
     if noun_lemma in NOT_FIGURES or noun_lemma in MEASURE_NOUNS or noun.is_stop or \
             not noun.text.replace("-", "").isalpha() or len(noun.text) < 2:
         return None
     if noun_lemma in DURATION_NOUNS:
-        return DURATION_NOUNS[noun_lemma], []
+        return DURATION_NOUNS[noun_lemma], _duration_scope(noun)
     parts = _subset_scope(noun, story) + _owner_scope(anchor, noun, story)
-    parts += _place_scope(noun, story) + _whole_scope(noun)
+    parts += _place_scope(noun, story, memory=memory) + _whole_scope(noun)
     if _is_part_of_total(anchor, noun):
         parts.append(("subset", "part of a total"))
     if _each_after(noun):
@@ -411,6 +458,13 @@ def _read_elided(anchor: Token, story: StoryProfile, found: list[tuple[Token, Fi
     if any(t.lower_ in _ON_BOARD for t in anchor.children) or (
             anchor.head.pos_ in ("ADP",) and anchor.head.lower_ in _ON_BOARD):
         return "people", []
+    if _in_brackets(anchor):
+        # "(129 seats), Syriza 26.9% (71)": a bare bracketed number counts what the last
+        # bracketed figure counted
+        bracketed = [f for a, f in found if _in_brackets(a) or _in_brackets(a.head) or any(
+            _in_brackets(t) for t in a.head.lefts)]
+        if bracketed:
+            return bracketed[-1].unit, _parenthetical_scope(anchor, story)
     if found:
         previous_anchor, previous = found[-1]
         if _parallel(anchor, previous_anchor):
@@ -510,10 +564,13 @@ def _owner_scope(anchor: Token, noun: Token, story: StoryProfile) -> list[ScopeP
 
 def _owner_by_verb(noun: Token) -> str | None:
     head = noun
-    # Climb over conjunctions and appositions: '30 percent of the vote and 128 seats'.
+    # Climb over conjunctions and appositions: '30 percent of the vote and 128 seats',
+    # 'Syriza 26.9% (71)' (the figures are Syriza's).
     for _ in range(4):
         if head.dep_ in ("conj", "appos") or (head.dep_ == "pobj" and head.head.lower_ == "of"):
             head = head.head.head if head.dep_ == "pobj" else head.head
+            if head.pos_ == "PROPN" and head.ent_type_ not in ("DATE", "TIME"):
+                return _entity_text(head)
             continue
         break
     if head.dep_ == "pobj" and head.head.lower_ == "with":
@@ -555,23 +612,61 @@ def _whole_scope(noun: Token) -> list[ScopePart]:
     return []
 
 
-def _place_scope(token: Token, story: StoryProfile) -> list[ScopePart]:
-    """'809 flights were cancelled at O'Hare': a place that is not the story's own."""
+# Entity labels a figure's site can carry. Countries and regions (GPE, LOC) narrow only
+# measures ("9 inches fell across northern Missouri"): a count "in Russia" is rarely a part.
+SITE_LABELS = frozenset({"FAC", "ORG"})
+REGION_LABELS = frozenset({"GPE", "LOC"})
+_SITE_PREPOSITIONS = frozenset({"at", "in", "on", "near", "off", "across", "over"})
+
+
+def _place_scope(token: Token, story: StoryProfile, measure: bool = False,
+                 memory: FigureMemory | None = None) -> list[ScopePart]:
+    """'809 flights were cancelled at O'Hare': a site that is not the story's own. A
+    measure ('9 inches fell across northern Missouri') is narrowed by any place it is of;
+    an organisation is a site only after 'at' ('at O'Hare', not 'seats in Parliament')."""
+    labels = SITE_LABELS | REGION_LABELS if measure else SITE_LABELS
     parts: list[ScopePart] = []
     holders = [token, token.head] if token.head.pos_ in ("VERB", "AUX") else [token]
     for holder in holders:
         for child in holder.children:
-            if child.dep_ == "prep" and child.lower_ in ("at", "in", "on", "near", "off"):
+            if child.dep_ == "prep" and child.lower_ in _SITE_PREPOSITIONS:
                 for place in child.children:
-                    if place.dep_ == "pobj" and place.ent_type_ in ("FAC", "GPE", "LOC", "ORG") \
-                            and entity_key(_entity_text(place)) not in story.common_places:
-                        parts.append(("place", f"{child.lower_} {_entity_text(place)}"))
+                    if place.dep_ != "pobj" or (place.ent_type_ == "ORG" and child.lower_ != "at"
+                                                and not measure):
+                        continue
+                    name = _site_name(place, labels, memory)
+                    if name and (measure or entity_key(name) not in story.common_places):
+                        parts.append(("place", f"at {name}"))
+        if holder.pos_ in ("VERB", "AUX"):
+            subject = _subject_of(holder)  # "Midway was reporting 69 cancellations"
+            if subject is not None and subject.i != token.i and subject.ent_type_ == "FAC":
+                name = _entity_text(subject)
+                if entity_key(name) not in story.common_places:
+                    parts.append(("place", f"at {name}"))
     relative = token.head if token.head.dep_ == "relcl" else None
     if relative is not None and any(c.lower_ == "where" for c in relative.children):
         antecedent = relative.head  # "At Midway, where 123 flights were cancelled"
-        if antecedent.ent_type_ in ("FAC", "GPE", "LOC", "ORG"):
+        if antecedent.ent_type_ in labels | {"FAC"}:
             parts.append(("place", f"at {_entity_text(antecedent)}"))
-    return parts
+    return parts[:1]
+
+
+def _site_name(place: Token, labels: frozenset[str],
+               memory: FigureMemory | None = None) -> str | None:
+    """A site's name. 'the airport' is a site when the article has named sites of that kind
+    ('… International Airport'): the one named last in the sentence, else in the article."""
+    if place.ent_type_ in labels:
+        return _entity_text(place)
+    if place.pos_ != "NOUN" or not any(c.lower_ == "the" for c in place.children):
+        return None
+    kind = lemma(place)
+    sites = memory.sites if memory is not None else {}
+    earlier = [e for e in place.sent.ents if e.end <= place.i and e.label_ in SITE_LABELS]
+    if kind not in sites and not any(e[-1].lower_ == kind for e in earlier):
+        return None
+    if earlier:
+        return re.sub(r"^(?:the|The)\s+", "", earlier[-1].text)
+    return sites.get(kind)
 
 
 def _predicate_scope(anchor: Token) -> list[ScopePart]:
@@ -614,14 +709,13 @@ def _each_after(noun: Token) -> bool:
     return any(t.lower_ == "each" for t in window)
 
 
+def _in_brackets(token: Token) -> bool:
+    return token.i > token.sent.start and token.doc[token.i - 1].text == "("
+
+
 def _parallel(anchor: Token, previous: Token) -> bool:
-    """A bare number in the same construction as the figure before it: '(129 seats),
-    Syriza 26.9% (71)', or 'rose from 40 to 52'."""
-    def in_brackets(token: Token) -> bool:
-        return token.i > token.sent.start and token.doc[token.i - 1].text == "("
-    if in_brackets(anchor) and (in_brackets(previous) or in_brackets(previous.head) or any(
-            in_brackets(t) for t in previous.head.subtree)):
-        return True
+    """A bare number in the same construction as the figure before it: 'rose from 40 to
+    52', '3,000 troops so far and 10,000 by December'."""
     return anchor.head == previous or anchor.head == previous.head or previous.head == anchor
 
 
@@ -744,7 +838,9 @@ def _subject_of(verb: Token) -> Token | None:
 
 
 def _is_name(token: Token) -> bool:
-    return token.pos_ == "PROPN" or token.ent_type_ in ("ORG", "PERSON", "NORP", "PRODUCT", "GPE")
+    """A name, or a noun a name describes ('the Syriza party')."""
+    return token.pos_ == "PROPN" or token.ent_type_ in ("ORG", "PERSON", "NORP", "PRODUCT", "GPE") \
+        or any(c.dep_ in ("compound", "amod") and c.pos_ == "PROPN" for c in token.children)
 
 
 def _entity_text(token: Token) -> str:
@@ -753,7 +849,9 @@ def _entity_text(token: Token) -> str:
         for entity in token.sent.ents:
             if entity.start <= token.i < entity.end:
                 return re.sub(r"^(?:the|The)\s+", "", entity.text)
-    words = [c for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]
+    words = [c for c in token.lefts if c.dep_ in ("compound", "amod") and c.pos_ == "PROPN"]
+    if token.pos_ == "NOUN" and words:
+        return " ".join(w.text for w in words)  # "the Syriza party" is Syriza's
     return " ".join([*(w.text for w in words), token.text])
 
 

@@ -33,6 +33,11 @@ assessment tweet post briefing address interview letter""".split())
 # Verbs that report evidence rather than speech: only documents and names can be their subject
 # ("figures show", not "video from the scene showed").
 EVIDENCE_VERBS = frozenset({"show", "indicate", "reveal", "suggest", "find"})
+# Verbs that report only with a clause ("declared that …"): "declared a state of emergency"
+# and "called for calm" are acts, not statements of what the sentence says.
+CLAUSE_ONLY_VERBS = frozenset({"declare", "vow", "pledge", "promise", "urge", "caution", "call",
+                               "describe", "accuse", "count", "record", "measure", "calculate",
+                               "quote", "brief", "post", "announce", "show", "find"})
 DENIAL_VERBS = frozenset({"deny", "reject", "dismiss", "refute", "rebut", "disown"})
 _DENIAL_WORDS = re.compile(
     r"\b(?:fake news|groundless|baseless|unfounded|no truth|not true|untrue|false reports?|"
@@ -47,7 +52,8 @@ NOT_SPEAKERS = frozenset({"it", "this", "that", "which", "there", "these", "thos
                           "who", "one", "all", "both", "some", "many", "none", "each", "nothing",
                           "everything", "anyone", "nobody", "everyone", "something"})
 PERSONAL_PRONOUNS = frozenset({"he", "she", "they", "we", "i", "him", "her", "them"})
-NOT_SPEAKER_LABELS = frozenset({"GPE", "LOC", "FAC", "DATE", "TIME", "EVENT", "CARDINAL",
+# An airport or a hospital (FAC) can report; a country, a region or a date cannot.
+NOT_SPEAKER_LABELS = frozenset({"GPE", "LOC", "DATE", "TIME", "EVENT", "CARDINAL",
                                 "QUANTITY", "PERCENT", "MONEY", "ORDINAL"})
 _TITLES = re.compile(r"^(?:mr|mrs|ms|miss|dr|prof|sir|dame|lord|lady|gen|general|lt|col|capt|"
                      r"sgt|rep|sen|gov|president|premier|chancellor|minister|mayor|chief)\.?\s+",
@@ -153,6 +159,9 @@ def _speaker_token(sentence: Span) -> tuple[Token | None, Token | None]:
         if lemma(verb) == "put" and not any(c.lower_ in ("toll", "figure", "number", "total")
                                             for c in verb.subtree):
             continue
+        if lemma(verb) in CLAUSE_ONLY_VERBS and not any(
+                c.dep_ in ("ccomp", "xcomp") for c in verb.children) and not _quotes_around(verb):
+            continue
         subject = next((c for c in verb.children if c.dep_ in ("nsubj",)), None)
         if subject is None and verb.dep_ in ("conj", "advcl") and lemma(verb) in REPORTING_VERBS:
             subject = next((c for c in verb.head.children if c.dep_ == "nsubj"), None)
@@ -166,6 +175,11 @@ def _speaker_token(sentence: Span) -> tuple[Token | None, Token | None]:
         if subject is not None:
             return subject, verb
     return None, None
+
+
+def _quotes_around(verb: Token) -> bool:
+    """'“…,” he announced': the verb introduces a quotation."""
+    return any(t.text in ("”", "\"", "''") for t in verb.doc[max(verb.sent.start, verb.i - 3):verb.i])
 
 
 def _depth(token: Token) -> int:
@@ -236,13 +250,18 @@ def _person_in(token: Token) -> str | None:
 
 
 def _phrase(token: Token) -> list[Token]:
-    """The subject's own words: its modifiers and name, not its relative clauses."""
+    """The subject's own words: its modifiers and name, not its relative clauses. A name
+    written right after a description is kept ('the flight-tracking website FlightAware')."""
     keep: list[Token] = []
     for word in token.subtree:
         if word.i > token.i and word.dep_ in ("relcl", "acl", "appos", "punct", "cc", "conj") and \
                 word.head.i == token.i:
             break
         keep.append(word)
+    following = token.doc[token.i + 1] if token.i + 1 < token.sent.end else None
+    if following is not None and following.pos_ == "PROPN" and following.dep_ in (
+            "nsubj", "appos", "npadvmod") and following.head.i in (token.i, token.head.i):
+        keep.extend(w for w in following.subtree if w.i >= following.i and not w.is_punct)
     while keep and keep[-1].is_punct:
         keep.pop()
     return keep

@@ -66,6 +66,9 @@ def story_profile(documents: Sequence[Sequence[Doc]]) -> StoryProfile:
     if not per_document:
         return StoryProfile()
     needed = 1 if len(per_document) == 1 else max(2, math.ceil(len(per_document) / 2))
+    # A place is the story's own when nearly every article names it; one that only some
+    # name may be one site among several ("at O'Hare" beside "at Midway").
+    own_place = 1 if len(per_document) == 1 else max(2, math.ceil(len(per_document) * 0.75))
     place_counts = Counter(p for m in per_document for p in m.places)
     name_counts = Counter(n for m in per_document for n in m.names)
     year_counts: Counter[int] = Counter()
@@ -73,7 +76,7 @@ def story_profile(documents: Sequence[Sequence[Doc]]) -> StoryProfile:
         year_counts.update(set(m.years))
     years = [y for y, n in year_counts.items() if n >= needed]
     return StoryProfile(
-        common_places=frozenset(p for p, n in place_counts.items() if n >= needed),
+        common_places=frozenset(p for p, n in place_counts.items() if n >= own_place),
         common_names=frozenset(n for n, c in name_counts.items() if c >= needed),
         year=max(years) if years else None,
         documents=len(per_document),
