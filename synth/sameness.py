@@ -54,7 +54,7 @@ def scope_parts(scope: str | None) -> tuple[frozenset[str], ...]:
 
 def _fold(word: str) -> str:
     word = re.sub(r"'s$", "", word)
-    return SYNONYMS.get(word) or singular(word)
+    return SYNONYMS.get(word) or SYNONYMS.get(singular(word)) or singular(word)
 
 
 def same_scope(a: str | None, b: str | None) -> bool:

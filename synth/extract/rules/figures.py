@@ -131,6 +131,8 @@ def figures_in(sentence: Span, story: StoryProfile, reference_year: int | None,
             value=mention.value, value_max=mention.value_max, unit=unit, parts=parts,
             qualifier=_qualifier(mention, anchor), time_ref=_time_ref(anchor, sentence),
             text=text[mention.start:mention.end])))
+    _share_owners([f for _, f in found])
+    found.extend(_clock_times(sentence, event))
     memory.remember_sites(sentence)
     memory.sentences_since += 1
     if found:
@@ -191,6 +193,57 @@ def _read(anchor: Token, tokens: Sequence[Token], mention: NumberMention, text: 
 
 
 # ---------------------------------------------------------------- times and durations
+
+_CLOCK = re.compile(r"(?<![\w.:])(?P<hour>[01]?\d)(?:[:.](?P<minute>[0-5]\d))?\s?(?P<half>[ap])\.?\s?m\b\.?",
+                    re.IGNORECASE)
+TIME_OF_DAY = "time of day"
+
+
+def _clock_times(sentence: Span, event: str | None) -> list[tuple[Token, Figure]]:
+    """Times of day ('12:21 a.m.', '12.41am', '6 p.m.') as figures in hours after midnight,
+    scoped by the event they time ('takeoff', 'start'): times of one event can conflict,
+    times of different events never do."""
+    found = []
+    for match in _CLOCK.finditer(sentence.text):
+        hour, minute = int(match["hour"]), int(match["minute"] or 0)
+        if hour > 12:
+            continue
+        hour = hour % 12 + (12 if match["half"].lower() == "p" else 0)
+        start = sentence.start_char + match.start()
+        tokens = [t for t in sentence if t.idx >= start and t.idx < start + len(match.group(0))]
+        if not tokens:
+            continue
+        timed = _timed_event(tokens[0])
+        if timed is None:
+            continue
+        parts: list[ScopePart] = [("measure", timed)]
+        if event:
+            parts.append(("event", event))
+        found.append((tokens[0], Figure(
+            value=round(hour + minute / 60, 4), value_max=None, unit=TIME_OF_DAY, parts=parts,
+            qualifier="about" if tokens[0].i > sentence.start and
+            sentence.doc[tokens[0].i - 1].lower_ in ("around", "about", "approximately") else "exact",
+            time_ref=None, text=match.group(0).strip())))
+    return found
+
+
+def _timed_event(time: Token) -> str | None:
+    """The event a time of day belongs to: the nearest word before it that names one, past
+    prepositions, names and dates ('takeoff from Kuala Lumpur, which was at 12:21 a.m.')."""
+    sentence = time.sent
+    index = time.i - 1
+    while index >= sentence.start and time.i - index <= 10:
+        token = sentence.doc[index]
+        index -= 1
+        if token.ent_type_ in ("DATE", "TIME", "GPE", "LOC", "FAC", "ORG", "PERSON", "NORP") or \
+                token.pos_ in ("ADP", "PUNCT", "DET", "PRON", "AUX", "PROPN", "ADV", "PART", "ADJ",
+                               "NUM", "CCONJ", "SCONJ"):
+            continue
+        if token.pos_ == "NOUN" or token.pos_ == "VERB":
+            particle = next((c.lower_ for c in token.children if c.dep_ == "prt"), "")
+            return lemma(token) + particle
+        return None
+    return None
 
 def _is_clock_or_year(mention: NumberMention, anchor: Token) -> bool:
     written = mention.text.strip()
@@ -365,6 +418,9 @@ def _percent_scope(percent: Token, anchor: Token, story: StoryProfile) -> list[S
     """What a percentage is of: '30 percent of the vote', 'a 22 percent unemployment rate',
     '40 percent fewer phones', 'sales were down 50 percent'; and whose it is."""
     parts = _owner_scope(anchor, percent, story)
+    comparative = _next_word(percent)
+    if comparative is not None and comparative.tag_ in ("JJR", "RBR"):
+        parts.append(("measure", f"{comparative.lower_} than"))  # "40 percent fewer": a change
     of = next((c for c in percent.children if c.dep_ == "prep" and c.lower_ == "of"), None)
     objects = [c for c in of.children if c.dep_ == "pobj"] if of is not None else []
     if objects:
@@ -421,6 +477,8 @@ def _counted_noun(anchor: Token, noun: Token, story: StoryProfile,
     parts += _place_scope(noun, story, memory=memory) + _whole_scope(noun)
     if _is_part_of_total(anchor, noun):
         parts.append(("subset", "part of a total"))
+    if noun.dep_ == "pobj" and noun.head.lower_ == "by" and noun.head.head.pos_ == "VERB":
+        parts.append(("measure", "margin"))  # "beating it by 1 million units": a difference
     if _each_after(noun):
         parts.append(("subset", "each"))
     conjoined = [c for c in noun.children if c.dep_ == "conj" and c.pos_ == "NOUN"]
@@ -447,6 +505,9 @@ def _read_elided(anchor: Token, story: StoryProfile, found: list[tuple[Token, Fi
             counted = _counted_noun(anchor, objects[0], story)
             if counted:
                 return counted[0], [*counted[1], *_predicate_scope(anchor)]
+    reached = _reached_by(anchor, story, memory)
+    if reached:
+        return reached
     measured = _measured_by(anchor)
     if measured:
         if measured != "?":
@@ -474,6 +535,22 @@ def _read_elided(anchor: Token, story: StoryProfile, found: list[tuple[Token, Fi
         # "… up to 12,000 in all": the noun of the figure just before
         return memory.last_unit, []
     return None
+
+
+# Verbs that give the level a count stands at: "sales, which reached 40 million".
+LEVEL_VERBS = frozenset({"reach", "hit", "top", "exceed", "surpass", "pass", "total"})
+
+
+def _reached_by(anchor: Token, story: StoryProfile,
+                memory: FigureMemory) -> tuple[str, list[ScopePart]] | None:
+    """'Galaxy S4 sales, which reached a record 40 million': the subject is what is counted."""
+    verb = anchor.head
+    if anchor.dep_ not in ("dobj", "attr") or lemma(verb) not in LEVEL_VERBS:
+        return None
+    subject = _subject_of(verb)
+    if subject is None or subject.pos_ != "NOUN" or lemma(subject) in MEASURE_NOUNS:
+        return None
+    return _counted_noun(anchor, subject, story, memory)
 
 
 def _outcome_of(token: Token) -> str | None:
@@ -707,6 +784,19 @@ def _each_after(noun: Token) -> bool:
     """'two units of up to 6,000 men each': a figure per unit, not a total."""
     window = noun.doc[noun.i + 1:min(noun.i + 3, noun.sent.end)]
     return any(t.lower_ == "each" for t in window)
+
+
+def _share_owners(figures: Sequence[Figure]) -> None:
+    """'The Galaxy S4 went on to sell 20 million handsets in two months, 30 million in four
+    and 40 million in five': figures of one unit listed after an owned one share its owner,
+    when the sentence names only that owner for the unit."""
+    for figure in figures:
+        if any(kind == "owner" for kind, _ in figure.parts):
+            continue
+        owners = {text for other in figures if other.unit == figure.unit
+                  for kind, text in other.parts if kind == "owner"}
+        if len(owners) == 1:
+            figure.parts.append(("owner", owners.pop()))
 
 
 def _in_brackets(token: Token) -> bool:
