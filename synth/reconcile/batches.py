@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from synth.cluster import ClaimGroup
+from synth.disjoint_sets import DisjointSets
 from synth.models import Claim, Source
 
 # A rough, tokenizer-free estimate; JSON of English text runs near 4 characters a token.
@@ -119,23 +120,12 @@ def _pieces(groups: Sequence[ClaimGroup], by_id: Mapping[str, Claim],
 def _sharing_claims(groups: Sequence[ClaimGroup]) -> list[list[int]]:
     """Group numbers (1-based) in sets of groups linked by shared claims, each set in group
     order, the sets in the order of their first group."""
-    parent = list(range(len(groups) + 1))
-
-    def find(number: int) -> int:
-        while parent[number] != number:
-            parent[number] = parent[parent[number]]
-            number = parent[number]
-        return number
-
+    linked = DisjointSets(len(groups))
     first_group: dict[str, int] = {}
-    for number, group in enumerate(groups, 1):
+    for index, group in enumerate(groups):
         for claim_id in group.claim_ids:
-            earlier = first_group.setdefault(claim_id, number)
-            parent[find(number)] = find(earlier)
-    sets: dict[int, list[int]] = {}
-    for number in range(1, len(groups) + 1):
-        sets.setdefault(find(number), []).append(number)
-    return list(sets.values())
+            linked.union(index, first_group.setdefault(claim_id, index))
+    return [[index + 1 for index in members] for members in linked.sets()]
 
 
 def _entries(groups: Sequence[ClaimGroup], numbers: Iterable[int],

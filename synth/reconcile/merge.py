@@ -12,10 +12,12 @@ the rules' groups.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from synth.cluster import ClaimGroup
+from synth.disjoint_sets import DisjointSets
 from synth.models import (
     Claim,
     Fact,
@@ -44,7 +46,7 @@ from synth.reconcile.rules import (
     sort_and_number,
     subject_of,
 )
-from synth.reconcile.schema import ReconciledFact, ReconcileResponse
+from synth.reconcile.schema import OverviewLine, ReconciledFact, ReconcileResponse
 
 
 @dataclass(frozen=True)
@@ -143,13 +145,9 @@ def _keep_what_passes(answer: BatchAnswer, number: int, where: str, kept: _Kept,
         return
     context = CheckContext.for_claims(answer.batch.claims, sources)
     rejected: list[str] = []
-    for fact in answer.response.facts:
-        errors = fact_errors(fact, context)
-        cited = split_cited(fact.claim_ids, context)[0]
-        if errors:
-            rejected.append(f"fact {fact.statement[:60]!r}: {errors[0]}")
-            kept.fact_claims.update(c.id for c in cited)
-            continue
+    facts = _passing(answer.response.facts, fact_errors, context, rejected, kept.fact_claims,
+                     lambda fact: f"fact {fact.statement[:60]!r}")
+    for fact, cited in facts:
         sent_under = Counter(group_of[c.id] for c in cited)
         # The model saw each claim with its group: the figure the fact is about is the one
         # of the group most of its claims came in, when they give it.
@@ -157,17 +155,11 @@ def _keep_what_passes(answer: BatchAnswer, number: int, where: str, kept: _Kept,
         kept.facts.append(_Part(number, model_fact(fact.statement, fact.status,
                                                    fact.explanation, cited, index,
                                                    kind=preferred), frozenset(sent_under)))
-    sentences_before = len(kept.sentences)
-    for line in answer.response.overview:
-        errors = sentence_errors(line, context)
-        cited = split_cited(line.claim_ids, context)[0]
-        if errors:
-            rejected.append(f"sentence {line.text[:60]!r}: {errors[0]}")
-            kept.sentence_claims.update(c.id for c in cited)
-            continue
-        kept.sentences.append(OverviewSentence(
-            text=line.text.strip(), claim_ids=[c.id for c in cited], written_by="model"))
-    if len(kept.sentences) == sentences_before:
+    sentences = _passing(answer.response.overview, sentence_errors, context, rejected,
+                         kept.sentence_claims, lambda line: f"sentence {line.text[:60]!r}")
+    kept.sentences += [OverviewSentence(text=line.text.strip(), claim_ids=[c.id for c in cited],
+                                        written_by="model") for line, cited in sentences]
+    if not sentences:
         kept.sentence_claims.update(batch_ids)
     declared = {n.source_id.strip(): n.reason.strip() for n in answer.response.unused_sources
                 if n.source_id.strip() in context.sources_with_claims}
@@ -191,6 +183,26 @@ def _keep_what_passes(answer: BatchAnswer, number: int, where: str, kept: _Kept,
             f"the model's reconcile{where} still failed synth's checks after its re-asks: "
             f"{len(rejected)} of {total} parts rejected, first: {rejected[0]}; the "
             "deterministic reconcile covers those claims")))
+
+
+Part = TypeVar("Part", ReconciledFact, OverviewLine)
+
+
+def _passing(parts: Sequence[Part], errors_of: Callable[[Part, CheckContext], list[str]],
+             context: CheckContext, rejected: list[str], fallback_claims: set[str],
+             name: Callable[[Part], str]) -> list[tuple[Part, list[Claim]]]:
+    """The parts that pass their checks, with the claims they cite; each one that fails is
+    added to `rejected`, and the claims it cites to `fallback_claims`."""
+    passing = []
+    for part in parts:
+        errors = errors_of(part, context)
+        cited = split_cited(part.claim_ids, context)[0]
+        if errors:
+            rejected.append(f"{name(part)}: {errors[0]}")
+            fallback_claims.update(c.id for c in cited)
+        else:
+            passing.append((part, cited))
+    return passing
 
 
 def model_fact(statement: str, status: FactStatus, explanation: str | None,
@@ -229,23 +241,14 @@ def merge_same_quantity(parts: Sequence[_Part], by_id: Mapping[str, Claim],
             keys.add((part.fact.unit, part.fact.scope))
         for key in keys:
             holders.setdefault(key, []).append(position)
-    parent = list(range(len(parts)))
-
-    def find(position: int) -> int:
-        while parent[position] != position:
-            parent[position] = parent[parent[position]]
-            position = parent[position]
-        return position
-
+    same_quantity = DisjointSets(len(parts))
     for positions in holders.values():
         if len({parts[p].batch for p in positions}) > 1:  # the same quantity in two batches
             for position in positions[1:]:
-                parent[find(position)] = find(positions[0])
-    together: dict[int, list[Fact]] = {}
-    for position, part in enumerate(parts):
-        together.setdefault(find(position), []).append(part.fact)
+                same_quantity.union(position, positions[0])
+    together = [[parts[p].fact for p in positions] for positions in same_quantity.sets()]
     facts: list[Fact] = []
-    for same in together.values():
+    for same in together:
         merged = _merged(same, by_id, index) if len(same) > 1 else None
         facts.extend([merged] if merged is not None else same)
     return facts
