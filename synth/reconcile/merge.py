@@ -176,7 +176,7 @@ def _keep_what_passes(answer: BatchAnswer, number: int, where: str, kept: _Kept,
         first = f", first rejected: {rejected[0]}" if rejected else ""
         kept.problems.append(Problem(stage="reconcile", reason=(
             f"the model's reconcile{where} failed: {answer.error}; of its last answer, "
-            f"{total - len(rejected)} of {total} parts pass synth's checks and are kept"
+            f"{len(facts) + len(sentences)} of {total} parts pass synth's checks and are kept"
             f"{first}; the deterministic reconcile covers the rest")))
     elif rejected:
         kept.problems.append(Problem(stage="reconcile", reason=(
@@ -185,12 +185,12 @@ def _keep_what_passes(answer: BatchAnswer, number: int, where: str, kept: _Kept,
             "deterministic reconcile covers those claims")))
 
 
-Part = TypeVar("Part", ReconciledFact, OverviewLine)
+Checked = TypeVar("Checked", ReconciledFact, OverviewLine)
 
 
-def _passing(parts: Sequence[Part], errors_of: Callable[[Part, CheckContext], list[str]],
+def _passing(parts: Sequence[Checked], errors_of: Callable[[Checked, CheckContext], list[str]],
              context: CheckContext, rejected: list[str], fallback_claims: set[str],
-             name: Callable[[Part], str]) -> list[tuple[Part, list[Claim]]]:
+             name: Callable[[Checked], str]) -> list[tuple[Checked, list[Claim]]]:
     """The parts that pass their checks, with the claims they cite; each one that fails is
     added to `rejected`, and the claims it cites to `fallback_claims`."""
     passing = []
