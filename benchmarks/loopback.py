@@ -410,7 +410,7 @@ def reconcile_once(claims_count: int, trace_memory: bool) -> dict[str, Any]:
     clustered = time.perf_counter()
     facts = reconcile_groups(groups, claims, sources)
     reconciled = time.perf_counter()
-    overview = write_overview(facts, claims, sources)
+    overview = write_overview(facts, claims)
     written = time.perf_counter()
     result: dict[str, Any] = {
         "claims": claims_count, "sources": len(sources), "traced": trace_memory,

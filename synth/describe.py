@@ -23,6 +23,10 @@ def describe_quantity(unit: str | None, scope: str | None) -> str:
     """'troops', 'special forces' → 'the number of troops (special forces)'."""
     if unit is None:
         return "this point"
+    if unit == "time of day":
+        return f"the time of {scope.split(';')[0]}" if scope else "the time"
+    if unit == "year":
+        return f"the year of the {scope.split(';')[0]}" if scope else "the year"
     if unit in ("km", "miles"):
         what = {"depth": "the depth", "distance": "the distance"}.get(scope or "", "the distance")
         return f"{what} in {unit}"
@@ -35,8 +39,14 @@ def describe_quantity(unit: str | None, scope: str | None) -> str:
     return f"{phrase} ({scope})" if scope else phrase
 
 
-def value_label(value: float, value_max: float | None, qualifier: Qualifier) -> str:
-    """12000, None, 'up_to' → 'up to 12,000'; 11000, 12000 → '11,000–12,000'."""
+def value_label(value: float, value_max: float | None, qualifier: Qualifier,
+                unit: str | None = None, text: str = "") -> str:
+    """12000, None, 'up_to' → 'up to 12,000'; 11000, 12000 → '11,000–12,000'. A time of
+    day reads as written ('12:21 a.m.'), a year without a thousands comma."""
+    if unit == "time of day" and text:
+        return f"{QUALIFIER_WORDS[qualifier]}{text}"
+    if unit == "year" and value == int(value):
+        return f"{QUALIFIER_WORDS[qualifier]}{int(value)}"
     number = format_number(value)
     if value_max is not None:
         number = f"{number}–{format_number(value_max)}"

@@ -28,7 +28,11 @@ class InputError(SynthError):
 
 
 class ModelError(SynthError):
-    pass
+    def __init__(self, message: str, *, last_answer: object = None) -> None:
+        super().__init__(message)
+        # An answer that came back, failed validation and was re-asked, when the re-ask is
+        # what failed (a 5xx): its valid parts may still be used.
+        self.last_answer = last_answer
 
 
 class ModelRefusedError(ModelError):

@@ -154,30 +154,35 @@ class ModelClient:
             stop=stop_after_attempt(self.settings.max_retries + 1),
             wait=self._wait, retry=retry_if_exception(is_transient), reraise=True,
             before_sleep=self._count_retry)
+        # Answers that failed validation before a re-ask of them failed, latest last.
+        reasked: list[Any] = []
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._call(response_model, messages, max_reasks)
+                    return await self._call(response_model, messages, max_reasks, reasked)
         except (openai.APIError, openai.APIConnectionError) as error:
             attempts = self.settings.max_retries + 1
             raise ModelError(f"{self.url} kept failing after {attempts} attempts: "
-                             f"{_reason(error)}") from None
+                             f"{_reason(error)}",
+                             last_answer=reasked[-1] if reasked else None) from None
         raise AssertionError("unreachable: tenacity either returns or raises")
 
     async def _call(self, response_model: type[T], messages: list[dict[str, str]],
-                    max_reasks: int) -> StructuredReply:
+                    max_reasks: int, reasked: list[Any]) -> StructuredReply:
         if not self._format_confirmed:
             self._probe_lock = self._probe_lock or asyncio.Lock()
             async with self._probe_lock:
                 if not self._format_confirmed:
-                    reply = await self._call_in_mode(response_model, messages, max_reasks)
+                    reply = await self._call_in_mode(response_model, messages, max_reasks,
+                                                     reasked)
                     self._format_confirmed = True
                     return reply
-        return await self._call_in_mode(response_model, messages, max_reasks)
+        return await self._call_in_mode(response_model, messages, max_reasks, reasked)
 
     async def _call_in_mode(self, response_model: type[T], messages: list[dict[str, str]],
-                            max_reasks: int) -> StructuredReply:
-        """One attempt; a rejected request format switches mode once and asks again."""
+                            max_reasks: int, reasked: list[Any]) -> StructuredReply:
+        """One attempt; a rejected request format switches mode once and asks again. An
+        answer whose re-ask failed is added to `reasked`."""
         while True:
             mode = self.mode
             try:
@@ -194,6 +199,9 @@ class ModelClient:
                     return StructuredReply(value=None, mode=mode,
                                            unvalidated=_last_reply_text(error),
                                            error=_short(str(cause or error)))
+                last_answer = _last_reply_text(error)
+                if last_answer is not None:
+                    reasked.append(last_answer)
                 api_error: Exception = cause
             except (openai.APIError, openai.APIConnectionError) as error:
                 api_error = error

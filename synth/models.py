@@ -73,9 +73,11 @@ class Claim(_Model):
     attributed_to: str | None = Field(
         default=None, description="who asserts it (agency or person), not the outlet"
     )
-    cited_origin: str | None = Field(
-        default=None, description="the outlet or agency the claim relays ('citing X')")
     stance: Stance = "reported"
+    cited_origin: str | None = Field(
+        default=None, description="the other outlet or agency whose report the claim relays "
+                                  "('citing Yonhap'); it then counts as that origin's, not "
+                                  "as its source's own")
     quantities: list[Quantity] = Field(default_factory=list)
     dates: list[str] = Field(default_factory=list)
     match: MatchKind = "exact"
@@ -90,6 +92,10 @@ class Variant(_Model):
     qualifier: Qualifier = "exact"
     label: str = Field(description="the value as a reader sees it, e.g. 'about 3,000'")
     time_refs: list[str] = Field(default_factory=list)
+    as_of: str | None = Field(
+        default=None, description="when the value was given: the publication time of the "
+                                  "earliest source giving it (ISO 8601), or the sentence's own "
+                                  "time")
     attributed_to: list[str] = Field(default_factory=list)
     source_ids: list[str]
     claim_ids: list[str]
@@ -103,9 +109,19 @@ class Fact(_Model):
     status: FactStatus
     claim_ids: list[str]
     source_ids: list[str]
+    origins: list[str] = Field(
+        default_factory=list, description="the distinct independent origins of its claims: "
+                                          "source ids, a copy counted as its original, and "
+                                          "names of outlets or agencies its claims relay")
+    subject: str | None = Field(
+        default=None, description="what is counted, with its scope ('the number of troops "
+                                  "(special forces)'); None for a statement without figures")
     unit: str | None = None
     scope: str | None = None
     variants: list[Variant] = Field(default_factory=list)
+    revision: bool = Field(
+        default=False, description="a running total revised over time: its variants are a "
+                                   "timeline in `as_of` order (status stays conflicting)")
     explanation: str | None = Field(
         default=None, description="why sources differ (scope, timing, who), from the cited claims")
     written_by: WrittenBy = Field(

@@ -15,6 +15,7 @@ from synth.extract.offline import OfflineExtractor
 from synth.ground import ground_claims
 from synth.load import load_sources
 from synth.models import Report, UnusedSource, Usage
+from synth.reconcile.merge import RulesReconcile
 from synth.reconcile.rules import reconcile_groups
 from synth.write import write_overview
 
@@ -44,16 +45,17 @@ def summarise(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], 
     grounded = ground_claims(batch.drafts, sources)
     groups = cluster_claims(grounded.claims)
     facts = reconcile_groups(groups, grounded.claims, sources)
-    overview = write_overview(facts, grounded.claims, sources)
+    overview = write_overview(facts, grounded.claims)
     usage = Usage(extractor=extractor.name, model=extractor.model)
     usage.add(batch.usage)
     problems = [*loaded.problems, *batch.problems]
     unused_sources: list[UnusedSource] = []
     if settings.reconciles_with_model and grounded.claims:
-        from synth.reconcile.model import ModelReconciler  # imports openai; only when a model is used
+        from synth.reconcile.model import ModelReconciler  # imports openai; only with a model
 
         reconciler = reconciler or ModelReconciler(settings)
-        reconciled = reconciler.reconcile(groups, grounded.claims, sources, overview)
+        reconciled = reconciler.reconcile(grounded.claims, sources,
+                                          RulesReconcile(groups, facts, overview))
         facts, overview = reconciled.facts, reconciled.overview
         unused_sources = reconciled.unused_sources
         problems += reconciled.problems

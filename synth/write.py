@@ -8,25 +8,21 @@ It leads with what independent sources agree on, then says where and how they di
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from synth.describe import describe_quantity
-from synth.models import Claim, Fact, OverviewSentence, Source, Variant
+from synth.models import Claim, Fact, OverviewSentence, Variant
 from synth.numbers import find_numbers
+from synth.reconcile.rules import distinct_names
 
 # How many single-source figures the overview names before pointing to the table.
 MAX_SINGLE_SOURCE_SENTENCES = 4
 MAX_AGREED_SENTENCES = 6
 _NUMBER_TOLERANCE = 1e-6
-# Counts that only grow as a story unfolds, so a later, higher figure is a revision.
-_RUNNING_TOTALS = frozenset({"deaths", "injured", "displaced", "troops", "people"})
 
 
-def write_overview(facts: Sequence[Fact], claims: Sequence[Claim],
-                   sources: Sequence[Source]) -> list[OverviewSentence]:
+def write_overview(facts: Sequence[Fact], claims: Sequence[Claim]) -> list[OverviewSentence]:
     by_id = {c.id: c for c in claims}
-    published = {s.id: s.published or "" for s in sources}
     sentences: list[OverviewSentence] = []
     agreed = [f for f in facts if f.status == "corroborated"]
     for fact in agreed[:MAX_AGREED_SENTENCES]:
@@ -38,14 +34,14 @@ def write_overview(facts: Sequence[Fact], claims: Sequence[Claim],
             text = f"Independent sources agree: {fact.statement.strip()}"
         sentences.append(OverviewSentence(text=_end(text), claim_ids=fact.claim_ids))
     for fact in (f for f in facts if f.status == "conflicting"):
-        sentences.extend(_conflict_sentences(fact, by_id, published))
+        sentences.extend(_conflict_sentences(fact))
     for fact in (f for f in facts if f.status == "disputed"):
         if fact.variants:
             text = (f"Figures for {describe_quantity(fact.unit, fact.scope)} are disputed: "
                     + "; ".join(_variant_phrase(v) for v in fact.variants))
         else:
             denials = [by_id[i] for i in fact.claim_ids if by_id[i].stance == "denied"]
-            speakers = _unique_names([d.attributed_to for d in denials if d.attributed_to])
+            speakers = distinct_names([d.attributed_to for d in denials if d.attributed_to])
             who = f" by {', '.join(speakers)}" if speakers else ""
             text = f"Disputed{who}: {denials[0].statement.strip()}"
         sentences.append(OverviewSentence(text=_end(text), claim_ids=fact.claim_ids))
@@ -64,8 +60,7 @@ def write_overview(facts: Sequence[Fact], claims: Sequence[Claim],
             if not unsupported_numbers(s.text, [by_id[i] for i in s.claim_ids])]
 
 
-def _conflict_sentences(fact: Fact, by_id: dict[str, Claim],
-                        published: dict[str, str]) -> list[OverviewSentence]:
+def _conflict_sentences(fact: Fact) -> list[OverviewSentence]:
     what = describe_quantity(fact.unit, fact.scope)
     low, high = fact.variants[0], fact.variants[-1]
     text = (f"Estimates of {what} range from {_variant_phrase(low)} "
@@ -74,7 +69,7 @@ def _conflict_sentences(fact: Fact, by_id: dict[str, Claim],
     if middle:
         text += "; in between: " + "; ".join(_variant_phrase(v) for v in middle)
     sentences = [OverviewSentence(text=_end(text), claim_ids=fact.claim_ids)]
-    if fact.unit in _RUNNING_TOTALS and _rises_over_time(fact.variants, by_id, published):
+    if fact.revision:
         sentences.append(OverviewSentence(
             text=(f"The later a source was published, the higher its figure for {what}: "
                   "the count was revised as reports came in, so the highest is the latest."),
@@ -82,44 +77,9 @@ def _conflict_sentences(fact: Fact, by_id: dict[str, Claim],
     return sentences
 
 
-def _rises_over_time(variants: Sequence[Variant], by_id: dict[str, Claim],
-                     published: dict[str, str]) -> bool:
-    """True when each source's highest figure is at least that of every earlier source.
-
-    Later articles often repeat earlier figures ("from an initial 296…"), so a source is
-    represented by the highest figure it gives, which is its latest one."""
-    highest: dict[str, float] = {}
-    for variant in variants:
-        for claim_id in variant.claim_ids:
-            source_id = by_id[claim_id].source_id
-            highest[source_id] = max(highest.get(source_id, variant.value), variant.value)
-    if any(not published[s] for s in highest):
-        return False
-    timed_days = {published[s][:10] for s in highest if "T" in published[s]}
-    # A date without a time cannot be ordered against timed reports of the same day.
-    points = sorted((published[s][:16], value) for s, value in highest.items()
-                    if "T" in published[s] or published[s][:10] not in timed_days)
-    values = [v for _, v in points]
-    return (len({w for w, _ in points}) >= 3 and values == sorted(values)
-            and values[0] < values[-1])
-
-
 def _variant_phrase(variant: Variant) -> str:
     when = f" {variant.time_refs[0]}" if variant.time_refs else ""
     return f"{variant.label}{when} ({', '.join(variant.attributed_to)})"
-
-
-def _unique_names(names: Sequence[str]) -> list[str]:
-    """Names in first-seen order, dropping one contained in another ('Peskov' in
-    'Kremlin spokesman Dmitry Peskov')."""
-    def bare(name: str) -> str:
-        return re.sub(r"^(?:mr|mrs|ms|dr)\.?\s+", "", name.casefold())
-
-    unique: list[str] = []
-    for name in sorted(dict.fromkeys(names), key=len, reverse=True):
-        if not any(bare(name) in bare(kept) for kept in unique):
-            unique.append(name)
-    return sorted(unique, key=list(dict.fromkeys(names)).index)
 
 
 def _end(text: str) -> str:

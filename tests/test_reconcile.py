@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from synth.cluster import cluster_claims
 from synth.models import Claim, Quantity, Source
-from synth.reconcile.rules import reconcile_groups
+from synth.reconcile.rules import facts_for_claims, reconcile_groups
+from synth.write import write_overview
 
 
 def src(i: int, duplicate_of: str | None = None) -> Source:
@@ -77,3 +78,66 @@ def test_a_claim_giving_one_value_twice_counts_once_in_its_variant():
     [fact] = facts_for(claims, [src(1), src(2)])
     assert fact.status == "corroborated"
     assert [v.claim_ids for v in fact.variants] == [["C1", "C2"]]
+
+
+def test_a_fact_says_what_it_counts_and_its_origins():
+    claims = [claim(1, 1, "a", (1500, "troops", "special forces"), who="the NIS"),
+              claim(2, 2, "b", (1500, "troops", "special forces")),
+              claim(3, 2, "Peskov denied it.", who="Peskov", stance="denied")]
+    facts = facts_for(claims, [src(1), src(2)])
+    special = next(f for f in facts if f.unit == "troops")
+    assert special.subject == "the number of special forces"
+    assert special.origins == ["S1", "S2"] and special.revision is False
+    denial = next(f for f in facts if f.unit is None)
+    assert denial.subject is None and denial.origins == ["S2"]
+
+
+def test_a_variant_names_each_speaker_once_and_an_unnamed_one_by_its_outlet():
+    claims = [claim(1, 1, "a", (3000, "troops", None), who="South Korean lawmakers"),
+              claim(2, 2, "b", (3000, "troops", None)),
+              claim(3, 3, "c", (3000, "troops", None),
+                    who="South Korean lawmakers, citing the NIS"),
+              claim(4, 1, "d", (3000, "troops", None), who="Peskov"),
+              claim(5, 2, "e", (3000, "troops", None), who="Mr Peskov"),
+              claim(6, 3, "f", (3000, "troops", None), who="Kremlin spokesman Dmitry Peskov"),
+              claim(7, 3, "g", (3000, "troops", None), who="the agency"),
+              claim(8, 3, "h", (3000, "troops", None), who="Seoul's spy agency")]
+    [fact] = facts_for(claims, [src(1), src(2), src(3)])
+    assert fact.variants[0].attributed_to == [
+        "South Korean lawmakers, citing the NIS", "Outlet 2 (no named source)",
+        "Kremlin spokesman Dmitry Peskov", "the agency", "Seoul's spy agency"]
+
+
+def dated(i: int, published: str) -> Source:
+    return src(i).model_copy(update={"published": published})
+
+
+def test_a_running_total_rising_with_publication_time_is_a_revision_with_as_of_times():
+    sources = [dated(1, "2023-09-09T04:10"), dated(2, "2023-09-09T13:05"),
+               dated(3, "2023-09-09T22:45")]
+    claims = [claim(1, 1, "a", (296, "deaths", None)),
+              claim(2, 2, "b", (632, "deaths", None)), claim(3, 2, "c", (296, "deaths", None)),
+              claim(4, 3, "d", (2012, "deaths", None))]
+    [fact] = facts_for(claims, sources)
+    assert fact.status == "conflicting" and fact.revision is True
+    assert [(v.value, v.as_of) for v in fact.variants] == [
+        (296, "2023-09-09T04:10"), (632, "2023-09-09T13:05"), (2012, "2023-09-09T22:45")]
+    overview = write_overview(facts_for(claims, sources), claims)
+    assert any("revised as reports came in" in s.text for s in overview)
+    # A later source with a lower figure is a conflict, not a revision.
+    falling = [*claims[:3], claim(4, 3, "d", (100, "deaths", None))]
+    [fact] = facts_for(falling, sources)
+    assert fact.status == "conflicting" and fact.revision is False
+
+
+def test_facts_for_claims_keeps_whole_facts_and_cuts_down_the_rest():
+    claims = [claim(1, 1, "a", (3000, "troops", None)), claim(2, 2, "b", (10000, "troops", None)),
+              claim(3, 2, "c", (6.8, "magnitude", None)), claim(4, 1, "d", (6.8, "magnitude", None))]
+    sources = [src(1), src(2)]
+    facts = facts_for(claims, sources)
+    kept = facts_for_claims(facts, {"C2", "C3", "C4"}, claims, sources)
+    magnitude = next(f for f in facts if f.unit == "magnitude")
+    assert magnitude in kept  # the very fact computed before, not a new one
+    troops = next(f for f in kept if f.unit == "troops")
+    assert troops.claim_ids == ["C2"] and troops.status == "single_source"
+    assert [v.value for v in troops.variants] == [10000]

@@ -11,6 +11,7 @@ number, a re-ask after an unknown claim id, and the grouped path for two stories
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -165,7 +166,11 @@ def test_a_large_claim_set_is_reconciled_group_by_group(tmp_path):
     sent = [line for i in requests for line in
             i["request"]["messages"][1]["content"].split("<claims>\n")[1].split("\n</claims>")[0]
             .splitlines()]
-    assert len(sent) == len(report.claims)  # every claim once, in one batch
+    sent_ids = [json.loads(line)["id"] for line in sent]
+    assert set(sent_ids) == {c.id for c in report.claims}  # every claim, with each of its groups
+    assert len(sent_ids) < 2 * len(report.claims)
     assert all(len(i["request"]["messages"][1]["content"]) < 1500 * 4 + 400 for i in requests)
     assert report.usage.reconciler == "model" and report.problems == []
     assert {i for f in report.facts for i in f.claim_ids} == {c.id for c in report.claims}
+    kinds = [(f.unit, f.scope) for f in report.facts if f.unit is not None]
+    assert len(kinds) == len(set(kinds))  # a total sent in parts comes back as one fact

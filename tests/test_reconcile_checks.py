@@ -20,7 +20,7 @@ from synth.reconcile.batches import (
     plan_batches,
 )
 from synth.reconcile.checks import CheckContext, fact_errors
-from synth.reconcile.merge import BatchAnswer, assemble
+from synth.reconcile.merge import BatchAnswer, RulesReconcile, assemble
 from synth.reconcile.rules import reconcile_groups
 from synth.reconcile.schema import (
     CONTEXT_KEY,
@@ -60,8 +60,7 @@ CLAIMS = [
     plain("C5", "S2", "The Kremlin called the reports fake news.", stance="denied"),
     plain("C6", "S1", "The troops trained in Russia's far east."),
 ]
-CONTEXT = CheckContext(claims={c.id: c for c in CLAIMS},
-                       origin={s.id: s.duplicate_of or s.id for s in SOURCES})
+CONTEXT = CheckContext.for_claims(CLAIMS, SOURCES)
 
 
 def check(answer: dict) -> ReconcileResponse:
@@ -166,10 +165,10 @@ def test_without_a_context_the_shape_alone_is_parsed():
     assert ReconcileResponse.model_validate(answer).overview[0].claim_ids == ["C404"]
 
 
-def rules(claims=CLAIMS):
+def rules(claims=CLAIMS) -> RulesReconcile:
     groups = cluster_claims(claims)
     facts = reconcile_groups(groups, claims, SOURCES)
-    return groups, write_overview(facts, claims, SOURCES)
+    return RulesReconcile(groups, facts, write_overview(facts, claims))
 
 
 def one_batch(claims=CLAIMS) -> ReconcileBatch:
@@ -182,9 +181,9 @@ def all_text(result) -> str:
 
 
 def test_a_clean_answer_is_the_report_and_facts_take_sources_and_variants_from_claims():
-    groups, overview = rules()
-    result = assemble([BatchAnswer(one_batch(), check(good_answer()))], groups, CLAIMS,
-                      SOURCES, overview)
+    by_rules = rules()
+    result = assemble([BatchAnswer(one_batch(), check(good_answer()))], CLAIMS, SOURCES,
+                      by_rules)
     assert result.reconciler == "model" and result.problems == []
     conflict = result.facts[0]
     assert conflict.written_by == "model" and conflict.status == "conflicting"
@@ -197,12 +196,12 @@ def test_a_clean_answer_is_the_report_and_facts_take_sources_and_variants_from_c
 
 
 def test_what_fails_after_the_re_asks_is_rebuilt_by_the_rules_and_reported():
-    groups, overview = rules()
+    by_rules = rules()
     answer = good_answer()
     answer["facts"][0]["statement"] = "Figures differ: 3,000 to 50,000 troops."  # invented
     answer["overview"][1]["claim_ids"] = ["C5", "C77"]  # one dangling
     result = assemble([BatchAnswer(one_batch(), parse_leniently(answer), "after 2 re-asks: …")],
-                      groups, CLAIMS, SOURCES, overview)
+                      CLAIMS, SOURCES, by_rules)
     assert "50,000" not in all_text(result) and "C77" not in str(result.overview)
     by_writer = {f.written_by: f for f in result.facts}
     # The rejected conflict comes back from the rules with every variant; the rest is kept.
@@ -219,18 +218,17 @@ def test_what_fails_after_the_re_asks_is_rebuilt_by_the_rules_and_reported():
 
 
 def test_a_failed_request_falls_back_to_the_rules_entirely():
-    groups, overview = rules()
+    by_rules = rules()
     result = assemble([BatchAnswer(one_batch(), None, "kept failing after 5 attempts")],
-                      groups, CLAIMS, SOURCES, overview)
-    expected = reconcile_groups(groups, CLAIMS, SOURCES)
-    assert [f.statement for f in result.facts] == [f.statement for f in expected]
-    assert [s.text for s in result.overview] == [s.text for s in overview]
+                      CLAIMS, SOURCES, by_rules)
+    assert result.facts == by_rules.facts  # the rules' facts as computed once, unchanged
+    assert [s.text for s in result.overview] == [s.text for s in by_rules.overview]
     assert result.reconciler == "rules"
     assert "kept failing after 5 attempts" in result.problems[0].reason
 
 
 def test_a_source_left_uncited_and_undeclared_comes_back_through_the_rules():
-    groups, overview = rules()
+    by_rules = rules()
     answer = good_answer()
     answer["facts"] = answer["facts"][:2]  # nothing cites C6, S1's other claim: S1 is cited
     answer["facts"][0]["claim_ids"] = ["C2", "C3", "C4"]
@@ -238,14 +236,74 @@ def test_a_source_left_uncited_and_undeclared_comes_back_through_the_rules():
     answer["facts"][0]["explanation"] = None
     answer["overview"] = [{"text": "The Kremlin denies the reports.", "claim_ids": ["C5"]}]
     result = assemble([BatchAnswer(one_batch(), parse_leniently(answer), "after 2 re-asks")],
-                      groups, CLAIMS, SOURCES, overview)
+                      CLAIMS, SOURCES, by_rules)
     assert "S1" in {s for f in result.facts for s in f.source_ids}
     assert {"C1", "C6"} <= {i for f in result.facts if f.written_by == "rules"
                             for i in f.claim_ids}
 
 
+def test_a_failed_re_ask_keeps_the_parts_of_the_answer_that_pass():
+    by_rules = rules()
+    answer = good_answer()
+    answer["overview"][0]["text"] = "Estimates run from 3,000 to 15,000 troops."
+    result = assemble([BatchAnswer(one_batch(), parse_leniently(answer),
+                                   "http://x/v1 kept failing after 3 attempts: HTTP 500",
+                                   interrupted=True)], CLAIMS, SOURCES, by_rules)
+    assert len(result.facts) == 3 and {f.written_by for f in result.facts} == {"model"}
+    assert "15,000" not in all_text(result)
+    assert any(s.written_by == "rules" and "C1" in s.claim_ids for s in result.overview)
+    [problem] = result.problems
+    assert "kept failing after 3 attempts" in problem.reason
+    assert "4 of 5 parts pass synth's checks and are kept" in problem.reason
+    assert result.reconciler == "model and rules"
+
+
+def batch_of(*claims: Claim, groups: dict[str, str]) -> ReconcileBatch:
+    return ReconcileBatch(claims=list(claims), group_of=groups)
+
+
+def test_facts_of_one_quantity_from_two_batches_become_one_fact():
+    c1, c2, c3, c4, c5, c6 = CLAIMS
+    first = batch_of(c1, c2, c5, groups={"C1": "G1", "C2": "G1", "C5": "G2"})
+    second = batch_of(c3, c4, c6, groups={"C3": "G1", "C4": "G1", "C6": "G3"})
+    first_answer = {"facts": [
+        {"statement": "Figures differ: 3,000 so far, 10,000 by December.",
+         "status": "conflicting", "claim_ids": ["C1", "C2"], "explanation": "Timing."},
+        {"statement": "The Kremlin denies it.", "status": "disputed", "claim_ids": ["C5"]}],
+        "overview": [{"text": "Figures differ.", "claim_ids": ["C1", "C2"]}]}
+    second_answer = {"facts": [
+        {"statement": "The NIS puts it at 12,000.", "status": "single_source",
+         "claim_ids": ["C3", "C4"]},
+        {"statement": "They trained in the far east.", "status": "single_source",
+         "claim_ids": ["C6"]}],
+        "overview": [{"text": "The NIS says 12,000.", "claim_ids": ["C3"]}]}
+    result = assemble([BatchAnswer(first, parse_leniently(first_answer)),
+                       BatchAnswer(second, parse_leniently(second_answer))],
+                      CLAIMS, SOURCES, rules())
+    assert result.problems == [] and result.reconciler == "model"
+    [troop_fact] = [f for f in result.facts if f.unit == "troops"]
+    assert troop_fact.claim_ids == ["C1", "C2", "C3", "C4"]
+    assert troop_fact.status == "conflicting" and troop_fact.written_by == "model"
+    assert troop_fact.statement == "Figures differ: 3,000 so far, 10,000 by December."
+    assert [v.value for v in troop_fact.variants] == [3000, 10000, 12000]
+    assert troop_fact.origins == ["S1", "S2", "S3"] and troop_fact.subject
+    assert len(result.facts) == 3
+
+
+def test_a_merge_that_changes_the_status_takes_the_rules_words():
+    c1, c2 = CLAIMS[:2]
+    answers = [BatchAnswer(batch_of(claim, groups={claim.id: "G1"}), parse_leniently({
+        "facts": [{"statement": claim.statement, "status": "single_source",
+                   "claim_ids": [claim.id]}],
+        "overview": [{"text": claim.statement, "claim_ids": [claim.id]}]}))
+        for claim in (c1, c2)]
+    [fact] = assemble(answers, [c1, c2], SOURCES, rules([c1, c2])).facts
+    assert fact.status == "conflicting" and fact.written_by == "rules"
+    assert fact.statement.startswith("Sources give different figures for the number of troops")
+
+
 def test_a_declared_unused_source_is_reported_and_not_rebuilt():
-    groups, overview = rules()
+    by_rules = rules()
     answer = good_answer()
     answer["facts"] = answer["facts"][:2]
     answer["overview"] = answer["overview"][:2]
@@ -254,7 +312,7 @@ def test_a_declared_unused_source_is_reported_and_not_rebuilt():
     answer["facts"][0]["explanation"] = None
     answer["overview"][0] = {"text": "Estimates reach 12,000 troops.", "claim_ids": ["C3"]}
     answer["unused_sources"] = [{"source_id": "S1", "reason": "its figures are not sourced"}]
-    result = assemble([BatchAnswer(one_batch(), check(answer))], groups, CLAIMS, SOURCES, overview)
+    result = assemble([BatchAnswer(one_batch(), check(answer))], CLAIMS, SOURCES, by_rules)
     assert [(u.source_id, u.reason) for u in result.unused_sources] == [
         ("S1", "its figures are not sourced")]
     assert all(f.written_by == "model" for f in result.facts)
@@ -270,26 +328,55 @@ def many_claims(count: int) -> list[Claim]:
     return claims
 
 
+def line_tokens(claims, group_id: str) -> int:
+    source_of = {s.id: s for s in SOURCES}
+    return sum(estimate_tokens(claim_line(c, source_of[c.source_id], group_id)) for c in claims)
+
+
 @pytest.mark.parametrize("budget", [500, 800, 2000, 100_000])
-def test_batches_hold_whole_groups_in_order_under_the_budget(budget):
+def test_batches_hold_whole_groups_under_the_budget(budget):
     claims = many_claims(120)
+    for claim in claims[::5]:  # these also count brigades: each is in two groups
+        claim.quantities.append(Quantity(value=int(claim.id[1:]) % 3 + 1, unit="brigades",
+                                         text="1"))
+    by_id = {c.id: c for c in claims}
     groups = cluster_claims(claims)
     batches = plan_batches(groups, claims, SOURCES, budget)
-    placed = [c.id for b in batches for c in b.claims]
-    assert sorted(placed) == sorted(c.id for c in claims)  # every claim once
+    assert {c.id for b in batches for c in b.claims} == set(by_id)  # every claim is sent
     for batch in batches:
-        assert batch.tokens == sum(estimate_tokens(claim_line(c, SOURCES[0], batch.group_of[c.id]))
-                                   for c in batch.claims) or batch.tokens > 0
-        assert batch.tokens <= budget or len(batch.claims) == 1
+        ids = [c.id for c in batch.claims]
+        assert len(ids) == len(set(ids))  # once in each request
+        assert batch.tokens == sum(line_tokens([c], batch.group_of[c.id]) for c in batch.claims)
+        assert batch.tokens <= budget
         assert estimate_tokens(batch_payload(batch, SOURCES)) <= budget + len(batch.claims)
-    if budget == 100_000:
-        assert len(batches) == 1
     # A group is split only when it alone is over the budget.
     for number, group in enumerate(groups, 1):
-        holding = [b for b in batches if any(b.group_of.get(i) == f"G{number}"
-                                             for i in group.claim_ids)]
-        group_tokens = sum(b.tokens for b in holding)
-        assert len(holding) == 1 or group_tokens > budget
+        whole = [b for b in batches if set(group.claim_ids) <= {c.id for c in b.claims}]
+        alone = line_tokens([by_id[i] for i in group.claim_ids], f"G{number}")
+        assert whole or alone > budget, (number, alone)
+    if budget == 100_000:
+        [batch] = batches
+        first_groups = [batch.group_of[c.id] for c in batch.claims]
+        assert first_groups == sorted(first_groups, key=lambda g: int(g[1:]))  # group order
+
+
+def test_groups_that_share_a_claim_go_together_or_each_whole():
+    shared = troops("C3", "S3", 12000, "the NIS")
+    shared.quantities.append(Quantity(value=4, unit="brigades", text="four"))
+    brigades = Claim(id="C5", source_id="S2", statement="Four brigades went.",
+                     quote="Four brigades went.", start=0, end=19,
+                     quantities=[Quantity(value=4, unit="brigades", text="Four")])
+    claims = [*CLAIMS[:2], shared, CLAIMS[3], brigades]
+    groups = cluster_claims(claims)
+    assert [g.claim_ids for g in groups] == [["C1", "C2", "C3", "C4"], ["C3", "C5"]]
+    [together] = plan_batches(groups, claims, SOURCES, 100_000)
+    assert together.group_of == {"C1": "G1", "C2": "G1", "C3": "G1", "C4": "G1", "C5": "G2"}
+    troop_tokens = line_tokens(claims[:4], "G1")
+    budget = max(troop_tokens, line_tokens([shared, brigades], "G2"))
+    assert troop_tokens + line_tokens([brigades], "G2") > budget  # both do not fit in one
+    first, second = plan_batches(groups, claims, SOURCES, budget)
+    assert [c.id for c in first.claims] == ["C1", "C2", "C3", "C4"]
+    assert second.group_of == {"C3": "G2", "C5": "G2"}  # C3 is sent with each of its groups
 
 
 def test_claim_text_cannot_close_the_claims_block():
@@ -317,7 +404,7 @@ def test_different_kinds_of_figure_or_one_claim_s_two_figures_are_no_conflict():
                                  Quantity(value=500, unit="troops", scope="officers", text="500")])
     range_claim = troops("C8", "S2", 3000, "the NIS")
     range_claim.quantities.append(Quantity(value=10000, unit="troops", text="10,000"))
-    context = CheckContext(claims={"C7": generals, "C8": range_claim}, origin={})
+    context = CheckContext.for_claims([generals, range_claim], [])
     for ids in (["C7"], ["C8"]):
         fact = ReconciledFact(statement="No figures.", status="conflicting", claim_ids=ids)
         assert fact_errors(fact, context), ids

@@ -139,9 +139,10 @@ def test_over_the_budget_the_claims_go_group_by_group_and_are_combined(tmp_path)
         batches = server.reconcile_requests
     assert len(batches) > 2
     assert any("reconciling them in" in note for note in notes)
-    sent = [c["id"] for batch in batches for c in batch]
-    assert sorted(sent) == sorted(c.id for c in report.claims)  # each claim in one batch
+    sent = {c["id"] for batch in batches for c in batch}
+    assert sent == {c.id for c in report.claims}  # every claim, once in each of its batches
     for batch in batches:
+        assert len({c["id"] for c in batch}) == len(batch)
         payload = "\n".join(json.dumps(c, ensure_ascii=False) for c in batch)
         assert len(payload) / 4 <= 1200 or len(batch) == 1
     assert report.usage.reconcile_requests == len(batches)
@@ -151,6 +152,37 @@ def test_over_the_budget_the_claims_go_group_by_group_and_are_combined(tmp_path)
     statuses = [f.status for f in report.facts]
     assert statuses.index("conflicting") < statuses.index("single_source")
     assert {i for f in report.facts for i in f.claim_ids} == {c.id for c in report.claims}
+    # The troop and death totals are each over the budget alone, so each went in parts to
+    # several requests; each comes back as one fact with every claim of the rules' group.
+    rules = rules_report(tmp_path, paths=(TROOPS, QUAKE))
+    for unit in ("troops", "deaths"):
+        [rules_fact] = [f for f in rules.facts if (f.unit, f.scope) == (unit, None)]
+        assert sum(c["id"] in rules_fact.claim_ids for b in batches for c in b) > \
+            len(rules_fact.claim_ids) / 2  # sanity: the group really was sent
+        holding = [b for b in batches if {c["id"] for c in b} & set(rules_fact.claim_ids)]
+        assert len(holding) > 1
+        [fact] = [f for f in report.facts if (f.unit, f.scope) == (unit, None)]
+        assert set(rules_fact.claim_ids) <= set(fact.claim_ids)
+        assert fact.status == "conflicting" and fact.written_by == "model"
+    kinds = [(f.unit, f.scope) for f in report.facts if f.unit is not None]
+    assert len(kinds) == len(set(kinds))  # one fact per quantity
+
+
+def test_a_failed_re_ask_keeps_the_parts_of_the_answer_that_pass(tmp_path):
+    with ReconcileServer(with_invented_number) as server:
+        # The first answer comes back with one bad sentence; its re-ask, and every retry of
+        # the request after it, get HTTP 500.
+        server.enqueue("slow:0", *["500"] * 3)
+        report, _ = run(settings_for(server.base_url, tmp_path))
+        assert server.request_count == 4  # the answer, its re-ask, two retries
+    assert 99999 not in report_numbers(report)
+    assert report.facts and all(f.written_by == "model" for f in report.facts)
+    assert any(s.written_by == "model" for s in report.overview)
+    assert any(s.written_by == "rules" for s in report.overview)
+    assert report.usage.reconciler == "model and rules"
+    [problem] = [p for p in report.problems if p.stage == "reconcile"]
+    assert "kept failing after 3 attempts" in problem.reason
+    assert "pass synth's checks and are kept" in problem.reason and "99,999" in problem.reason
 
 
 def test_one_failing_batch_falls_back_alone(tmp_path):

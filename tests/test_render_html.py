@@ -223,3 +223,36 @@ def test_cli_writes_an_html_file(tmp_path: Path):
     assert main(["summarise", str(TROOPS), "--format", "html", "--out", str(out), "--quiet"]) == 0
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and re.search(r"<h1>[^<]+</h1>", page)
+
+
+def test_facts_are_shown_from_their_fields_not_their_statements():
+    from tests.test_render import fields_only_report
+
+    report = fields_only_report()
+    tree = _tree(render_html(report))
+    rows = tree.xpath("//table[@id='facts-table']/tbody/tr")
+    conflict, toll = rows
+    assert conflict.xpath(".//p[@class='statement']")[0].text == \
+        "The number of arrests (in the capital)"
+    assert [v.text for v in conflict.xpath(".//span[@class='vlabel']")] == ["400", "650"]
+    assert toll.xpath(".//p[@class='statement']")[0].text == "The death toll rose from 40 to 61"
+    assert [v.text for v in toll.xpath(".//span[@class='vlabel']")] == ["40", "52", "61"]
+    assert "as of 1 May 2024, 08:00" in toll.xpath(".//p[@class='vwhen']")[0].text_content()
+    assert not toll.xpath(".//span[@class='vtag']")  # no "most given" on a timeline
+    labels = [r.xpath(".//span[@class='rl']")[0].text
+              for r in tree.xpath("//table[@class='matrix']/tbody/tr")]
+    assert labels == ["The number of arrests (in the capital)",
+                      "The death toll rose from 40 to 61"]
+    # Every source reports a point on the timeline: none contradicts another.
+    toll_row = tree.xpath("//table[@class='matrix']/tbody/tr")[1]
+    assert {next(c for c in _classes(td) if c.startswith("c-"))
+            for td in toll_row.xpath("./td")} == {"c-supports"}
+
+
+def test_a_model_s_statement_is_shown_under_the_subject():
+    from tests.test_render import fields_only_report
+
+    report = fields_only_report()
+    report.facts[0] = report.facts[0].model_copy(update={"written_by": "model"})
+    row = _tree(render_html(report)).xpath("//table[@id='facts-table']/tbody/tr")[0]
+    assert row.xpath(".//p[@class='detail']")[0].text == report.facts[0].statement

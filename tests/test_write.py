@@ -23,7 +23,7 @@ def test_overview_leads_with_agreement_then_gives_the_range_with_speakers():
               claim(4, 2, "d", (10000, "troops", None), who="the Pentagon"),
               claim(5, 3, "e", (12000, "troops", None), who="the NIS")]
     sources = [src(1), src(2), src(3)]
-    overview = write_overview(facts_for(claims, sources), claims, sources)
+    overview = write_overview(facts_for(claims, sources), claims)
     assert overview[0].text == "Independent sources agree on the magnitude: 6.8 (USGS)."
     assert overview[0].claim_ids == ["C1", "C2"]
     conflict = overview[1]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from synth.models import Claim, FactStatus, Source, id_order
+from synth.reconcile.origins import Origins
 from synth.reconcile.rules import same_value
 from synth.write import unsupported_numbers
 
@@ -28,15 +29,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CheckContext:
-    """The claims one reconcile request carried, and which source copies which."""
+    """The claims one reconcile request carried, and whose origin each speaks for."""
 
     claims: Mapping[str, Claim]
-    origin: Mapping[str, str]  # source id → the source it republishes, or itself
+    origins: Origins
 
     @classmethod
     def for_claims(cls, claims: Sequence[Claim], sources: Sequence[Source]) -> CheckContext:
-        return cls(claims={c.id: c for c in claims},
-                   origin={s.id: s.duplicate_of or s.id for s in sources})
+        return cls(claims={c.id: c for c in claims}, origins=Origins(sources))
 
     @property
     def sources_with_claims(self) -> set[str]:
@@ -90,15 +90,16 @@ def fact_errors(fact: ReconciledFact, context: CheckContext) -> list[str]:
 
 
 def _status_errors(status: FactStatus, cited: list[Claim], context: CheckContext) -> list[str]:
-    independent = {context.origin.get(c.source_id, c.source_id) for c in cited}
+    independent = context.origins.count(cited)
     if status == "conflicting" and not conflicting_kinds(cited):
         return ["it is marked conflicting, but no two of the claims it cites give different "
                 "values for the same kind of figure (same unit and scope)"]
-    if status == "corroborated" and len(independent) < 2:
+    if status == "corroborated" and independent < 2:
         return ["it is marked corroborated, but its claims come from one source (a republished "
-                "copy counts as its original)"]
-    if status == "single_source" and len(independent) > 1:
-        return [f"it is marked single_source, but it cites claims from {len(independent)} "
+                "copy counts as its original, and a claim that relays another outlet's report "
+                "as that outlet's)"]
+    if status == "single_source" and independent > 1:
+        return [f"it is marked single_source, but it cites claims from {independent} "
                 "independent sources"]
     if status == "disputed" and not any(c.stance == "denied" for c in cited):
         return ["it is marked disputed, but none of the claims it cites is a denial"]

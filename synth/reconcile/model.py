@@ -4,9 +4,10 @@
 The deterministic facts and overview are always computed first (pipeline.py); this module
 asks the model to do better and keeps only what passes synth's checks. Each batch's answer
 is cached under a key of everything that changes it, like extraction answers, and counted in
-the same Usage. A batch whose request fails (after retries) or whose answer still fails the
-checks after MAX_REASKS re-asks falls back to the deterministic reconcile, and says so in
-`problems`; nothing the model wrote unchecked reaches the report.
+the same Usage. When a batch's answer still fails the checks after MAX_REASKS re-asks, or a
+re-ask of it fails (after retries), the parts that pass are kept and the rules cover the
+rest; a batch whose request fails with no answer falls back to the rules entirely. Either is
+said in `problems`; nothing the model wrote unchecked reaches the report.
 """
 
 from __future__ import annotations
@@ -16,15 +17,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from synth.cache import ResponseCache, cache_key
-from synth.cluster import ClaimGroup
 from synth.config import Settings
 from synth.errors import ModelError, ModelRefusedError
 from synth.llm import ModelClient, mode_chain
 from synth.model_stage import ModelStage, stderr_note
-from synth.models import Claim, OverviewSentence, Source, Usage
+from synth.models import Claim, Source, Usage
 from synth.reconcile.batches import ReconcileBatch, batch_payload, plan_batches
 from synth.reconcile.checks import CheckContext
-from synth.reconcile.merge import BatchAnswer, Reconciled, assemble
+from synth.reconcile.merge import BatchAnswer, Reconciled, RulesReconcile, assemble
 from synth.reconcile.schema import (
     CHECKS_FOR_REQUEST,
     SCHEMA_VERSION,
@@ -46,15 +46,16 @@ class ModelReconciler(ModelStage):
                          client_factory=client_factory, note=note)
         self.usage = Usage(extractor="llm", model=settings.model)
 
-    def reconcile(self, groups: Sequence[ClaimGroup], claims: Sequence[Claim],
-                  sources: Sequence[Source], rules_overview: Sequence[OverviewSentence]
-                  ) -> Reconciled:
-        return asyncio.run(self.reconcile_async(groups, claims, sources, rules_overview))
+    def reconcile(self, claims: Sequence[Claim], sources: Sequence[Source],
+                  rules: RulesReconcile) -> Reconciled:
+        return asyncio.run(self.reconcile_async(claims, sources, rules))
 
-    async def reconcile_async(self, groups: Sequence[ClaimGroup], claims: Sequence[Claim],
-                              sources: Sequence[Source],
-                              rules_overview: Sequence[OverviewSentence]) -> Reconciled:
-        batches = plan_batches(groups, claims, sources, self.settings.reconcile_budget_tokens)
+    async def reconcile_async(self, claims: Sequence[Claim], sources: Sequence[Source],
+                              rules: RulesReconcile) -> Reconciled:
+        """The model's facts and overview where they pass the checks, and `rules` (the
+        rules' reconcile of the same claims) for the rest."""
+        batches = plan_batches(rules.groups, claims, sources,
+                               self.settings.reconcile_budget_tokens)
         if len(batches) > 1:
             self.note(f"synth: {len(claims)} claims are over the reconcile budget of "
                       f"{self.settings.reconcile_budget_tokens} tokens; reconciling them in "
@@ -68,13 +69,16 @@ class ModelReconciler(ModelStage):
                 except ModelRefusedError:
                     raise
                 except ModelError as error:
-                    return BatchAnswer(batch, None, str(error))
+                    # Not cached: the next run asks again. What came back before the
+                    # failure is checked part by part like any last answer.
+                    return BatchAnswer(batch, parse_leniently(error.last_answer), str(error),
+                                       interrupted=error.last_answer is not None)
 
         async with self.client_for_run(self.usage) as get_client:
             answers = await asyncio.gather(*(one(b, get_client) for b in batches))
         # This Usage counts the reconcile alone, so all its requests are reconcile requests.
         self.usage.reconcile_requests = self.usage.requests
-        return assemble(answers, groups, claims, sources, rules_overview)
+        return assemble(answers, claims, sources, rules)
 
     def request_messages(self, batch: ReconcileBatch,
                          sources: Sequence[Source]) -> list[dict[str, str]]:
@@ -100,7 +104,8 @@ class ModelReconciler(ModelStage):
         if cached is not None:
             self.usage.cache_hits += 1
             return BatchAnswer(batch, parse_leniently(cached.get("answer")), cached.get("error"))
-        checks = CHECKS_FOR_REQUEST.set(CheckContext.for_claims(batch.claims, sources))  # this task's only
+        # Set for this task only: concurrent batches each check against their own claims.
+        checks = CHECKS_FOR_REQUEST.set(CheckContext.for_claims(batch.claims, sources))
         try:
             reply = await get_client().structured(ReconcileResponse, messages, MAX_REASKS)
         finally:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from synth.models import Claim, Fact, Report, Source, Variant, id_order
+from synth.reconcile.origins import Origins
+from synth.reconcile.rules import speaker_names
+from synth.render.facts import fact_headline, heading_case, shown_variants
 
 STATUS_ORDER = ("corroborated", "single_source", "conflicting", "disputed")
 STATUS_LABEL = {"corroborated": "Corroborated", "single_source": "Single source",
@@ -37,8 +39,6 @@ STATUS_HINT = {"corroborated": "independent sources agree",
 _STATUS_WEIGHT = {"single_source": 1, "corroborated": 2, "conflicting": 3, "disputed": 4}
 VARIANT_COLOURS = 8
 _LABEL_CHARS = 110
-# A matrix row needs only what is counted: "Sources give different figures for the death toll".
-_DIFFERENT_FIGURES = re.compile(r"^Sources give different figures for (?=\S)")
 
 CellState = Literal["supports", "contradicts", "mixed", "silent"]
 
@@ -83,14 +83,18 @@ class VariantView:
     colour: int
     independent: int
     majority: bool
+    as_of: str | None  # shown for a revision's values: when each was given
+
+
 
 
 @dataclass(frozen=True)
 class FactView:
     fact: Fact
     headline: str
+    detail: str | None  # a model's statement, when the headline is not the statement
     label: str
-    variants: tuple[VariantView, ...]
+    variants: tuple[VariantView, ...]  # for a revision, a timeline: earliest first
     speakers: tuple[Speaker, ...]
     independent: int
 
@@ -137,26 +141,19 @@ class _Index:
     claims: dict[str, Claim] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
     facts_of_claim: dict[str, list[Fact]] = field(default_factory=dict)
+    origins: Origins = field(init=False)
 
     def __post_init__(self) -> None:
         self.claims = {c.id: c for c in self.report.claims}
         self.sources = {s.id: s for s in self.report.sources}
+        self.origins = Origins(self.report.sources)
         for fact in self.report.facts:
             for claim_id in fact.claim_ids:
                 self.facts_of_claim.setdefault(claim_id, []).append(fact)
 
-    def root(self, source_id: str) -> str:
-        """The original a republished copy points to (following chains, guarding loops)."""
-        seen = {source_id}
-        source = self.sources.get(source_id)
-        while source is not None and source.duplicate_of and source.duplicate_of not in seen:
-            seen.add(source.duplicate_of)
-            source_id = source.duplicate_of
-            source = self.sources.get(source_id)
-        return source_id
-
-    def independent(self, source_ids: Iterable[str]) -> int:
-        return len({self.root(s) for s in source_ids})
+    def independent(self, claim_ids: Iterable[str]) -> int:
+        """Independent origins among these claims (see synth.reconcile.origins)."""
+        return self.origins.count(self.claims[c] for c in claim_ids if c in self.claims)
 
     def source_label(self, source_id: str) -> str:
         source = self.sources.get(source_id)
@@ -179,7 +176,7 @@ def render_html(report: Report) -> str:
         report=report,
         title=_story_title(report),
         dates=_date_range(report.sources),
-        independent_sources=index.independent(s.id for s in report.sources),
+        independent_sources=index.origins.count_sources(s.id for s in report.sources),
         overview=[_sentence_view(index, s.text, s.claim_ids) for s in report.overview],
         facts=facts,
         matrix=matrix,
@@ -280,28 +277,30 @@ def _sentence_view(index: _Index, text: str, claim_ids: Sequence[str]) -> Senten
 
 
 def _fact_view(index: _Index, fact: Fact) -> FactView:
-    headline = fact.statement
-    if fact.status == "conflicting" and fact.variants and ": " in headline:
-        headline = headline.split(": ", 1)[0]  # the values that follow are shown side by side
+    headline = fact_headline(fact)
     variants: list[VariantView] = []
     if fact.status == "conflicting":
-        independent = {i: index.independent(v.source_ids) for i, v in enumerate(fact.variants)}
-        majority = majority_variants(fact.variants, independent)
-        variants = [VariantView(v, i % VARIANT_COLOURS, independent[i], i in majority)
-                    for i, v in enumerate(fact.variants)]
-    label = _DIFFERENT_FIGURES.sub("", headline)
-    label = label[:1].upper() + label[1:]
-    return FactView(fact, headline, _shorten(label, _LABEL_CHARS), tuple(variants),
-                    _speakers(index, fact), index.independent(fact.source_ids))
+        shown = shown_variants(fact)
+        per_variant = {i: index.independent(v.claim_ids) for i, v in enumerate(shown)}
+        # A revision's values are one count at different times: none is a minority view.
+        majority = set() if fact.revision else majority_variants(shown, per_variant)
+        variants = [VariantView(v, i % VARIANT_COLOURS, per_variant[i], i in majority,
+                                _format_date(v.as_of) if fact.revision else None)
+                    for i, v in enumerate(shown)]
+    detail = (fact.statement if fact.written_by == "model" and headline != fact.statement
+              else None)
+    independent = len(fact.origins) or index.independent(fact.claim_ids)
+    return FactView(fact, headline, detail, _shorten(heading_case(headline), _LABEL_CHARS),
+                    tuple(variants), _speakers(index, fact), independent)
 
 
 def _speakers(index: _Index, fact: Fact) -> tuple[Speaker, ...]:
+    claims = [index.claims[c] for c in fact.claim_ids if c in index.claims]
+    listed_under = speaker_names(c.attributed_to for c in claims if c.attributed_to)
     grouped: dict[tuple[str, str], list[Claim]] = {}
-    for claim_id in fact.claim_ids:
-        claim = index.claims.get(claim_id)
-        if claim is not None:
-            who = claim.attributed_to or "unattributed"
-            grouped.setdefault((who, claim.stance), []).append(claim)
+    for claim in claims:
+        who = listed_under[claim.attributed_to] if claim.attributed_to else "no named source"
+        grouped.setdefault((who, claim.stance), []).append(claim)
     order = {"denied": 0, "asserted": 1, "reported": 2, "hedged": 3}
     speakers = [Speaker(who, stance, tuple(c.id for c in claims),
                         tuple(dict.fromkeys(c.source_id for c in claims)))
@@ -343,9 +342,11 @@ def _cell_marks(index: _Index, view: FactView, source: Source,
             continue
         placed.update(ids)
         who = _join(dict.fromkeys(index.claims[c].attributed_to or "unattributed" for c in ids))
-        relation = ("one of the values most sources give" if variant.majority
+        timeline = view.fact.revision
+        relation = ("a value on the count's timeline" if timeline
+                    else "one of the values most sources give" if variant.majority
                     else "differs from the value most sources give")
-        marks.append(CellMark("supports" if variant.majority else "contradicts",
+        marks.append(CellMark("supports" if variant.majority or timeline else "contradicts",
                               variant.variant.label, ids,
                               f"{outlet} ({source.id}): {variant.variant.label}, per {who}; {relation}",
                               variant.colour))

@@ -1,7 +1,9 @@
 """The report as Markdown: overview with numbered citations, facts, conflicts, sources (pure).
 
 Citation [n] is source Sn. Article text is quoted, and characters Markdown would read as
-markup are escaped, so an article cannot add links or formatting to the report.
+markup are escaped, so an article cannot add links or formatting to the report. Facts are
+rendered from their fields (subject, variants, status, revision), never by parsing their
+statements.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import re
 from collections.abc import Iterable
 
 from synth.models import Claim, Report
+from synth.render.facts import heading, revision_summary, shown_variants
 
 _STATUS_LABEL = {
     "corroborated": "corroborated", "single_source": "single source",
@@ -55,7 +58,8 @@ def render_markdown(report: Report) -> str:
         lines.append("| Fact | Status | Statement | Sources |")
         lines.append("| --- | --- | --- | --- |")
         for fact in report.facts:
-            lines.append(f"| {fact.id} | {_STATUS_LABEL[fact.status]} | "
+            status = _STATUS_LABEL[fact.status] + (", revised over time" if fact.revision else "")
+            lines.append(f"| {fact.id} | {status} | "
                          f"{escape(fact.statement)} | {_cite(fact.source_ids)} |")
     else:
         lines.append("_None._")
@@ -65,15 +69,23 @@ def render_markdown(report: Report) -> str:
         lines.append("## Conflicts and disputes")
         lines.append("")
         for fact in conflicts:
-            lines.append(f"### {fact.id} · {escape(fact.statement.split(':')[0])}")
+            lines.append(f"### {fact.id} · {escape(heading(fact))}")
             lines.append("")
+            summary = revision_summary(fact)
+            if summary is not None:
+                lines.append(f"_A count revised as reports came in: it {escape(summary)}, "
+                             "earliest report first._")
+                lines.append("")
             if fact.explanation:
                 lines.append(f"_Why they differ:_ {escape(fact.explanation)}")
                 lines.append("")
             if fact.variants:
-                for variant in fact.variants:
-                    when = f" ({', '.join(variant.time_refs)})" if variant.time_refs else ""
-                    lines.append(f"- **{escape(variant.label)}**{escape(when)} — "
+                for variant in shown_variants(fact):
+                    when = [*variant.time_refs]
+                    if fact.revision and variant.as_of:
+                        when.append(f"as of {variant.as_of}")
+                    said = f" ({escape(', '.join(when))})" if when else ""
+                    lines.append(f"- **{escape(variant.label)}**{said} — "
                                  f"{escape('; '.join(variant.attributed_to))} "
                                  f"{_cite(variant.source_ids)}")
                     for claim_id in variant.claim_ids:
