@@ -16,13 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from synth.extract.offline import OfflineExtractor
 from synth.llm import ModelClient
 from synth.numbers import find_numbers
 from synth.pipeline import summarise
 from synth.reconcile.model import MAX_REASKS, ModelReconciler
 from tests.cassettes import LIVE_BASE_URL, LIVE_MODEL, RECORDING, interactions, use_cassette
 from tests.conftest import QUAKE, TROOPS
+from tests.frozen_extractor import FrozenExtractor
 from tests.reconcile_server import ReconcileServer, careful_answer
 from tests.test_cassettes import TEST_KEY, live_settings
 
@@ -90,7 +90,7 @@ def scripted_endpoint(*answers) -> Iterator[str]:
 def run(settings, paths):
     reconciler = ModelReconciler(settings, note=lambda _: None, client_factory=lambda: ModelClient(
         settings, retry_base_delay=0.01, retry_max_delay=0.05))
-    return summarise(paths, settings=settings, extractor=OfflineExtractor(), reconciler=reconciler)
+    return summarise(paths, settings=settings, extractor=FrozenExtractor(), reconciler=reconciler)
 
 
 def scripted_settings(url: str, tmp_path, **overrides):
@@ -145,7 +145,7 @@ def test_a_real_small_model_fails_the_checks_and_synth_falls_back(tmp_path):
     with use_cassette("reconcile_fallback.yaml") as cassette:
         report = run(settings, QUAKE_PAIR)
     assert len(cassette.requests) == MAX_REASKS + 1 == report.usage.reconcile_requests
-    rules = summarise(QUAKE_PAIR, cache_dir=tmp_path / "rules")
+    rules = summarise(QUAKE_PAIR, cache_dir=tmp_path / "rules", extractor=FrozenExtractor())
     assert [f.statement for f in report.facts] == [f.statement for f in rules.facts]
     assert [s.text for s in report.overview] == [s.text for s in rules.overview]
     [problem] = [p for p in report.problems if p.stage == "reconcile"]

@@ -2,8 +2,9 @@
 an unknown claim id, the fallback after repeated failure, the grouped path under a token
 budget, the cache and the usage counts.
 
-Claims come from the offline extractor on the bundled troop story, so the totals conflict
-(3,000 so far, 10,000 by December, up to 12,000). The server answers with scripted replies.
+Claims are the frozen drafts of the bundled troop story (tests/frozen_extractor.py), so the
+totals conflict (3,000 so far, 10,000 by December, up to 12,000), and a rules change elsewhere
+does not change what is sent. The server answers with scripted replies.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import pytest
 
 from synth.config import resolve_settings
 from synth.errors import ConfigError
-from synth.extract.offline import OfflineExtractor
 from synth.llm import ModelClient
 from synth.numbers import find_numbers
 from synth.pipeline import summarise
 from synth.reconcile.model import MAX_REASKS, ModelReconciler
 from tests.conftest import QUAKE, TROOPS
+from tests.frozen_extractor import FrozenExtractor
 from tests.reconcile_server import ReconcileServer, careful_answer
 
 
@@ -30,17 +31,18 @@ def settings_for(base_url: str, tmp_path: Path, **overrides):
                                    **overrides})
 
 
-def run(settings, paths=(TROOPS,)):
+def run(settings, paths=(TROOPS,), extractor=None):
     notes: list[str] = []
     reconciler = ModelReconciler(settings, note=notes.append, client_factory=lambda: ModelClient(
         settings, note=notes.append, retry_base_delay=0.01, retry_max_delay=0.05))
-    report = summarise(list(paths), settings=settings, extractor=OfflineExtractor(),
+    report = summarise(list(paths), settings=settings, extractor=extractor or FrozenExtractor(),
                        reconciler=reconciler)
     return report, notes
 
 
 def rules_report(tmp_path: Path, paths=(TROOPS,)):
-    return summarise(list(paths), cache_dir=tmp_path / "rules-cache")
+    """The rules' reconcile of the same frozen claims, with no model."""
+    return summarise(list(paths), cache_dir=tmp_path / "rules-cache", extractor=FrozenExtractor())
 
 
 def with_invented_number(claims):
@@ -68,8 +70,11 @@ def test_the_model_writes_facts_and_overview_that_pass_the_checks(tmp_path):
     assert report.usage.reconciler == "model" and report.problems == []
     assert all(f.written_by == "model" for f in report.facts)
     assert all(s.written_by == "model" for s in report.overview)
-    conflict = next(f for f in report.facts if f.status == "conflicting")
-    assert {3000, 10000, 12000} <= {v.value for v in conflict.variants}
+    # The totals are split by scope (some figures count "North Korean" troops), so they
+    # may be in more than one conflict.
+    totals = {v.value for f in report.facts if f.status == "conflicting" and f.unit == "troops"
+              for v in f.variants}
+    assert {3000, 10000, 12000} <= totals
     cited = {i for f in report.facts for i in f.claim_ids}
     assert cited == {c.id for c in report.claims}
     assert report.usage.reconcile_requests == 1 and report.usage.requests == 1
@@ -222,9 +227,11 @@ def test_reconcile_rules_or_no_claims_send_no_request(tmp_path):
         report, _ = run(settings_for(server.base_url, tmp_path, reconcile="rules"))
         empty = tmp_path / "empty.txt"
         empty.write_text("Subscribe to our newsletter.\n", encoding="utf-8")
-        run(settings_for(server.base_url, tmp_path), paths=(empty,))
+        nothing, _ = run(settings_for(server.base_url, tmp_path), paths=(empty,),
+                         extractor=FrozenExtractor({"empty.txt": []}))
         assert server.request_count == 0
     assert report.usage.reconciler == "rules"
+    assert nothing.claims == [] and nothing.usage.reconcile_requests == 0
 
 
 def test_reconcile_model_without_a_model_is_a_config_error(tmp_path):
@@ -238,10 +245,14 @@ def test_template_syntax_in_a_claim_reaches_the_model_as_written(tmp_path):
     # instructor renders messages as Jinja templates when handed a validation context; the
     # checks get theirs another way, so claims are sent as they are.
     article = tmp_path / "templated.txt"
-    article.write_text("Title: Floods\n\nThe ministry said 3,000 people {{ 7*7 }} {% if x %} "
-                       "were evacuated on Monday.\n", encoding="utf-8")
+    sentence = "The ministry said 3,000 people {{ 7*7 }} {% if x %} were evacuated on Monday."
+    article.write_text(f"Title: Floods\n\n{sentence}\n", encoding="utf-8")
+    extractor = FrozenExtractor({"templated.txt": [{
+        "statement": sentence, "quote": sentence, "attributed_to": "The ministry",
+        "quantities": [{"value": 3000, "unit": "people", "text": "3,000"}]}]})
     with ReconcileServer() as server:
-        report, _ = run(settings_for(server.base_url, tmp_path), paths=(article,))
+        report, _ = run(settings_for(server.base_url, tmp_path), paths=(article,),
+                        extractor=extractor)
         user = server.requests[0]["messages"][1]["content"]
     assert report.claims and "{{ 7*7 }} {% if x %}" in user and "49" not in user
     assert report.usage.reconciler == "model"
