@@ -1,8 +1,11 @@
 """Replayed model reconciles (cassettes/reconcile_*.yaml, see cassettes/README.md).
 
-The claims are the offline extractor's, from the bundled stories, so the requests are the
-ones synth really sends. `reconcile_fallback.yaml` is SmolLM2-135M on llama-cpp-python: its
-answers run out of tokens mid-JSON three times, and synth falls back to its own reconcile.
+The claims are the frozen drafts of the bundled stories (tests/frozen_extractor.py: the
+offline extractor's, frozen once), grounded and grouped by synth, so the requests are the
+ones synth really sends, and a change to the offline rules does not make them stale.
+`reconcile_fallback.yaml` is SmolLM2-135M on llama-cpp-python: none of its three answers
+passes (it cites no claim, then writes invalid JSON, then runs out of tokens mid-JSON), and
+synth falls back to its own reconcile.
 A 135M model never writes a reconcile that passes the checks, so the other four carry
 answers we wrote (tests/reconcile_server.py and below), served over HTTP by the loopback
 server while recording: a normal reconcile of the troop story, a re-ask after an invented
@@ -147,14 +150,17 @@ def test_a_real_small_model_fails_the_checks_and_synth_falls_back(tmp_path):
     with use_cassette("reconcile_fallback.yaml") as cassette:
         report = run(settings, QUAKE_PAIR)
     assert len(cassette.requests) == MAX_REASKS + 1 == report.usage.reconcile_requests
+    recorded = interactions("reconcile_fallback.yaml")
+    # Each re-ask sends the model why its previous answer failed.
+    assert all(i["request"]["messages"][-1]["content"].startswith("Validation Error found")
+               for i in recorded[1:])
     rules = summarise(QUAKE_PAIR, cache_dir=tmp_path / "rules", extractor=FrozenExtractor())
     assert [f.statement for f in report.facts] == [f.statement for f in rules.facts]
     assert [s.text for s in report.overview] == [s.text for s in rules.overview]
     [problem] = [p for p in report.problems if p.stage == "reconcile"]
     assert "after 2 re-asks" in problem.reason and "deterministic reconcile" in problem.reason
     assert report.usage.reconciler == "rules"
-    assert report.usage.prompt_tokens == sum(i["body"]["usage"]["prompt_tokens"]
-                                             for i in interactions("reconcile_fallback.yaml"))
+    assert report.usage.prompt_tokens == sum(i["body"]["usage"]["prompt_tokens"] for i in recorded)
     assert LIVE_MODEL and LIVE_BASE_URL and TEST_KEY not in report.model_dump_json()
 
 
