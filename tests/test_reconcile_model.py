@@ -3,8 +3,8 @@ an unknown claim id, the fallback after repeated failure, the grouped path under
 budget, the cache and the usage counts.
 
 Claims are the frozen drafts of the bundled troop story (tests/frozen_extractor.py), so the
-totals conflict (3,000 so far, 10,000 by December, up to 12,000), and a rules change elsewhere
-does not change what is sent. The server answers with scripted replies.
+totals conflict (3,000 so far, 10,000 by December, up to 12,000), and a change to the offline
+extractor does not change what is sent. The server answers with scripted replies.
 """
 
 from __future__ import annotations
