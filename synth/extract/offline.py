@@ -21,7 +21,7 @@ from synth.extract import ClaimDraft, ExtractionBatch, ProgressCallback
 from synth.extract.rules.claims import claim_from_sentence
 from synth.extract.rules.figures import NATIONALITY, Figure, FigureMemory
 from synth.extract.rules.nlp import MIN_BLOCKS_FOR_TWO_PROCESSES, english_model, parse_texts
-from synth.extract.rules.speakers import SpeakerMemory
+from synth.extract.rules.speakers import SpeakerMemory, speaker_clauses
 from synth.extract.rules.story import StoryProfile, story_profile
 from synth.models import Usage
 from synth.text import Span, ends_like_sentence
@@ -96,15 +96,16 @@ def extract_claims(document: CleanDocument, spans: Sequence[Span], docs: Sequenc
     for span, doc in zip(spans, docs, strict=True):
         previous: tuple[ClaimDraft, list[Figure]] | None = None
         for sentence in doc.sents:
-            claim = claim_from_sentence(sentence, span.start, source.id, story, memory,
-                                        figure_memory, reference_year, fallback_speaker)
-            if claim is None:
-                previous = None
-                continue
-            if previous is not None:
-                _take_introducing_speaker(claim, previous, fallback_speaker)
-            drafts.append(claim)
-            previous = claim
+            for clause in speaker_clauses(sentence):
+                claim = claim_from_sentence(clause, span.start, source.id, story, memory,
+                                            figure_memory, reference_year, fallback_speaker)
+                if claim is None:
+                    previous = None
+                    continue
+                if previous is not None:
+                    _take_introducing_speaker(claim, previous, fallback_speaker)
+                drafts.append(claim)
+                previous = claim
     return drafts
 
 

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 from synth.extract.rules.nlp import lemma
 from synth.extract.rules.story import StoryProfile, entity_key
 from synth.models import Qualifier, Quantity
+from synth.dates import find_dates
 from synth.numbers import NumberMention, find_numbers
-from synth.units import CURRENCIES, MEASURES, canonical_unit
+from synth.units import CURRENCIES, MEASURES, TIME_POINTS as TIME_POINT_UNITS, canonical_unit
 
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
@@ -59,6 +60,8 @@ point points occasion occasions kind kinds sort sorts step steps round rounds"""
 _COMPASS = re.compile(r"^(?:north|south|east|west)(?:-?(?:east|west))?(?:ern|ward|wards)?$", re.I)
 _ON_BOARD = frozenset({"onboard", "aboard", "board"})
 _SUBSET_MARKERS = frozenset({"including", "among", "whom"})
+_THRESHOLD_AFTER = re.compile(r"^\s*(?:or (?:more|greater|above|higher|over|less|fewer|"
+                              r"below|lower)|\+)", re.I)
 _TIME_PHRASES = re.compile(
     r"\b(?:so far|to date|thus far|as of [^,.;]{2,30}|by (?:the end of )?[A-Z][a-z]+|"
     r"by (?:the end of the year|year-end|next (?:week|month|year))|initially|at first|in total|"
@@ -101,6 +104,7 @@ class FigureMemory:
     last_unit: str | None = None
     sentences_since: int = 0
     sites: dict[str, str] = field(default_factory=dict)
+    recent: list[Figure] = field(default_factory=list)  # the last few figures, oldest first
 
     def remember_sites(self, sentence: Span) -> None:
         for entity in sentence.ents:
@@ -116,7 +120,12 @@ def figures_in(sentence: Span, story: StoryProfile, reference_year: int | None,
     base = sentence.start_char
     event = other_event(sentence, story, reference_year)
     found: list[tuple[Token, Figure]] = []
+    dates = [(d.start, d.end) for d in find_dates(text)]
     for mention in find_numbers(text):
+        if any(start <= mention.number_start < end for start, end in dates):
+            continue  # "Saturday 9 September" is a date, not a count
+        if _THRESHOLD_AFTER.match(text[mention.end:]):
+            continue  # "magnitude 6 or more": a threshold, not a figure
         tokens = _tokens_of(sentence, base + mention.number_start, base + mention.end)
         if not tokens:
             continue
@@ -137,6 +146,7 @@ def figures_in(sentence: Span, story: StoryProfile, reference_year: int | None,
     memory.sentences_since += 1
     if found:
         memory.last_unit, memory.sentences_since = found[-1][1].unit, 0
+        memory.recent = [*memory.recent, *(f for _, f in found)][-8:]
     return [figure for _, figure in found]
 
 
@@ -170,7 +180,8 @@ def _read(anchor: Token, tokens: Sequence[Token], mention: NumberMention, text: 
     """(unit, scope parts) for one number, or None when it is not a figure."""
     entity = anchor.ent_type_
     after = _next_word(tokens[-1])
-    if entity in ("DATE", "TIME") or _is_clock_or_year(mention, anchor):
+    if _is_clock_or_year(mention, anchor) or (entity in ("DATE", "TIME") and _reads_as_time(
+            anchor, mention, after)):
         return _read_time(anchor, tokens, mention, after)
     if mention.value < 2 and not re.search(r"\d", mention.text) and mention.value != 0:
         return None  # "one of the", "a single": words, not counts
@@ -252,6 +263,19 @@ def _is_clock_or_year(mention: NumberMention, anchor: Token) -> bool:
         # "1,875 troops" has a comma; "1875 troops" is rare, "1875" alone a year.
         return nxt is None or nxt.pos_ not in ("NOUN",) or nxt.lower_ in DURATION_NOUNS
     return False
+
+
+_CALENDAR_WORDS = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|"
+                             r"thu|fri|sat|sun|ago|[ap]\.?m\b)", re.I)
+
+
+def _reads_as_time(anchor: Token, mention: NumberMention, after: Token | None) -> bool:
+    """Whether a number the entity recogniser put in a date or time is one: a duration
+    ('53 minutes'), or a day or hour beside a calendar word; not '2,000 that evening'."""
+    if after is not None and lemma(after) in DURATION_NOUNS:
+        return True
+    entity = next((e for e in anchor.sent.ents if e.start <= anchor.i < e.end), None)
+    return mention.value <= 31 and entity is not None and bool(_CALENDAR_WORDS.search(entity.text))
 
 
 def _read_time(anchor: Token, tokens: Sequence[Token], mention: NumberMention,
@@ -355,13 +379,7 @@ def _measure_after(last: Token, text: str, mention: NumberMention,
 
 
 def _plural_measure(unit: str) -> str:
-    plural = {"mile": "miles", "kilometre": "km", "kilometres": "km", "kilometer": "km",
-              "kilometers": "km", "kms": "km", "nautical mile": "nautical miles", "foot": "feet",
-              "inch": "inches", "metre": "m", "metres": "m", "meter": "m", "meters": "m",
-              "centimetres": "cm", "centimeters": "cm", "centimetre": "cm", "centimeter": "cm",
-              "millimetres": "mm", "millimeters": "mm", "tonne": "tonnes", "ton": "tons",
-              "sq nautical mile": "sq nautical miles", "sq mile": "sq miles"}
-    return plural.get(unit, unit)
+    return canonical_unit(unit)
 
 
 def _measure_scope(anchor: Token, unit_token: Token, story: StoryProfile) -> list[ScopePart]:
@@ -451,13 +469,18 @@ def _read_count(anchor: Token, tokens: Sequence[Token], story: StoryProfile,
     noun = anchor.head if anchor.dep_ in ("nummod", "quantmod", "compound") and \
         anchor.head.pos_ in ("NOUN", "PROPN") and anchor.head.i > anchor.i else None
     nxt = _next_word(anchor)
+    if nxt is not None and nxt.lower_ in OUTCOME_ADJECTIVES and not _hyphened(anchor, nxt):
+        return OUTCOME_ADJECTIVES[nxt.lower_], []  # "2,012 dead and 2,059 injured"
+    magnitude = _magnitude(anchor, nxt, story)
+    if magnitude is not None:
+        return magnitude
     if (noun is not None and noun.lower_ == "strong") or (nxt is not None and nxt.lower_ == "strong"):
         whole = _whole_after(anchor)  # "a 900,000-strong army"
         return ("troops", [("whole", f"whole {whole}")]) if whole else None
     if noun is not None and _hyphened(anchor, noun) and noun.dep_ in ("compound", "amod", "nmod",
                                                                         "npadvmod"):
         # "a three-storey building", "a five-alarm fire": a property of the noun it describes.
-        return _plural(noun), [("described", lemma(noun.head))]
+        return _plural(noun), _described(noun.head, story)
     if noun is None:
         return _read_elided(anchor, story, found, memory)
     while noun.dep_ == "compound" and noun.head.pos_ == "NOUN" and noun.head.i > noun.i:
@@ -505,9 +528,20 @@ def _read_elided(anchor: Token, story: StoryProfile, found: list[tuple[Token, Fi
             counted = _counted_noun(anchor, objects[0], story)
             if counted:
                 return counted[0], [*counted[1], *_predicate_scope(anchor)]
+        pronouns = [c for c in partitive.children if c.dep_ == "pobj" and c.pos_ == "PRON"]
+        if pronouns and found:  # "2,059 injured, 1,404 of them critically"
+            manner = [c.lower_ for c in anchor.head.children if c.dep_ == "advmod"] + (
+                [anchor.head.lower_] if anchor.head.pos_ == "ADV" else [])
+            return found[-1][1].unit, [("subset", "part of a total"),
+                                       *(("subset", m) for m in manner[:1])]
     reached = _reached_by(anchor, story, memory)
     if reached:
         return reached
+    if anchor.dep_ == "pobj" and anchor.head.lower_ == "of" and \
+            lemma(anchor.head.head) in MEASURE_NOUNS:
+        measure = anchor.head.head  # "the toll of nearly three hundred", "a death toll of 52"
+        if lemma(measure) == "toll" or any(lemma(c) in ("death", "dead") for c in measure.children):
+            return "deaths", []
     measured = _measured_by(anchor)
     if measured:
         if measured != "?":
@@ -516,6 +550,13 @@ def _read_elided(anchor: Token, story: StoryProfile, found: list[tuple[Token, Fi
             return found[-1][1].unit, []
         if memory.last_unit and memory.sentences_since <= 1:
             return memory.last_unit, []
+    level = _level_of_it(anchor)
+    if level is not None and (found or memory.last_unit):
+        # "it climbed past 2,000": "it" is the figure just named
+        return (found[-1][1].unit if found else memory.last_unit), []  # type: ignore[return-value]
+    similar = _similar_figure(anchor, found, memory)
+    if similar is not None:
+        return similar, []
     if any(t.lower_ in _ON_BOARD for t in anchor.children) or (
             anchor.head.pos_ in ("ADP",) and anchor.head.lower_ in _ON_BOARD):
         return "people", []
@@ -530,11 +571,73 @@ def _read_elided(anchor: Token, story: StoryProfile, found: list[tuple[Token, Fi
         previous_anchor, previous = found[-1]
         if _parallel(anchor, previous_anchor):
             return previous.unit, _parenthetical_scope(anchor, story)
-    if anchor.dep_ in ("dobj", "pobj", "conj") and memory.last_unit and memory.sentences_since <= 1 \
-            and re.search(r"\d", anchor.text) and memory.last_unit not in DURATION_NOUNS.values():
-        # "… up to 12,000 in all": the noun of the figure just before
-        return memory.last_unit, []
+    if anchor.dep_ in ("dobj", "pobj", "conj") and re.search(r"\d", anchor.text):
+        # "… and reached 2,122", "… up to 12,000 in all": the noun of the figure just before
+        unit = found[-1][1].unit if found else (memory.last_unit if memory.sentences_since <= 1
+                                                 else None)
+        if unit and unit not in DURATION_NOUNS.values() and unit not in TIME_POINT_UNITS:
+            return unit, []
     return None
+
+
+# Verbs whose object is the level a figure named before has reached.
+CHANGE_VERBS = frozenset({"climb", "rise", "jump", "increase", "grow", "pass", "reach", "top",
+                          "exceed", "surpass", "hit", "soar", "stand", "fall", "drop"})
+
+
+def _level_of_it(anchor: Token) -> Token | None:
+    """'it climbed past 2,000': a level of something named before ('it', 'this')."""
+    verb = anchor.head.head if anchor.dep_ == "pobj" else anchor.head
+    if verb.pos_ != "VERB" or lemma(verb) not in CHANGE_VERBS:
+        return None
+    subject = _subject_of(verb)
+    return verb if subject is not None and subject.lower_ in ("it", "this", "that") else None
+
+
+def _similar_figure(anchor: Token, found: list[tuple[Token, Figure]],
+                    memory: FigureMemory) -> str | None:
+    """'… measured it at magnitude 6.8, while the institute put it at 7.0', 'the quake
+    measured 7.0': a bare number after a measuring verb counts what the nearest earlier
+    figure of about its size counted."""
+    verb = anchor.head.head if anchor.dep_ == "pobj" else anchor.head
+    if lemma(verb) not in ("measure", "put", "register", "record", "rate", "estimate", "give"):
+        return None
+    value = float(anchor.text.replace(",", "")) if re.fullmatch(r"[\d,]+(?:\.\d+)?",
+                                                                 anchor.text) else None
+    if value is None or value <= 0:
+        return None
+    candidates = [f for _, f in reversed(found)] + list(reversed(memory.recent))
+    for figure in candidates:
+        if figure.value > 0 and 1 / 1.5 <= value / figure.value <= 1.5 and \
+                figure.unit not in DURATION_NOUNS.values():
+            return figure.unit
+    return None
+
+
+def _magnitude(anchor: Token, after: Token | None,
+               story: StoryProfile) -> tuple[str, list[ScopePart]] | None:
+    """'magnitude 6.8', 'a magnitude of 6.8', 'a 6.8-magnitude quake', 'a magnitude 4.9
+    aftershock' (what it describes is its scope unless it is the story's own event)."""
+    before = anchor.doc[anchor.i - 1] if anchor.i > anchor.sent.start else None
+    of_before = anchor.doc[anchor.i - 2] if anchor.i - 2 >= anchor.sent.start else None
+    if before is not None and before.lower_ == "magnitude":
+        described = before.head if before.head.pos_ == "NOUN" and before.head.i > anchor.i else (
+            anchor.head if anchor.head.pos_ == "NOUN" and anchor.head.i > anchor.i else None)
+        return "magnitude", _described(described, story) if described is not None else []
+    if before is not None and before.lower_ == "of" and of_before is not None and \
+            of_before.lower_ == "magnitude":
+        return "magnitude", []
+    if after is not None and after.lower_ == "magnitude":
+        return "magnitude", _described(after.head, story) if after.head.i != after.i else []
+    return None
+
+
+def _described(noun: Token, story: StoryProfile) -> list[ScopePart]:
+    """What a measure describes ('a three-storey building'), unless it is the story's own
+    subject (the quake of a quake story), which narrows nothing."""
+    if noun.pos_ not in ("NOUN", "PROPN") or lemma(noun) in story.common_nouns:
+        return []
+    return [("described", lemma(noun))]
 
 
 # Verbs that give the level a count stands at: "sales, which reached 40 million".
@@ -561,6 +664,10 @@ def _outcome_of(token: Token) -> str | None:
         outcome = OUTCOME_VERBS.get(lemma(head))
         if outcome and not (outcome == "missing" and token.dep_ == "dobj"):
             return outcome
+        if token.dep_ in ("nsubj", "nsubjpass"):  # "are known to have died", "feared dead"
+            for child in head.children:
+                if child.dep_ == "xcomp" and OUTCOME_VERBS.get(lemma(child)):
+                    return OUTCOME_VERBS[lemma(child)]
         for child in head.children:  # "were left dead", "remain missing"
             if child.dep_ in ("acomp", "oprd", "xcomp") and child.lower_ in OUTCOME_ADJECTIVES:
                 return OUTCOME_ADJECTIVES[child.lower_]
