@@ -28,8 +28,7 @@ ABOUT_SHARE = 0.025
 MAX_ROUNDING_SHARE = 0.02
 # Words a scope shares with others without naming anything in particular.
 _GENERIC_SCOPE_WORDS = frozenset("""the a an of at in on from to for and or by with its their
-international national airport city area region state county district province part total
-whole each""".split())
+international national airport city area region state county district province""".split())
 
 
 def scope_words(scope: str | None) -> frozenset[str]:
@@ -88,6 +87,9 @@ class Interval:
 def written_precision(value: float, text: str) -> float:
     """Half a unit of the last digit a figure was written to ('29.7' → 0.05, '128' → 0.5),
     and for a round figure what rounds to it within MAX_ROUNDING_SHARE ('30' → 0.6)."""
+    written = re.search(r"\d[\d,]*(?:\.(\d+))?", text or "")
+    if written and written.group(1) is not None:  # "7.0" is to a tenth, not to a whole
+        return 0.5 * 10 ** -len(written.group(1))
     whole = abs(value)
     if whole != int(whole):
         shown = f"{whole:.6f}".rstrip("0")

@@ -126,24 +126,27 @@ def _take_introducing_speaker(claim: tuple[ClaimDraft, list[Figure]],
             draft.stance = "reported"
 
 
-# A nationality on at least this share of a unit's figures is the story's own ("North
-# Korean troops" in a story about North Korean troops), not a subset ("Chinese passengers").
-STORY_NATIONALITY_SHARE = 0.25
+# A nationality that at least this share of the articles giving a unit's figures put on them
+# is the story's own ("North Korean troops" in a story about North Korean troops), not a
+# subset ("Chinese passengers").
+STORY_NATIONALITY_SHARE = 0.5
 
 
 def settle_scopes(read: Sequence[tuple[ClaimDraft, list[Figure]]]) -> None:
-    """Give each draft its quantities, with the story's own nationalities left out of scope."""
-    figures_of_unit: Counter[str] = Counter()
-    nationalities: dict[str, Counter[str]] = defaultdict(Counter)
-    for _, figures in read:
+    """Give each draft its quantities, with the story's own nationalities left out of scope:
+    one that most of the articles giving a unit's figures put on them ('North Korean troops'
+    in a story about North Korean troops), not one a few put on some ('Chinese passengers')."""
+    sources_of_unit: dict[str, set[str]] = defaultdict(set)
+    nationalities: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for draft, figures in read:
         for figure in figures:
             key = unit_key(figure.unit)
-            figures_of_unit[key] += 1
-            for kind, text in dict.fromkeys(figure.parts):
+            sources_of_unit[key].add(draft.source_id)
+            for kind, text in figure.parts:
                 if kind == NATIONALITY:
-                    nationalities[key][text.lower()] += 1
-    own = {key: frozenset(n for n, count in counts.items()
-                          if count >= STORY_NATIONALITY_SHARE * figures_of_unit[key])
-           for key, counts in nationalities.items()}
+                    nationalities[key][text.lower()].add(draft.source_id)
+    own = {key: frozenset(n for n, sources in found.items() if len(sources) >= 2 and
+                          len(sources) >= STORY_NATIONALITY_SHARE * len(sources_of_unit[key]))
+           for key, found in nationalities.items()}
     for draft, figures in read:
         draft.quantities = [f.quantity(own.get(unit_key(f.unit), frozenset())) for f in figures]

@@ -146,20 +146,25 @@ def disagreeing_origins(members: Sequence[Claim], origins: Origins,
     """Whether two independent origins give values for the quantity that cannot both be
     right (synth.sameness). One source's own update ('40% contained this morning, 55% by
     evening') and rounding ('30 percent' and '29.7%') are not disagreements."""
-    by_value: dict[tuple[float, float | None, str], tuple[Quantity, set[str]]] = {}
+    by_value: dict[tuple[float, float | None, str], tuple[Quantity, set[str], set[str]]] = {}
     for claim in members:
         for quantity in claim.quantities:
             if counts(quantity):
                 key = (base_value(quantity.value, quantity.unit),
                        quantity.value_max and base_value(quantity.value_max, quantity.unit),
                        quantity.qualifier)
-                by_value.setdefault(key, (quantity, set()))[1].add(origins.of_claim(claim))
+                origin = origins.of_claim(claim)
+                _, by_origin, by_voice = by_value.setdefault(key, (quantity, set(), set()))
+                by_origin.add(origin)
+                # A voice is who gives the value: a named speaker, else the origin itself.
+                by_voice.add(_unique_key(claim.attributed_to) if claim.attributed_to else origin)
     values = list(by_value.values())
-    for i, (first, first_origins) in enumerate(values):
-        for second, second_origins in values[i + 1:]:
-            if not (first_origins - second_origins and second_origins - first_origins):
-                continue  # a source that gives both is updating itself, not disagreeing
-            if not consistent(first, second):
+    for i, (first, first_origins, first_voices) in enumerate(values):
+        for second, second_origins, second_voices in values[i + 1:]:
+            apart = (first_origins - second_origins and second_origins - first_origins) or \
+                (first_voices - second_voices and second_voices - first_voices)
+            # One voice in one source giving both values is updating itself, not disagreeing.
+            if apart and not consistent(first, second):
                 return True
     return False
 

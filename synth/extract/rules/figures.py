@@ -504,6 +504,9 @@ def _counted_noun(anchor: Token, noun: Token, story: StoryProfile,
         parts.append(("measure", "margin"))  # "beating it by 1 million units": a difference
     if _each_after(noun):
         parts.append(("subset", "each"))
+    if any(c.lower_ in ("further", "additional", "extra") for c in [*noun.children,
+                                                                      *anchor.children]):
+        parts.append(("subset", "additional"))  # "a further 1,500": an increment
     conjoined = [c for c in noun.children if c.dep_ == "conj" and c.pos_ == "NOUN"]
     if noun_lemma in PERSON_NOUNS or conjoined:
         outcome = _outcome_of(noun)
@@ -952,11 +955,14 @@ def _time_ref(anchor: Token, sentence: Span) -> str | None:
     if match:
         return match.group(0)
     for entity in sentence.ents:
-        if entity.label_ in ("DATE", "TIME") and first <= entity.start <= last and \
-                not any(t.i == anchor.i for t in entity) and \
-                not re.fullmatch(r"(?:\w+\s+)?\d[\d,.]*\s*(?:-\s*)?(?:days?|weeks?|months?|years?|"
-                                 r"hours?|minutes?|seconds?)(?:\s+\w+)?", entity.text) and \
-                re.search(r"\d|day|night|morning|week|month|year|noon", entity.text, re.I):
+        # A date the figure's own verb is dated by ("cancelled on Sunday", "as of midnight"),
+        # not a clock time or a duration elsewhere in the clause.
+        if entity.label_ != "DATE" or not first <= entity.start <= last or \
+                any(t.i == anchor.i for t in entity) or any(
+                    lemma(t) in DURATION_NOUNS for t in entity):
+            continue  # "six days after": how long, not when
+        root = entity.root
+        if root.head.i == clause.i or (root.head.dep_ == "prep" and root.head.head.i == clause.i):
             return entity.text
     return None
 

@@ -229,6 +229,20 @@ def _quotes_around(verb: Token) -> bool:
     return any(t.text in ("”", "\"", "''") for t in verb.doc[max(verb.sent.start, verb.i - 3):verb.i])
 
 
+# Head words of the names of bodies that speak ("… Intelligence Service", "… Ministry").
+_INSTITUTION_WORDS = frozenset("""service agency ministry department office institute institution
+council committee command force forces police authority authorities organisation organization
+government survey university company bank commission bureau board court army navy military
+administration embassy parliament""".split())
+
+
+def _names_an_institution(name: str) -> bool:
+    """An acronym ('NIS') or a name whose words say it is a body ('Interior Ministry')."""
+    words = name.split()
+    return (len(words) == 1 and name.isupper() and len(name) > 1) or any(
+        w.lower().strip("’'s") in _INSTITUTION_WORDS for w in words)
+
+
 def _is_institution(token: Token, memory: SpeakerMemory | None) -> bool:
     """'the ministry': a singular noun the article has used for an organisation or a speaker
     it named ('the interior ministry said'), not the story's subject ('the quake')."""
@@ -283,8 +297,9 @@ def _speaker_text(token: Token, memory: SpeakerMemory) -> str | None:
         for name in reversed([*memory.organisations, *memory.named_speakers]):
             if head_word in name.lower().split():
                 return name
-        if memory.named_speakers:
-            return memory.named_speakers[-1]
+        institutions = [n for n in memory.named_speakers if _names_an_institution(n)]
+        if institutions:
+            return institutions[-1]
     if token.pos_ == "NOUN" and lemma(token) in DOCUMENT_NOUNS and memory.named_speakers:
         return memory.named_speakers[-1]  # "an earlier statement had put the toll at 632"
     return _clean_name(text)
