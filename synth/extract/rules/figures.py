@@ -260,8 +260,9 @@ def _is_clock_or_year(mention: NumberMention, anchor: Token) -> bool:
     written = mention.text.strip()
     if re.fullmatch(r"(?:1[6-9]|20)\d\d", written) and mention.value_max is None:
         nxt = _next_word(anchor)
-        # "1,875 troops" has a comma; "1875 troops" is rare, "1875" alone a year.
-        return nxt is None or nxt.pos_ not in ("NOUN",) or nxt.lower_ in DURATION_NOUNS
+        # A year before a singular noun ("the 1987 treaty") or alone; a count comes with a
+        # plural ("1875 troops", rare without a comma).
+        return nxt is None or nxt.tag_ not in ("NNS", "NNPS") or nxt.lower_ in DURATION_NOUNS
     return False
 
 
@@ -574,6 +575,11 @@ def _read_elided(anchor: Token, story: StoryProfile, found: list[tuple[Token, Fi
         previous_anchor, previous = found[-1]
         if _parallel(anchor, previous_anchor):
             return previous.unit, _parenthetical_scope(anchor, story)
+    if found and anchor.dep_ in ("nsubj", "nsubjpass") and re.search(r"\d", anchor.text):
+        # "About 900 volunteers have arrived so far, and 3,000 are expected by June"
+        unit = found[-1][1].unit
+        if unit not in DURATION_NOUNS.values() and unit not in TIME_POINT_UNITS:
+            return unit, []
     if anchor.dep_ in ("dobj", "pobj", "conj") and re.search(r"\d", anchor.text):
         # "… and reached 2,122", "… up to 12,000 in all": the noun of the figure just before
         unit = found[-1][1].unit if found else (memory.last_unit if memory.sentences_since <= 1

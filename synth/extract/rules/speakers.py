@@ -40,7 +40,7 @@ EVIDENCE_VERBS = frozenset({"show", "indicate", "reveal", "suggest", "find"})
 # Verbs that report only with a clause ("declared that …"): "declared a state of emergency"
 # and "called for calm" are acts, not statements of what the sentence says.
 CLAUSE_ONLY_VERBS = frozenset({"declare", "vow", "pledge", "promise", "urge", "caution",
-                               "accuse", "quote", "brief", "post", "announce", "show", "find"})
+                               "accuse", "quote", "brief", "post", "announce"})
 DENIAL_VERBS = frozenset({"deny", "reject", "dismiss", "refute", "rebut", "disown"})
 _DENIAL_WORDS = re.compile(
     r"\b(?:fake news|groundless|baseless|unfounded|no truth|not true|untrue|false reports?|"
@@ -90,6 +90,12 @@ class SpeakerMemory:
                 self.people.append(name)
             elif entity.label_ == "ORG":
                 self.organisations.append(name)
+        for token in sentence:  # a full name as the subject, whatever its entity label
+            if token.dep_ in ("nsubj", "nsubjpass") and token.pos_ == "PROPN":
+                name = _name_words(token)
+                if len(name.split()) >= 2 and not _TITLES.match(name + " ") and \
+                        name not in self.people:
+                    self.people.append(name)
 
     def full_name(self, name: str) -> str:
         """'Ms Okafor' or 'Okafor' → 'Ngozi Okafor' when the article named her earlier."""
@@ -329,14 +335,27 @@ def _document_owner(token: Token) -> Token | None:
 
 def _person_in(token: Token) -> str | None:
     """A person named in the subject: its head, a compound ('Defence Minister David
-    Johnston') or an apposition ('the transport minister, Hishammuddin Hussein')."""
-    candidates = [token] + [c for c in token.children if c.dep_ == "appos"]
-    for candidate in candidates:
+    Johnston'), an apposition ('the transport minister, Hishammuddin Hussein') or a name
+    after a title ('Ms Okafor'), whatever the entity recogniser made of it."""
+    appositions = [c for c in token.children if c.dep_ == "appos"]
+    for candidate in [token, *appositions]:
         if candidate.ent_type_ == "PERSON":
             for entity in candidate.sent.ents:
                 if entity.label_ == "PERSON" and entity.start <= candidate.i < entity.end:
                     return _clean_name(entity.text)
+    if token.pos_ == "PROPN" and any(_TITLES.match(c.text + " ") for c in token.lefts
+                                     if c.dep_ == "compound"):
+        return _name_words(token)
+    if token.pos_ == "NOUN":  # "the health minister, Amara Diallo"
+        named = [a for a in appositions if a.pos_ == "PROPN"]
+        if named:
+            return _name_words(named[0])
     return None
+
+
+def _name_words(token: Token) -> str:
+    words = [c for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"] + [token]
+    return " ".join(w.text for w in words)
 
 
 def _phrase(token: Token) -> list[Token]:
