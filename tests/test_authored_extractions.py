@@ -26,7 +26,8 @@ import pytest
 
 import synth
 from synth.load import load_sources
-from synth.models import Report
+from synth.models import Fact, Report
+from synth.numbers import find_numbers
 from tests.authored_server import AuthoredServer, authored_answers, authored_stories, source_id_of
 from tests.cassettes import RECORDING, interactions, use_cassette
 from tests.conftest import ROOT
@@ -194,3 +195,65 @@ def test_the_fact_sheet_passes_the_evaluation_scorer(story, cache_root):
     passed, _ = load_scorer().score(report, gold, folder, MIN_RECALL, out=lines.append,
                                     min_strict=MIN_STRICT, min_corroboration=MIN_CORROBORATION)
     assert passed, "\n".join(lines)
+
+
+# What the scorer credits by accident: it reads every number in a cited claim's quote, so a fact
+# about one figure can "surface" another that its sentences merely mention. These read only the
+# figures a fact itself gives. Not strict: reconcile is being rewritten (issue 13).
+FIGURES_NOT_IN_ONE_FACT = {
+    "montreal-parc-avenue-fire-2016-11": (
+        "fire-start-time (9:20 vs 9:15): a time of day is no figure in the contract (find_numbers skips "
+        "'9:20', the schema has no time field), so no fact compares them; the scorer credits the "
+        "storeys conflict, whose two sentences also give the times"),
+    "us-navy-c2a-crash-2017-11-22": (
+        "crashed-nov-22: the date is in both releases' claims' `dates`, but reconcile makes no fact "
+        "from dates, and 04's sentence is filed only under its figure (3 missing)"),
+    "greek-election-2012-06-17": (
+        "bonus-50-seats: 'bonus seats for finishing first' (02) and 'extra seats for the leading "
+        "party' (03) are two facts, as scopes join only when equal as strings (the scorer credits the "
+        "300-seat fact, whose sentences mention 50); pasok-vote-12: 'Pasok' (01) and 'PASOK' (02) "
+        "are two scopes, so 12 percent is never corroborated"),
+}
+
+
+def figures_by_file(fact: Fact, report: Report) -> dict[float, set[str]]:
+    """The figures a fact itself gives, each with the article files that give it: its variants'
+    values, or for a fact without variants (a point made in words) the numbers its quotes state."""
+    files = {s.id: Path(s.path).name for s in report.sources}
+    found: dict[float, set[str]] = defaultdict(set)
+    for variant in fact.variants:
+        for value in (variant.value, variant.value_max):
+            if value is not None:
+                found[value] |= {files[s] for s in variant.source_ids}
+    if not fact.variants:
+        claims = {c.id: c for c in report.claims}
+        for claim in (claims[i] for i in fact.claim_ids):
+            for mention in find_numbers(claim.quote):
+                found[mention.value].add(files[claim.source_id])
+    return found
+
+
+def figure_cases() -> list:
+    return [pytest.param(story, marks=pytest.mark.xfail(strict=False, reason=FIGURES_NOT_IN_ONE_FACT[story]))
+            if story in FIGURES_NOT_IN_ONE_FACT else story for story in STORIES]
+
+
+@pytest.mark.parametrize("story", figure_cases())
+def test_each_gold_conflict_and_agreement_is_one_fact_of_its_own_figures(story, cache_root):
+    report = report_of(story, cache_root)
+    gold = json.loads((EVAL_DIR / "gold" / f"{story}.json").read_text(encoding="utf-8"))
+    missing = []
+    for conflict in gold.get("conflicts", []):
+        if not any(f.status == "conflicting"
+                   and len(set(figures := figures_by_file(f, report)) & set(conflict["numbers"]))
+                   >= conflict["min"] and not set(figures) & set(conflict["exclude"])
+                   for f in report.facts):
+            missing.append(f"conflict {conflict['id']}: {conflict['numbers']}")
+    for item in gold["facts"]:
+        files = set(item["sources"])
+        if len(files) > 1 and not any(
+                f.status != "single_source"
+                and len(figures_by_file(f, report).get(item["number"], set()) & files) > 1
+                for f in report.facts):
+            missing.append(f"agreement {item['id']}: {item['number']} in {sorted(files)}")
+    assert not missing, "not one fact of its own figures:\n" + "\n".join(missing)
