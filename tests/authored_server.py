@@ -35,11 +35,6 @@ def authored_stories() -> list[str]:
     return sorted(p.name for p in AUTHORED.iterdir() if p.is_dir())
 
 
-def authored_answer(story: str, article_name: str) -> ExtractionResponse:
-    path = AUTHORED / story / f"{article_name}.json"
-    return ExtractionResponse.model_validate_json(path.read_text(encoding="utf-8"))
-
-
 def authored_answers(story: str) -> dict[str, ExtractionResponse]:
     """Every authored answer of a story, by article file name."""
     return {p.name.removesuffix(".json"): ExtractionResponse.model_validate_json(
