@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from synth.models import Claim
-from synth.sameness import parts_match, scope_parts
+from synth.sameness import ScopePart, parts_match, scope_parts
 from synth.text import content_words
 from synth.units import singular, unit_key
 
@@ -52,8 +52,8 @@ def cluster_claims(claims: Sequence[Claim]) -> list[ClaimGroup]:
     their groups. Claims whose figures are all durations or moments are also grouped by
     their statements, so that what they say without the number is not lost."""
     groups: list[ClaimGroup] = []
-    exact: dict[tuple[str, tuple[frozenset[str], ...]], ClaimGroup] = {}
-    scoped: dict[str, list[tuple[tuple[frozenset[str], ...], ClaimGroup]]] = defaultdict(list)
+    exact: dict[tuple[str, tuple[ScopePart, ...]], ClaimGroup] = {}
+    scoped: dict[str, list[tuple[tuple[ScopePart, ...], ClaimGroup]]] = defaultdict(list)
     plain: list[Claim] = []
     for claim in claims:
         if not claim.quantities:

@@ -45,7 +45,8 @@ _ONE_NUMBER = (rf"(?:(?<![\w.,:/]){_DIGITS}(?:{_GLUED}|{_SCALE}?(?![\w]|:\d|\.\d
                rf"|\b(?:{_A_SCALE})?{_NUMBER_WORDS}\b{_FRACTION_AFTER})")
 # After "24m", words that make it metres rather than millions.
 METRES_AFTER = re.compile(r"^\s*(?:\([^)]{1,15}\)\s*)?(?:long|high|tall|deep|wide|across|away|"
-                          r"in (?:length|diameter|height)|below|above|of water)\b|^\s*\(\d[\d.,]*\s*(?:ft|feet)\b",
+                          r"in (?:length|diameter|height)|below|above|of water)\b"
+                          r"|^\s*\(\d[\d.,]*\s*(?:ft|feet)\b",
                           re.IGNORECASE)
 
 _QUALIFIERS: list[tuple[str, Qualifier]] = [

@@ -94,8 +94,13 @@ def _figure_sentences(fact: Fact) -> list[OverviewSentence]:
     elif fact.status == "conflicting":
         text = f"Sources disagree on {what}: " + "; ".join(_variant_phrase(v) for v in fact.variants)
     elif fact.status == "corroborated":
-        text = f"Independent sources agree on {what}: " + "; ".join(
-            _variant_phrase(v) for v in fact.variants)
+        # The value most sources gave is what they agree on; values one voice gave at
+        # another time ('700 on Sunday', beside '809 by Monday') are said as such.
+        agreed = max(fact.variants, key=lambda v: (len(v.source_ids), v.value))
+        others = [v for v in fact.variants if v is not agreed]
+        text = f"Independent sources agree on {what}: {_variant_phrase(agreed)}"
+        if others:
+            text += "; also given: " + "; ".join(_variant_phrase(v) for v in others)
     else:
         text = f"{what_upper} is " + "; ".join(_variant_phrase(v) for v in fact.variants) + \
             ", from a single source"

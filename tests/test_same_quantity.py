@@ -44,6 +44,7 @@ def facts_of(claims: list[Claim], sources: list[Source]):
     ("Unity Party", "Unity Party; at Parliament", False),  # an owner is not owner-and-site
     (None, "at Kellerton", False),
     ("special forces", "whole forces", False),
+    ("at Dover City", "at Dover", False),  # another head word: another place
 ])
 def test_scopes_compare_by_their_words(first, second, same):
     assert same_scope(first, second) is same

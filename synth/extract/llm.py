@@ -29,8 +29,8 @@ from synth.extract.schema import (
 from synth.llm import ModelClient, mode_chain
 from synth.model_stage import ModelStage, stderr_note
 from synth.models import Problem, Quantity, Usage
-from synth.units import canonical_unit
 from synth.salvage import json_object, valid_items
+from synth.units import canonical_unit
 
 PROMPT_NAME = "extract_claims.v1"
 MAX_CLAIMS_PER_CHUNK = 30

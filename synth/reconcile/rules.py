@@ -11,7 +11,6 @@ rises with publication time stays conflicting and is marked as a revision.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 

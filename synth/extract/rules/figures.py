@@ -17,12 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from synth.dates import find_dates
 from synth.extract.rules.nlp import lemma
 from synth.extract.rules.story import StoryProfile, entity_key
 from synth.models import Qualifier, Quantity
-from synth.dates import find_dates
 from synth.numbers import NumberMention, find_numbers
-from synth.units import CURRENCIES, MEASURES, TIME_POINTS as TIME_POINT_UNITS, canonical_unit
+from synth.units import CURRENCIES, MEASURES, canonical_unit
+from synth.units import TIME_POINTS as TIME_POINT_UNITS
 
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
@@ -577,9 +578,9 @@ def _read_elided(anchor: Token, story: StoryProfile, found: list[tuple[Token, Fi
             return previous.unit, _parenthetical_scope(anchor, story)
     if found and anchor.dep_ in ("nsubj", "nsubjpass") and re.search(r"\d", anchor.text):
         # "About 900 volunteers have arrived so far, and 3,000 are expected by June"
-        unit = found[-1][1].unit
-        if unit not in DURATION_NOUNS.values() and unit not in TIME_POINT_UNITS:
-            return unit, []
+        subject_unit = found[-1][1].unit
+        if subject_unit not in DURATION_NOUNS.values() and subject_unit not in TIME_POINT_UNITS:
+            return subject_unit, []
     if anchor.dep_ in ("dobj", "pobj", "conj") and re.search(r"\d", anchor.text):
         # "… and reached 2,122", "… up to 12,000 in all": the noun of the figure just before
         unit = found[-1][1].unit if found else (memory.last_unit if memory.sentences_since <= 1
