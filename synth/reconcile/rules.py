@@ -26,7 +26,12 @@ SAME_VALUE_TOLERANCE = 0.005
 _STATUS_ORDER: dict[FactStatus, int] = {
     "conflicting": 0, "disputed": 1, "corroborated": 2, "single_source": 3}
 # Counts that only grow as a story unfolds, so a later, higher figure is a revision.
-RUNNING_TOTALS = frozenset({"deaths", "injured", "displaced", "troops", "people"})
+RUNNING_TOTALS = frozenset({"deaths", "injured", "displaced", "missing", "arrested", "rescued",
+                            "troops", "people"})
+# Words with which a source says its count moved.
+_REVISED = re.compile(r"\b(?:rose|risen|rising|climbed|climbing|jumped|increased|revised|updated|"
+                      r"raised|passed|surpassed|topped)\b(?:\s+\w+){0,3}\s+(?:to|past|from|above)\b",
+                      re.IGNORECASE)
 # What a variant names when a claim has no speaker: its outlet, saying so.
 NO_NAMED_SOURCE = "{outlet} (no named source)"
 
@@ -204,6 +209,8 @@ def _variant(quantity: Quantity, claims: list[Claim], matching: list[Quantity],
     speakers = [c.attributed_to or NO_NAMED_SOURCE.format(outlet=index.outlet[c.source_id])
                 for c in claims]
     times = [index.published[c.source_id] for c in claims if c.source_id in index.published]
+    # Without publication times, a value's own date in its sentence says when it held.
+    times = times or [d for c in claims for d in c.dates if re.match(r"\d{4}-\d\d-\d\d", d)]
     return Variant(
         value=quantity.value, value_max=quantity.value_max, qualifier=quantity.qualifier,
         label=f"{label} {quantity.unit}" if with_unit else label,
@@ -236,8 +243,11 @@ def is_revision(status: FactStatus, unit: str | None, variants: Sequence[Variant
 
     Later articles often repeat earlier figures ("from an initial 296…"), so a source is
     represented by the highest figure it gives, which is its latest one."""
-    if status != "conflicting" or unit not in RUNNING_TOTALS:
+    if status != "conflicting" or unit_key(unit) not in RUNNING_TOTALS:
         return False
+    members = list(members)
+    if any(_REVISED.search(c.quote) for c in members):
+        return True  # "the toll rose to 52", "revised the figure to 61"
     source_of = {c.id: c.source_id for c in members}
     highest: dict[str, float] = {}
     for variant in variants:
