@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from synth.models import Claim, Fact, OverviewSentence, Variant
 from synth.numbers import find_numbers
 from synth.reconcile.rules import distinct_names
-from synth.units import DURATIONS, TIME_POINTS
+from synth.units import CURRENCIES, DURATIONS, TIME_POINTS, unit_key
 
 # How many single-source figures the overview names before pointing to the table.
 MAX_SINGLE_SOURCE_SENTENCES = 4
@@ -25,6 +25,8 @@ _NUMBER_TOLERANCE = 1e-6
 MIN_HEADLINE_VALUE = 10
 _OUTCOMES = frozenset({"deaths", "injured", "missing", "displaced", "arrested", "rescued",
                        "evacuated", "survivors"})
+# Kinds of figure that measure rather than count: small values are not small things.
+_MEASURED = frozenset({"length", "area", "mass", "speed", "percent", "magnitude"})
 # Scope words that make a figure a part or another event's, never the headline.
 _NOT_HEADLINE_SCOPES = ("part of a total", "each", "additional", "earlier", "in 1", "in 2",
                         "margin")
@@ -78,7 +80,9 @@ def incidental(fact: Fact) -> bool:
     scope = (fact.scope or "").lower()
     if any(marker in scope for marker in _NOT_HEADLINE_SCOPES):
         return True
-    return fact.unit not in _OUTCOMES and max(v.value for v in fact.variants) < MIN_HEADLINE_VALUE
+    if fact.unit in _OUTCOMES or unit_key(fact.unit) in _MEASURED or fact.unit in CURRENCIES.values():
+        return False  # a toll of 3 or a magnitude of 6.8 is never incidental
+    return max(v.value for v in fact.variants) < MIN_HEADLINE_VALUE
 
 
 def headline_fact(facts: Sequence[Fact]) -> Fact | None:
