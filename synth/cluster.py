@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -97,15 +97,14 @@ def stem(word: str) -> str:
     return word
 
 
-def same_point(first: frozenset[str], second: frozenset[str],
-               weight: Callable[[str], float]) -> bool:
+def same_point(first: frozenset[str], second: frozenset[str], weight: Mapping[str, float]) -> bool:
     """Whether two statements say the same thing in other words: they share enough of their
     distinctive words ('police fired tear gas' and 'officers used tear gas on the crowd')."""
     shared = first & second
     if len(shared) < MIN_SHARED_WORDS:
         return False
-    total = sum(weight(w) for w in first | second)
-    return total > 0 and sum(weight(w) for w in shared) / total >= SAME_POINT_SHARE
+    total = sum(weight[w] for w in first | second)
+    return total > 0 and sum(weight[w] for w in shared) / total >= SAME_POINT_SHARE
 
 
 _QUOTED = re.compile(r"[“\"]([^”\"]{6,80})[”\"]")
@@ -123,11 +122,10 @@ def group_near_duplicates(claims: Sequence[Claim]) -> list[ClaimGroup]:
     statements = [c.statement for c in claims]
     words = [sorted(set(content_words(s))) for s in statements]
     frequency: Counter[str] = Counter(w for ws in words for w in ws)
-    stems = [frozenset(stem(w) for w in ws) for ws in words]
+    stem_of = {w: stem(w) for w in frequency}
+    stems = [frozenset(stem_of[w] for w in ws) for ws in words]
     stem_frequency: Counter[str] = Counter(w for ws in stems for w in ws)
-
-    def weight(word: str) -> float:
-        return math.log((len(claims) + 1) / stem_frequency[word])
+    weight = {w: math.log((len(claims) + 1) / n) for w, n in stem_frequency.items()}
 
     parent = list(range(len(claims)))
 
