@@ -38,7 +38,9 @@ def write_overview(facts: Sequence[Fact], claims: Sequence[Claim]) -> list[Overv
     headline = headline_fact(facts)
     if headline is not None:
         sentences.extend(_figure_sentences(headline))
-    for fact in (f for f in facts if f.status == "conflicting" and f is not headline):
+    # Disagreements over durations and small counts are in the facts table, not here.
+    for fact in (f for f in facts if f.status == "conflicting" and f is not headline and
+                 not incidental(f)):
         sentences.extend(_figure_sentences(fact))
     for fact in (f for f in facts if f.status == "disputed"):
         sentences.append(_dispute_sentence(fact, by_id))

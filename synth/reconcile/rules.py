@@ -103,7 +103,10 @@ def group_fact(members: Sequence[Claim], index: SourceIndex, unit: str | None,
     variants = build_variants(members, index, counts) if unit is not None else []
     origins = index.origins.of_claims(members)
     status: FactStatus
-    if any(c.stance == "denied" for c in members):
+    denials = sum(c.stance == "denied" for c in members)
+    # A figure is disputed when its claims are mostly denials; one denial elsewhere in a
+    # sentence that states a figure does not dispute the figure.
+    if denials and (unit is None or denials * 2 > len(members)):
         status = "disputed"
     elif unit is not None and disagreeing_origins(members, index.origins, counts):
         status = "conflicting"

@@ -141,7 +141,7 @@ def figures_in(sentence: Span, story: StoryProfile, reference_year: int | None,
             value=mention.value, value_max=mention.value_max, unit=unit, parts=parts,
             qualifier=_qualifier(mention, anchor), time_ref=_time_ref(anchor, sentence),
             text=text[mention.start:mention.end])))
-    _share_owners([f for _, f in found])
+    _share_owners(found)
     found.extend(_clock_times(sentence, event))
     memory.remember_sites(sentence)
     memory.sentences_since += 1
@@ -294,7 +294,8 @@ def _read_time(anchor: Token, tokens: Sequence[Token], mention: NumberMention,
         preposition = anchor.head
         if anchor.dep_ == "pobj" and preposition.lower_ == "in" and preposition.head.pos_ == "VERB":
             subject = _subject_of(preposition.head)
-            if subject is not None and subject.pos_ in ("NOUN", "PROPN"):
+            # A building, a company, a treaty: not a person's biography ("X joined in 1993").
+            if subject is not None and subject.pos_ == "NOUN":
                 return "year", [("described", lemma(subject))]
     return None
 
@@ -903,17 +904,35 @@ def _each_after(noun: Token) -> bool:
     return any(t.lower_ == "each" for t in window)
 
 
-def _share_owners(figures: Sequence[Figure]) -> None:
+def _share_owners(found: Sequence[tuple[Token, Figure]]) -> None:
     """'The Galaxy S4 went on to sell 20 million handsets in two months, 30 million in four
-    and 40 million in five': figures of one unit listed after an owned one share its owner,
-    when the sentence names only that owner for the unit."""
-    for figure in figures:
+    and 40 million in five': figures listed with an owned one (joined to it by 'and' or a
+    comma, in one list) share its owner."""
+    for anchor, figure in found:
         if any(kind == "owner" for kind, _ in figure.parts):
             continue
-        owners = {text for other in figures if other.unit == figure.unit
-                  for kind, text in other.parts if kind == "owner"}
-        if len(owners) == 1:
-            figure.parts.append(("owner", owners.pop()))
+        for other_anchor, other in found:
+            owners = [text for kind, text in other.parts if kind == "owner"]
+            if other is figure or other.unit != figure.unit or not owners:
+                continue
+            if _listed_together(anchor, other_anchor):
+                figure.parts.append(("owner", owners[0]))
+                break
+
+
+def _listed_together(first: Token, second: Token) -> bool:
+    """Whether two numbers' phrases are items of one coordination."""
+    def chain(token: Token) -> set[int]:
+        seen = {token.i}
+        while token.dep_ in ("conj", "nummod", "appos", "pobj", "prep", "compound", "dobj") and \
+                token.head.i != token.i and len(seen) < 8:
+            token = token.head
+            seen.add(token.i)
+        return seen
+    first_chain, second_chain = chain(first), chain(second)
+    shared = first_chain & second_chain
+    return bool(shared) and any(first.doc[i].dep_ == "conj" or any(
+        c.dep_ == "conj" for c in first.doc[i].children) for i in first_chain | second_chain)
 
 
 def _in_brackets(token: Token) -> bool:

@@ -393,8 +393,11 @@ def _has_quote(sentence: Span) -> bool:
 
 def stance_of(sentence: Span, verb: Token | None, speaker: str | None) -> Stance:
     """denied > hedged > asserted (the outlet's own voice, or confirmed) > reported."""
+    # A denial is what the sentence's own verbs say ("the ministry rejected the reports"),
+    # not a verb in a clause about something else ("one of those who rejected reforms").
     if verb is not None and lemma(verb) in DENIAL_VERBS or any(
-            t.pos_ == "VERB" and lemma(t) in DENIAL_VERBS for t in sentence) or \
+            t.pos_ == "VERB" and lemma(t) in DENIAL_VERBS and _depth(t) <= 2 and
+            t.dep_ not in ("relcl", "acl", "amod", "pcomp") for t in sentence) or \
             _DENIAL_WORDS.search(sentence.text):
         return "denied"
     if any(t.lower_ in _HEDGES for t in sentence) or _HEDGE_PHRASES.search(sentence.text) or \
