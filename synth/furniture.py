@@ -68,7 +68,7 @@ LIST_HEADER = re.compile(
 # A byline: "By" and a name of capitalised words, then nothing, a separator or "and".
 _BYLINE = re.compile(
     r"^(?:by|written\ by|reporting\ by|words\ by|photographs?\ by|additional\ reporting\ by)\s+"
-    r"(?-i:[A-Z][\w'’.-]*)(?:\s+(?-i:[A-Z][\w'’.-]*|de|van|von|bin|al|and)){0,4}\s*(?:$|[|,·•(])",
+    r"(?-i:[A-Z][\w'’.-]*)(?:\s+(?-i:[A-Z][\w'’.-]*|de|van|von|bin|al|and)){0,4}\s*(?:$|[|,;·•(])",
     re.IGNORECASE | re.VERBOSE)
 # A photo credit closing a caption: "… Credit Jane Roe/Agency", "… [AGENCY/AGENCY]",
 # "… (Photo: Jane Roe)", "… Photograph: Jane Roe/Agency".
@@ -115,12 +115,12 @@ _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*\.?")
 _QUOTED = re.compile(r"\"[^\"]*\"?|“[^”]*”?|‘[^’]*’|(?<!\w)'[^']*'(?!\w)")
 
 # Words a sentence of running prose nearly always holds and a headline nearly never does:
-# articles, auxiliaries, pronouns, reporting verbs. Past tenses are found by their ending and,
+# articles, auxiliaries, pronouns, reporting verbs ("this" is not one: "… this winter"). Past tenses are found by their ending and,
 # for irregular verbs, in _IRREGULAR_PAST.
 _SENTENCE_WORDS = frozenset("""
 a an the is are was were be been being am has have had having will would can could may might must
 shall should do does did i he she it we they you me him her us them his its our their my your
-this that these those there who which said says told
+that there who which said says told
 isn aren wasn weren hasn haven hadn don doesn didn won wouldn couldn shouldn can cannot
 """.split())
 _IRREGULAR_PAST = frozenset("""
