@@ -21,14 +21,15 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from synth.copies import COMMON_SHINGLE_HOLDERS, Similarity, is_copy, prose_shingles, similarity
+from synth.copies import Similarity, find_originals, prose_shingles, similarity
 from synth.furniture import (
     LIST_HEADER,
     count_sentences_marks,
+    furniture_of_shape,
     is_headline_like,
     is_title_case,
-    line_furniture,
     shape_text,
+    word_count,
     words_of,
 )
 from synth.models import Source
@@ -173,7 +174,7 @@ def _lines(source: Source) -> list[_Line]:
         raw = text[block.start:block.end]
         shape = shape_text(raw)
         line_start = text.rfind("\n", 0, block.start) + 1
-        lines.append(_Line(block, raw, shape, len(words_of(shape)), ends_like_sentence(shape),
+        lines.append(_Line(block, raw, shape, word_count(shape), ends_like_sentence(shape),
                            indented=block.start > line_start))
     return lines
 
@@ -209,7 +210,7 @@ def _mark_line_furniture(lines: list[_Line], outlet: str | None) -> None:
             line.reason = "list of other stories"
             continue
         in_list = False
-        line.reason = line_furniture(line.text, outlet)
+        line.reason = furniture_of_shape(line.text, line.shape, line.words, line.sentence_end, outlet)
 
 
 def _mark_captions_and_video_titles(lines: list[_Line]) -> None:
@@ -223,10 +224,9 @@ def _mark_captions_and_video_titles(lines: list[_Line]) -> None:
         if before and before.reason == "media label" and line.words <= CAPTION_MAX_WORDS:
             line.reason = "photo caption"
             continue
-        mine = _normalised(line.shape)
         for neighbour in (before, after):
             if neighbour and neighbour.reason in ("video link", "gallery link") \
-                    and mine and _normalised(neighbour.shape).startswith(mine):
+                    and _normalised(neighbour.shape).startswith(_normalised(line.shape)):
                 line.reason = neighbour.reason
                 break
 
@@ -315,11 +315,9 @@ def _drop_repeated_across_pages(documents: list[CleanDocument]) -> None:
     for index, document in enumerate(documents):
         text = document.source.text
         for block in document.blocks:
-            if block == document.headline:
-                continue
-            shape = shape_text(text[block.start:block.end])
-            if not ends_like_sentence(shape):
-                pages_with[_normalised(shape)].add(index)
+            key = _not_a_sentence(text[block.start:block.end])
+            if key and block != document.headline:
+                pages_with[key].add(index)
     repeated = {key for key, pages in pages_with.items() if len(pages) >= 2}
     if not repeated:
         return
@@ -327,13 +325,21 @@ def _drop_repeated_across_pages(documents: list[CleanDocument]) -> None:
         text = document.source.text
         kept = []
         for block in document.blocks:
-            key = _normalised(shape_text(text[block.start:block.end]))
-            if block != document.headline and key in repeated:
+            key = _not_a_sentence(text[block.start:block.end])
+            if key in repeated and block != document.headline:
                 document.dropped.append(DroppedBlock(block.start, block.end, "repeated across pages"))
             else:
                 kept.append(block)
         document.blocks = kept
         document.dropped.sort(key=lambda d: d.start)
+
+
+def _not_a_sentence(line: str) -> str | None:
+    """The line, normalised, when it does not end like a sentence; else None."""
+    if ends_like_sentence(line):
+        return None
+    shape = shape_text(line)
+    return None if ends_like_sentence(shape) else _normalised(shape)
 
 
 # ------------------------------------------------------------------------------ copies
@@ -350,28 +356,11 @@ def document_similarity(a: CleanDocument, b: CleanDocument) -> Similarity:
 
 def _mark_republished(documents: list[CleanDocument]) -> None:
     """Set `duplicate_of` on a source whose prose repeats an earlier source's: the one it
-    shares most with, or that one's own original.
-
-    Shared shingles are counted through an index from shingle to the earlier articles that
-    hold it, so the cost follows what articles share, not the square of their number. A
-    shingle that many articles hold is a stock phrase, not a sign of copying: it stops
-    gaining holders at COMMON_SHINGLE_HOLDERS.
-    """
-    shingles = [_shingles(document) for document in documents]
-    holders: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for index, document in enumerate(documents):
-        shared: Counter[int] = Counter()
-        for shingle in shingles[index]:
-            held_by = holders[shingle]
-            shared.update(held_by)
-            if len(held_by) < COMMON_SHINGLE_HOLDERS:
-                held_by.append(index)
-        size = len(shingles[index])
-        copied = [(count / max(1, min(size, len(shingles[earlier]))), earlier)
-                  for earlier, count in shared.items()
-                  if is_copy(count, size, len(shingles[earlier]))]
-        if copied:
-            original = documents[max(copied)[1]].source
+    shares most with, or that one's own original."""
+    originals = find_originals([_shingles(document) for document in documents])
+    for document, original_index in zip(documents, originals, strict=True):
+        if original_index is not None:
+            original = documents[original_index].source
             document.source = document.source.model_copy(
                 update={"duplicate_of": original.duplicate_of or original.id})
 

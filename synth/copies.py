@@ -13,7 +13,8 @@ and Jaccard.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 SHINGLE_WORDS = 5
@@ -23,8 +24,10 @@ SHINGLE_WORDS = 5
 COPY_CONTAINMENT = 0.15
 # Too little prose to tell: an article with fewer shingles is never called a copy.
 MIN_SHINGLES = 20
-# A shingle held by this many articles is a stock phrase of the story or the site.
-COMMON_SHINGLE_HOLDERS = 50
+# A shingle held by more than this share of the articles (and more than this many) is a stock
+# phrase of the story or the site. Sets of up to ten articles have none.
+STOCK_SHINGLE_SHARE = 0.1
+STOCK_SHINGLE_MIN_HOLDERS = 10
 
 # Letters only: a unit conversion ("7.5 inches (19 centimetres)" → "19 centimetres") changes
 # figures, not the prose around them.
@@ -46,10 +49,9 @@ def prose_shingles(paragraphs: Iterable[str]) -> frozenset[tuple[str, ...]]:
     speech, and no shingle across a paragraph or a removed quote."""
     shingles: set[tuple[str, ...]] = set()
     for paragraph in paragraphs:
-        for piece in _QUOTED.split(paragraph):
-            words = [w.lower().replace("’", "'") for w in _WORD.findall(piece)]
-            shingles.update(tuple(words[i:i + SHINGLE_WORDS])
-                            for i in range(len(words) - SHINGLE_WORDS + 1))
+        for piece in _QUOTED.split(paragraph.lower()):
+            words = _WORD.findall(piece.replace("’", "'"))
+            shingles.update(zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False))
     return frozenset(shingles)
 
 
@@ -69,3 +71,36 @@ def is_copy(shared: int, size_a: int, size_b: int) -> bool:
     if min(size_a, size_b) < MIN_SHINGLES:
         return False
     return similarity_of_counts(shared, size_a, size_b).containment >= COPY_CONTAINMENT
+
+
+Shingles = frozenset[tuple[str, ...]]
+
+
+def find_originals(articles: Sequence[Shingles]) -> list[int | None]:
+    """For each article in order, the index of the earlier article it is a copy of (the one
+    it shares most prose with), or None.
+
+    Shared shingles are counted through an index from shingle to the earlier articles that
+    hold it. A copy adds to the index only the shingles no earlier article holds (its own
+    edits): its other shingles lead to its original already. So the cost follows what the
+    independent articles share, and fifty copies of one wire story cost no more than one.
+    """
+    sizes = [len(shingles) for shingles in articles]
+    holders: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    originals: list[int | None] = []
+    for index, shingles in enumerate(articles):
+        shared: dict[int, int] = {}
+        for shingle in shingles:
+            for earlier in holders.get(shingle, ()):
+                shared[earlier] = shared.get(earlier, 0) + 1
+        best: tuple[float, int] | None = None
+        for earlier, count in shared.items():
+            if is_copy(count, sizes[index], sizes[earlier]):
+                score = count / min(sizes[index], sizes[earlier])
+                if best is None or score > best[0]:
+                    best = (score, earlier)
+        originals.append(best[1] if best else None)
+        for shingle in shingles:
+            if best is None or shingle not in holders:
+                holders[shingle].append(index)
+    return originals
