@@ -74,9 +74,11 @@ def measure(story: Path, gold_path: Path | None, scorer, verbose: bool) -> dict[
             text = s.text
             for dropped in d.dropped:
                 print(f"      - [{dropped.reason}] {text[dropped.start:dropped.end][:110]!r}")
-    for a, b, jaccard, containment in _similarities(documents):
-        if verbose or containment >= 0.1:
-            print(f"  similarity {a}-{b}: jaccard {jaccard:.3f} containment {containment:.3f}")
+    pairs = sorted(_similarities(documents), key=lambda p: -p[3])
+    if pairs:
+        shown = pairs if verbose else pairs[:4]
+        print("  similarity (containment/jaccard): " + "  ".join(
+            f"{a}-{b} {containment:.3f}/{jaccard:.3f}" for a, b, jaccard, containment in shown))
     junk_kept = lost = 0
     if gold_path and gold_path.exists():
         gold = json.loads(gold_path.read_text())

@@ -68,6 +68,8 @@ _INITIALISM = re.compile(r"(?:\b(?:[A-Z]\.){2,}|\b[A-Z][a-z]+\s+[A-Z]\.)$")
 _SENTENCE_OPENERS = STOPWORDS | frozenset(
     "however meanwhile earlier later still yet instead officials authorities police".split())
 _CONTINUING_PUNCTUATION = ".,;:)]”’"
+# A list item's mark (numbered items are left out: "3. Crews reach the dam" is a subhead).
+_BULLET = re.compile(r"^[-*+•▪◦]\s")
 _QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 
 
@@ -260,7 +262,7 @@ def _mark_subheads_and_lists(lines: list[_Line]) -> None:
     """Below the top of the page, a short line that is not a sentence is a subhead or another
     story's headline; a run of short lines is a list or a graphic's labels."""
     for line in lines:
-        if not line.reason:
+        if not line.reason and not _is_figure_bullet(line):
             line.reason = _subhead(line)
     for run in _runs_of_short_lines(lines):
         if len(run) >= SHORT_RUN and 3 * sum(not x.sentence_end for x in run) >= 2 * len(run):
@@ -268,10 +270,15 @@ def _mark_subheads_and_lists(lines: list[_Line]) -> None:
                 short.reason = short.reason or "list of short lines"
 
 
+def _is_figure_bullet(line: _Line) -> bool:
+    """'• 2,900 people killed': an article's own list of key figures, kept like its sentences."""
+    return bool(_BULLET.match(line.text)) and any(c.isdigit() for c in line.shape)
+
+
 def _runs_of_short_lines(lines: list[_Line]) -> list[list[_Line]]:
     runs: list[list[_Line]] = [[]]
     for line in lines:
-        if line.words <= SHORT_LINE_WORDS:
+        if line.words <= SHORT_LINE_WORDS and not _is_figure_bullet(line):
             runs[-1].append(line)
         elif runs[-1]:
             runs.append([])

@@ -159,6 +159,13 @@ def test_a_run_of_short_lines_is_a_list_or_a_graphics_labels():
     assert kept(document) == [LEDE, SECOND]
 
 
+def test_an_articles_own_list_of_key_figures_is_kept():
+    figures = ["Key figures:", "• 400 residents in the school hall", "• 3 villages cut off",
+               "• 4 fire stations' boats"]
+    document = clean_one("\n".join([LEDE, *figures, SECOND]))
+    assert kept(document) == [LEDE, *figures, SECOND]
+
+
 def test_the_headline_and_standfirst_at_the_top_are_kept_and_labels_dropped():
     text = "\n".join([
         "Valley Courier",
