@@ -108,6 +108,7 @@ _ONLY_LINKS = re.compile(r"^(?:[\s*+•·|-]*(?:!?\[[^\]]*\]\([^)]*\)|https?://\
 _LEADING_MARKS = re.compile(r"^(?:[#>]+\s*|[-*+•]\s+)+")
 _EMPHASIS = re.compile(r"(?<!\w)[*_]{1,3}|[*_]{1,3}(?!\w)")
 _SEPARATORS = re.compile(r"\s[|·•]\s")
+_MENU_SEPARATORS = re.compile(r"\s+[|·•»>/]\s+")
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*\.?")
 # Quoted speech, left out when asking whether a line is a sentence: "'We will act', X on Y."
 # is a headline around a quote.
@@ -209,6 +210,8 @@ def furniture_of_shape(line: str, shape: str, words: int, sentence_end: bool,
         return "icon names"
     if outlet and shape.strip(" .:*#").casefold() == outlet.strip().casefold():
         return "outlet name"
+    if not sentence_end and _is_menu(shape):
+        return "navigation"
     if words <= 16 and _is_header_line(shape, words_of(shape), outlet):
         return "dateline or byline"
     return None
@@ -221,6 +224,13 @@ def _caption(shape: str) -> str | None:
     if "(" in shape and _POSITION_MARKER.search(shape) and not _REPORTING_VERB.search(shape):
         return "photo caption"
     return None
+
+
+def _is_menu(shape: str) -> bool:
+    """'World | Africa | Middle East | Sport', 'Home > News > Europe': three or more short
+    items between separators."""
+    parts = _MENU_SEPARATORS.split(shape)
+    return len(parts) >= 3 and all(1 <= len(part.split()) <= 3 for part in parts)
 
 
 def _is_header_line(shape: str, words: list[str], outlet: str | None) -> bool:

@@ -169,6 +169,8 @@ def test_an_articles_own_list_of_key_figures_is_kept():
 def test_the_headline_and_standfirst_at_the_top_are_kept_and_labels_dropped():
     text = "\n".join([
         "Valley Courier",
+        "News  |  Wales  |  Mid Wales  |  Weather  |  Sport",
+        "Home > News > Mid Wales",
         "Floods cut off three villages",
         "Breaking news",
         "   Council warns of more rain this weekend",
