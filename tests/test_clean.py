@@ -111,6 +111,8 @@ def test_a_caption_under_a_photo_label_is_dropped_with_its_label():
     ["Ludford under water 24 photos"],
     ["Residents sheltered at the school &lt;a href=&quot;https://example.org/gallery&quot;&gt;"],
     ["Source: County Press Agency"],
+    ["- [Council approves new tram line](https://example.org/tram)",
+     "[Ludford](https://example.org/tags/ludford) · [Floods](https://example.org/tags/floods)"],
     ["* * *"],
     ["Agency writers Kai Moreno and Ruth Olsen contributed to this report."],
 ])
