@@ -28,7 +28,7 @@ ABOUT_SHARE = 0.025
 MAX_ROUNDING_SHARE = 0.02
 # Words a scope shares with others without naming anything in particular.
 _GENERIC_SCOPE_WORDS = frozenset("""the a an of at in on from to for and or by with its their
-international national airport area region state county district province""".split())
+international national airport area region state county district province rate level""".split())
 
 
 ScopePart = tuple[frozenset[str], str]  # a part's folded words, and its head (last) word

@@ -50,6 +50,9 @@ OUTCOME_ADJECTIVES = {"dead": "deaths", "missing": "missing", "injured": "injure
 # Nouns for anyone at all: the verb says what happened to them.
 PERSON_NOUNS = frozenset("""people person persons individual individuals civilian civilians
 resident residents villager villagers man men woman women child children""".split())
+# Nouns for people counted as people (who are carried, hurt, rescued; not owned).
+PEOPLE_NOUNS = PERSON_NOUNS | frozenset("""passenger crew member worker soldier sailor troop
+survivor victim student child adult patient tourist migrant refugee firefighter""".split())
 # Nouns that stand for a count of something else ("the death toll rose to 52").
 MEASURE_NOUNS = frozenset("toll number total count tally figure".split())
 # Nouns a measure can describe ("a range of 13,000 km", "an altitude of 2,800 miles").
@@ -446,22 +449,24 @@ def _percent_scope(percent: Token, anchor: Token, story: StoryProfile) -> list[S
     objects = [c for c in of.children if c.dep_ == "pobj"] if of is not None else []
     if objects:
         return [*parts, ("measure", "of " + lemma(objects[0]))]
-    nouns = [lemma(c) for c in percent.children if c.dep_ in ("compound",) and c.pos_ == "NOUN"]
     head = percent
+    described: Token | None = None
     while head.dep_ in ("npadvmod", "amod", "advmod", "compound", "nmod") and \
             head.head.i != head.i and head.head.pos_ in ("ADJ", "ADV", "NOUN"):
         head = head.head  # "40 percent fewer … phones", "a 22 percent unemployment rate"
         if head.pos_ == "NOUN":
-            nouns.append(lemma(head))
+            described = head
             break
-    if not nouns:
+    if described is None:
         verb = _clause_of(percent)
         subject = _subject_of(verb) if verb.pos_ in ("VERB", "AUX") else None
-        if subject is not None and subject.pos_ in ("NOUN", "PROPN"):
-            nouns.append(lemma(subject))  # "sales were down 50 percent"
-        if verb.pos_ == "VERB":
-            nouns.append(lemma(verb))
-    return [*parts, *(("measure", n) for n in nouns[:2])]
+        if subject is not None and subject.pos_ == "NOUN":
+            described = subject  # "sales were down 50 percent", "unemployment rose to 22%"
+    if described is None:
+        return parts
+    # One part: the noun with its own compounds ("unemployment rate"), not the verb.
+    words = [lemma(c) for c in described.lefts if c.dep_ == "compound" and c.pos_ == "NOUN"]
+    return [*parts, ("measure", " ".join([*words, lemma(described)]))]
 
 
 # ---------------------------------------------------------------- counts
@@ -515,7 +520,7 @@ def _counted_noun(anchor: Token, noun: Token, story: StoryProfile,
         outcome = _outcome_of(noun)
         if outcome:
             return outcome, parts
-        if conjoined and not any(ch.like_num for c in conjoined for ch in c.children):
+        if conjoined and not any(t.like_num for c in conjoined for t in c.subtree):
             return "people", parts  # "239 passengers and crew": everyone on board
     return _plural(noun), parts
 
@@ -753,6 +758,8 @@ def _owner_scope(anchor: Token, noun: Token, story: StoryProfile) -> list[ScopeP
              c.pos_ == "PROPN" and c.i < noun.i and c.ent_type_ not in ("NORP", "GPE")]
     if names:
         return [("owner", _entity_text(names[-1]))]
+    if lemma(noun) in PEOPLE_NOUNS:
+        return []  # a plane "with 227 passengers" leaving a city: people have no owner here
     owner = _owner_by_verb(noun)
     return [("owner", owner)] if owner else []
 
