@@ -7,17 +7,18 @@ from an inverted index on each claim's rarest words, so no all-pairs comparison 
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
 from synth.models import Claim
-from synth.sameness import parts_match, scope_parts
+from synth.sameness import ScopePart, parts_match, scope_parts
 from synth.text import content_words
-from synth.units import unit_key
+from synth.units import singular, unit_key
 
 # token_set_ratio at or above this makes two statements one point.
 NEAR_DUPLICATE_SCORE = 82.0
@@ -51,8 +52,8 @@ def cluster_claims(claims: Sequence[Claim]) -> list[ClaimGroup]:
     their groups. Claims whose figures are all durations or moments are also grouped by
     their statements, so that what they say without the number is not lost."""
     groups: list[ClaimGroup] = []
-    exact: dict[tuple[str, tuple[frozenset[str], ...]], ClaimGroup] = {}
-    scoped: dict[str, list[tuple[tuple[frozenset[str], ...], ClaimGroup]]] = defaultdict(list)
+    exact: dict[tuple[str, tuple[ScopePart, ...]], ClaimGroup] = {}
+    scoped: dict[str, list[tuple[tuple[ScopePart, ...], ClaimGroup]]] = defaultdict(list)
     plain: list[Claim] = []
     for claim in claims:
         if not claim.quantities:
@@ -77,6 +78,35 @@ def cluster_claims(claims: Sequence[Claim]) -> list[ClaimGroup]:
     return groups + group_near_duplicates(plain)
 
 
+# Two statements from different sources are one point when the words they share carry at
+# least this share of the weight of all their words (rarer words weigh more).
+SAME_POINT_SHARE = 0.5
+# ... and they share at least this many words.
+MIN_SHARED_WORDS = 3
+# What a denial denies when it denies reports at all ("rejected the reports", "dismissed the
+# claims as fake").
+_DENIED_THINGS = frozenset({"report", "claim", "allegation", "accusation", "account", "story"})
+
+
+def stem(word: str) -> str:
+    """A crude stem, enough to fold 'fired'/'firing'/'fires' and 'reports'/'report'."""
+    word = singular(word)
+    for ending in ("ing", "ed", "es"):
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    return word
+
+
+def same_point(first: frozenset[str], second: frozenset[str], weight: Mapping[str, float]) -> bool:
+    """Whether two statements say the same thing in other words: they share enough of their
+    distinctive words ('police fired tear gas' and 'officers used tear gas on the crowd')."""
+    shared = first & second
+    if len(shared) < MIN_SHARED_WORDS:
+        return False
+    total = sum(weight[w] for w in first | second)
+    return total > 0 and sum(weight[w] for w in shared) / total >= SAME_POINT_SHARE
+
+
 _QUOTED = re.compile(r"[“\"]([^”\"]{6,80})[”\"]")
 _DENIAL_TERMS = re.compile(r"fake news|another fake|groundless|baseless|unfounded|fabricat\w+|"
                            r"misplaced controversy|no truth", re.I)
@@ -92,6 +122,11 @@ def group_near_duplicates(claims: Sequence[Claim]) -> list[ClaimGroup]:
     statements = [c.statement for c in claims]
     words = [sorted(set(content_words(s))) for s in statements]
     frequency: Counter[str] = Counter(w for ws in words for w in ws)
+    stem_of = {w: stem(w) for w in frequency}
+    stems = [frozenset(stem_of[w] for w in ws) for ws in words]
+    stem_frequency: Counter[str] = Counter(w for ws in stems for w in ws)
+    weight = {w: math.log((len(claims) + 1) / n) for w, n in stem_frequency.items()}
+
     parent = list(range(len(claims)))
 
     def find(i: int) -> int:
@@ -117,16 +152,22 @@ def group_near_duplicates(claims: Sequence[Claim]) -> list[ClaimGroup]:
                 continue  # already one point: no need to compare
             # The same words score 100 without asking rapidfuzz (a wire story repeats them).
             if statement == statements[j] or \
-                    fuzz.token_set_ratio(statement, statements[j]) >= NEAR_DUPLICATE_SCORE:
+                    fuzz.token_set_ratio(statement, statements[j]) >= NEAR_DUPLICATE_SCORE or \
+                    (claims[i].source_id != claims[j].source_id and
+                     same_point(stems[i], stems[j], weight)):
                 parent[root] = other
                 root = other
     # Denials of one story are worded many ways; sharing a quoted phrase or a distinctive
-    # denial term ("fake news", "groundless") makes them one dispute.
+    # denial term ("fake news", "groundless"), or denying the reports or claims at all,
+    # makes them one dispute.
     by_phrase: dict[str, int] = {}
     for i, claim in enumerate(claims):
         if claim.stance != "denied":
             continue
-        for phrase in denial_phrases(claim.quote):
+        phrases = denial_phrases(claim.quote)
+        if stems[i] & _DENIED_THINGS:
+            phrases.add("denies the reports")
+        for phrase in phrases:
             if phrase in by_phrase:
                 parent[find(i)] = find(by_phrase[phrase])
             else:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import trafilatura
 
 from synth.dates import parse_date
-from synth.metadata import TextMetadata
+from synth.metadata import TextMetadata, is_plausible_title
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,9 @@ def html_to_article(page: str) -> HtmlArticle:
     meta = trafilatura.extract_metadata(page)
     title = outlet = published = None
     if meta is not None:
-        title = meta.title or None
         outlet = meta.sitename or None
+        # A page titled by its picture ("Image copyright …", a caption) has no usable title.
+        title = meta.title if meta.title and is_plausible_title(meta.title, outlet) else None
         published = parse_date(meta.date) if meta.date else None
     # trafilatura keeps the day only; a page's own timestamp tells revisions within a day apart.
     stamped = _published_time(page)

@@ -1,11 +1,30 @@
-"""Title, outlet and publication date from the top of a plain-text or Markdown article (pure)."""
+"""Title, outlet and publication date from the top of a plain-text or Markdown article, and
+the title of a set of articles (pure).
+
+A title is the page's headline: the first line at the top that is neither a header field, a
+masthead, a menu nor page furniture, when it is shaped like a headline. A photo caption, a
+copyright or weather line, or a sentence from the body is never a title; an article whose
+text opens straight into its first paragraph has none. A publication date comes from a
+header field or a dateline or byline, never from a caption or a sentence.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from synth.dates import parse_date
+from synth.furniture import (
+    LIST_HEADER,
+    count_sentences_marks,
+    ends_like_sentence,
+    line_furniture,
+    shape_text,
+    words_of,
+)
+from synth.models import Source
 
 # How many lines at the top of a text file may carry its header.
 _HEADER_LINES = 12
@@ -18,7 +37,6 @@ _FIELD = re.compile(
 
 _MENU = re.compile(r"(?:\s[|·•]\s.*){2,}")
 _BYLINE = re.compile(r"^by\s", re.IGNORECASE)
-_JUNK = re.compile(r"\b(?:subscribe|newsletter|advertisement|cookie|share this)\b", re.IGNORECASE)
 _BOLD_LEAD = re.compile(r"^\*\*(?P<name>[^*]{2,60})\*\*")
 
 
@@ -70,16 +88,70 @@ def metadata_from_text(text: str) -> TextMetadata:
     if outlet is None:
         outlet = _outlet_from_header(top)
     if title is None:
-        for line in top:
-            stripped = line.strip().lstrip("#").strip().strip("*").strip()
-            if (len(stripped.split()) >= 4 and len(stripped) < 200 and not _FIELD.match(line)
-                    and not _MENU.search(stripped) and not _BYLINE.match(stripped)
-                    and stripped != outlet and not _JUNK.search(stripped)):
-                title = stripped
-                break
+        title = headline(top, outlet)
     if published is None:
-        for line in top:
-            published = parse_date(line)
-            if published:
-                break
+        published = next((parse_date(line) for line in top if _is_dateline(line, outlet)
+                          and parse_date(line)), None)
     return TextMetadata(title=title, outlet=outlet, published=published)
+
+
+# A headline is one sentence at most, this many words at most, and a line that ends like a
+# sentence is a headline only up to HEADLINE_SENTENCE_WORDS (longer, it is the first paragraph).
+HEADLINE_MAX_WORDS = 25
+HEADLINE_SENTENCE_WORDS = 16
+# Shorter lines at the top are a kicker, a section's or an outlet's name, not the headline.
+HEADLINE_MIN_WORDS = 4
+# "ATHENS — …", "MARRAKESH, Sept 9 (GWS) – …": a dateline opens the first paragraph.
+_DATELINE = re.compile(r"^[A-Z][A-Z .'/-]{2,}(?:,[^–—]{0,40})?\s(?:—|–|--|-)\s")
+
+
+def headline(lines: Sequence[str], outlet: str | None = None) -> str | None:
+    """The headline among the top lines of a text, or None when the text opens without one."""
+    for line in lines:
+        stripped = line.strip()
+        if not stripped or stripped == "---" or _FIELD.match(stripped):
+            continue
+        shape = shape_text(stripped)
+        if (not shape or line_furniture(stripped, outlet) or _MENU.search(shape)
+                or LIST_HEADER.match(shape) or shape == outlet):
+            continue
+        if len(words_of(shape)) < HEADLINE_MIN_WORDS:
+            continue
+        return shape if is_headline_shaped(shape) else None
+    return None
+
+
+def is_headline_shaped(text: str) -> bool:
+    """One short line that is not a paragraph's opening sentence."""
+    words = len(words_of(text))
+    if words > HEADLINE_MAX_WORDS or len(text) > 200 or count_sentences_marks(text):
+        return False
+    if ends_like_sentence(text) and words > HEADLINE_SENTENCE_WORDS:
+        return False
+    return not _DATELINE.match(text)
+
+
+def is_plausible_title(title: str, outlet: str | None = None) -> bool:
+    """Whether a page's title (HTML metadata) can stand as its headline: not a caption, a
+    credit, a copyright or weather line."""
+    shape = shape_text(title)
+    return bool(shape) and line_furniture(title, outlet) is None and len(words_of(shape)) >= 2
+
+
+def _is_dateline(line: str, outlet: str | None) -> bool:
+    """A header line that dates the page ("Outlet | 9 Sept 2023", "By Jane Roe · 24 October
+    2024, 07:30"), as opposed to a caption or a sentence that mentions a date."""
+    return line_furniture(line.strip(), outlet) in ("dateline or byline", "byline")
+
+
+def story_title(sources: Sequence[Source]) -> str | None:
+    """The title of a fact sheet: the first original source's headline, else any source's,
+    else the name of the folder the articles came from."""
+    for candidates in ([s for s in sources if not s.duplicate_of], sources):
+        for source in candidates:
+            if source.title:
+                return source.title
+    folders = {Path(s.path).parent.name for s in sources}
+    if len(folders) == 1:
+        return folders.pop() or None
+    return None

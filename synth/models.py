@@ -43,7 +43,8 @@ class Source(_Model):
     encoding: str = Field(description="how the bytes were decoded")
     duplicate_of: str | None = Field(
         default=None,
-        description="id of an earlier source carrying the same story text (a republished wire)",
+        description="id of an earlier source carrying the same story text (a wire story "
+                    "republished with edits, or a later version of one outlet's story)",
     )
 
 

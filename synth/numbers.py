@@ -45,7 +45,8 @@ _ONE_NUMBER = (rf"(?:(?<![\w.,:/]){_DIGITS}(?:{_GLUED}|{_SCALE}?(?![\w]|:\d|\.\d
                rf"|\b(?:{_A_SCALE})?{_NUMBER_WORDS}\b{_FRACTION_AFTER})")
 # After "24m", words that make it metres rather than millions.
 METRES_AFTER = re.compile(r"^\s*(?:\([^)]{1,15}\)\s*)?(?:long|high|tall|deep|wide|across|away|"
-                          r"in (?:length|diameter|height)|below|above|of water)\b|^\s*\(\d[\d.,]*\s*(?:ft|feet)\b",
+                          r"in (?:length|diameter|height)|below|above|of water)\b"
+                          r"|^\s*\(\d[\d.,]*\s*(?:ft|feet)\b",
                           re.IGNORECASE)
 
 _QUALIFIERS: list[tuple[str, Qualifier]] = [
@@ -173,7 +174,10 @@ def find_numbers(text: str) -> list[NumberMention]:
 
 
 def format_number(value: float) -> str:
-    """10000.0 → '10,000'; 6.8 → '6.8'; 1200000.0 → '1.2 million'."""
+    """10000.0 → '10,000'; 6.8 → '6.8'; 1200000.0 → '1.2 million'; 164.12e9 → '164.12
+    billion'."""
+    if value >= 1_000_000_000 and value % 10_000_000 == 0:
+        return f"{value / 1_000_000_000:g} billion"
     if value >= 1_000_000 and value % 100_000 == 0:
         millions = value / 1_000_000
         return f"{millions:g} million"

@@ -28,28 +28,31 @@ ABOUT_SHARE = 0.025
 MAX_ROUNDING_SHARE = 0.02
 # Words a scope shares with others without naming anything in particular.
 _GENERIC_SCOPE_WORDS = frozenset("""the a an of at in on from to for and or by with its their
-international national airport city area region state county district province part total
-whole each""".split())
+international national airport area region state county district province rate level""".split())
+
+
+ScopePart = tuple[frozenset[str], str]  # a part's folded words, and its head (last) word
 
 
 def scope_words(scope: str | None) -> frozenset[str]:
     """The words that make a scope what it is, folded: "at Chicago's O'Hare" →
     {'chicago', "o'hare"}; 'phones' and 'smartphones' fold to one word."""
-    return frozenset(w for part in scope_parts(scope) for w in part)
+    return frozenset(w for words, _ in scope_parts(scope) for w in words)
 
 
-def scope_parts(scope: str | None) -> tuple[frozenset[str], ...]:
-    """A scope's parts ('New Democracy; at Parliament'), each as its folded words."""
+def scope_parts(scope: str | None) -> tuple[ScopePart, ...]:
+    """A scope's parts ('New Democracy; at Parliament'), each as its folded words and its
+    head, the last of them (generic words such as 'Airport' left out)."""
     if not scope:
         return ()
     parts = []
     for part in scope.split(";"):
         text = part.lower().replace("’", "'").replace(".", "")
-        words = frozenset(_fold(w) for w in re.findall(r"[a-z0-9][a-z0-9'-]*", text)
-                          if w not in _GENERIC_SCOPE_WORDS)
+        words = [_fold(w) for w in re.findall(r"[a-z0-9][a-z0-9'-]*", text)
+                 if w not in _GENERIC_SCOPE_WORDS]
         if words:
-            parts.append(words)
-    return tuple(sorted(parts, key=sorted))
+            parts.append((frozenset(words), words[-1]))
+    return tuple(sorted(parts, key=lambda p: sorted(p[0])))
 
 
 def _fold(word: str) -> str:
@@ -58,18 +61,20 @@ def _fold(word: str) -> str:
 
 
 def same_scope(a: str | None, b: str | None) -> bool:
-    """Whether two scopes narrow a figure the same way: part by part, equal words or one
-    part's words all in the other's ('S4' and 'Galaxy S4', 'at O'Hare' and 'at Chicago's
-    O'Hare International Airport'). No scope matches only no scope."""
+    """Whether two scopes narrow a figure the same way: part by part, the same head word and
+    one part's words all in the other's ('S4' and 'Galaxy S4', 'at O'Hare' and 'at Chicago's
+    O'Hare International Airport'; not 'Kansas' and 'Kansas City', whose heads differ). No
+    scope matches only no scope."""
     return parts_match(scope_parts(a), scope_parts(b))
 
 
-def parts_match(first: tuple[frozenset[str], ...], second: tuple[frozenset[str], ...]) -> bool:
+def parts_match(first: tuple[ScopePart, ...], second: tuple[ScopePart, ...]) -> bool:
     if len(first) != len(second):
         return False
     unmatched = list(second)
-    for part in first:
-        match = next((other for other in unmatched if part <= other or other <= part), None)
+    for words, head in first:
+        match = next((other for other in unmatched if other[1] == head and
+                      (words <= other[0] or other[0] <= words)), None)
         if match is None:
             return False
         unmatched.remove(match)
@@ -88,6 +93,9 @@ class Interval:
 def written_precision(value: float, text: str) -> float:
     """Half a unit of the last digit a figure was written to ('29.7' → 0.05, '128' → 0.5),
     and for a round figure what rounds to it within MAX_ROUNDING_SHARE ('30' → 0.6)."""
+    written = re.search(r"\d[\d,]*(?:\.(\d+))?", text or "")
+    if written and written.group(1) is not None:  # "7.0" is to a tenth, not to a whole
+        return 0.5 * 10 ** -len(written.group(1))
     whole = abs(value)
     if whole != int(whole):
         shown = f"{whole:.6f}".rstrip("0")

@@ -92,5 +92,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
     return spans
 
 
+_SENTENCE_END_AT_LINE_END = re.compile(r"""[.!?:]["'”’)\]]*$""")
+
+
 def ends_like_sentence(line: str) -> bool:
-    return bool(re.search(r"""[.!?:]["'”’)\]]*$""", line.rstrip()))
+    return bool(_SENTENCE_END_AT_LINE_END.search(line.rstrip()))

@@ -117,11 +117,21 @@ def unit_key(unit: str | None) -> str:
     return singular(word)
 
 
+_MEASURE_SPELLINGS = {"kilometre": "km", "kilometres": "km", "kilometer": "km", "kilometers": "km",
+                      "kms": "km", "mile": "miles", "nautical mile": "nautical miles",
+                      "foot": "feet", "inch": "inches", "metre": "m", "metres": "m", "meter": "m",
+                      "meters": "m", "centimetre": "cm", "centimetres": "cm", "centimeter": "cm",
+                      "centimeters": "cm", "millimetre": "mm", "millimetres": "mm",
+                      "millimeter": "mm", "millimeters": "mm", "tonne": "tonnes", "ton": "tons",
+                      "sq nautical mile": "sq nautical miles", "sq mile": "sq miles"}
+
+
 def canonical_unit(noun: str) -> str:
     """How a unit noun is written in a claim: synonyms of a known set by the set's first
-    word ('soldiers' → 'troops'), measures and anything else in lower case."""
+    word ('soldiers' → 'troops'), measures by their short plural ('kilometres' → 'km'),
+    anything else in lower case."""
     word = re.sub(r"\s+", " ", noun.strip().lower())
-    return SYNONYMS.get(word, word)
+    return _MEASURE_SPELLINGS.get(word) or SYNONYMS.get(word, word)
 
 
 def base_value(value: float, unit: str | None) -> float:

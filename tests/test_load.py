@@ -5,7 +5,10 @@ from pathlib import Path
 import pytest
 
 from synth.errors import InputError
+from synth.html import html_to_article
 from synth.load import decode_article_bytes, load_sources
+from synth.metadata import metadata_from_text, story_title
+from synth.models import Source
 from tests.conftest import QUAKE, TROOPS
 
 
@@ -121,3 +124,73 @@ def test_a_file_over_a_small_limit_names_both_sizes_readably(tmp_path):
     article.write_text("Floods hit the town. " * 100, encoding="utf-8")
     result = load_sources([article], max_bytes=500)
     assert "file is 2 KB, over the 500 bytes limit" in result.problems[0].reason
+
+
+# Titles and dates, on an invented story.
+LEDE = ("Floodwater from the River Teme cut off three villages near Ludford on Tuesday, and "
+        "about 400 residents spent the night in a school hall, the county council said.")
+SECOND = ("Crews from four fire stations used boats to reach homes where the water had risen "
+          "above the windowsills, a fire service spokeswoman told reporters.")
+
+
+@pytest.mark.parametrize("top, title", [
+    (["Floods cut off three villages near Ludford"], "Floods cut off three villages near Ludford"),
+    (["# Floods cut off three villages near Ludford", "", "**Valley Courier** | 4 May 2021"],
+     "Floods cut off three villages near Ludford"),
+    # Furniture above the headline is passed over, never taken for it.
+    (["Image copyright Ana Lima/Agency Press", "Floods cut off three villages near Ludford"],
+     "Floods cut off three villages near Ludford"),
+    (["Weather: Rain, 9°C", "© 2021 Valley Courier", "Floods cut off three villages near Ludford"],
+     "Floods cut off three villages near Ludford"),
+    (["Volunteers fill sandbags in Ludford. Credit Ana Lima/Agency Press",
+      "Floods cut off three villages near Ludford."], "Floods cut off three villages near Ludford."),
+    # A text that opens with its first paragraph has no headline; a later, shorter sentence
+    # from the body is not one.
+    ([], None),
+    (["Weather: Rain, 9°C"], None),
+])
+def test_a_title_is_the_headline_line_never_a_caption_credit_weather_or_body_sentence(top, title):
+    text = "\n".join([*top, "", LEDE, SECOND, "The river fell on Wednesday.", "Roads reopened."])
+    assert metadata_from_text(text).title == title
+
+
+def test_a_captions_date_is_not_the_publication_date_and_a_dateline_is():
+    caption = "Volunteers fill sandbags in Ludford on 3 May 2021. Credit Ana Lima/Agency Press"
+    sentence = "The river first burst its banks on 2 May 2021."
+    assert metadata_from_text("\n".join([caption, sentence, LEDE])).published is None
+    dated = metadata_from_text("\n".join(["Valley Courier | 4 May 2021", caption, LEDE]))
+    assert dated.published == "2021-05-04" and dated.outlet == "Valley Courier"
+    bylined = metadata_from_text("\n".join(["Floods cut off Ludford", "By Ana Lima · 5 May 2021, 08:15",
+                                            LEDE]))
+    assert bylined.published == "2021-05-05T08:15"
+
+
+def test_an_html_page_titled_by_its_picture_has_no_title():
+    body = f"<article><p>{LEDE}</p><p>{SECOND}</p></article>"
+    captioned = html_to_article(f"<html><head><title>Image copyright Ana Lima/Agency Press</title>"
+                                f"</head><body>{body}</body></html>")
+    titled = html_to_article(f"<html><head><title>Floods cut off Ludford</title></head>"
+                             f"<body>{body}</body></html>")
+    assert captioned.metadata.title is None
+    assert titled.metadata.title == "Floods cut off Ludford"
+
+
+def test_a_fact_sheets_title_is_the_first_originals_headline_else_the_folders_name():
+    def src(source_id, path, title=None, duplicate_of=None):
+        return Source(id=source_id, path=path, title=title, text=LEDE, content_hash="-",
+                      format="txt", encoding="utf-8", duplicate_of=duplicate_of)
+
+    assert story_title([src("S1", "floods/a.txt", "Copy's headline", duplicate_of="S2"),
+                        src("S2", "floods/b.txt", "Original headline")]) == "Original headline"
+    assert story_title([src("S1", "ludford-floods/a.txt"), src("S2", "ludford-floods/b.txt")]) \
+        == "ludford-floods"
+    assert story_title([src("S1", "one/a.txt"), src("S2", "two/b.txt")]) is None
+
+
+def test_a_folder_of_articles_without_headlines_is_titled_by_the_folder(tmp_path):
+    folder = tmp_path / "ludford-floods-2021"
+    folder.mkdir()
+    (folder / "a.txt").write_text(f"{LEDE}\n{SECOND}\n", encoding="utf-8")
+    sources = load_sources([folder]).sources
+    assert sources[0].title is None
+    assert story_title(sources) == "ludford-floods-2021"

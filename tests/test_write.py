@@ -16,7 +16,7 @@ def test_numbers_must_come_from_cited_claims():
     assert unsupported_numbers("Between 3,000 and 5,000 went.", cited) == ["3,000 and 5,000"]
 
 
-def test_overview_leads_with_agreement_then_gives_the_range_with_speakers():
+def test_overview_leads_with_the_headline_conflict_then_the_agreements():
     claims = [claim(1, 1, "a", (6.8, "magnitude", None), who="USGS"),
               claim(2, 2, "b", (6.8, "magnitude", None), who="USGS"),
               claim(3, 1, "c", (3000, "troops", None), who="South Korean lawmakers"),
@@ -24,13 +24,19 @@ def test_overview_leads_with_agreement_then_gives_the_range_with_speakers():
               claim(5, 3, "e", (12000, "troops", None), who="the NIS")]
     sources = [src(1), src(2), src(3)]
     overview = write_overview(facts_for(claims, sources), claims)
-    assert overview[0].text == "Independent sources agree on the magnitude: 6.8 (USGS)."
-    assert overview[0].claim_ids == ["C1", "C2"]
-    conflict = overview[1]
-    assert conflict.text.startswith("Estimates of the number of troops range from 3,000 "
-                                    "(South Korean lawmakers) to 12,000 (the NIS)")
-    assert "10,000 (the Pentagon)" in conflict.text
-    assert conflict.claim_ids == ["C3", "C4", "C5"]
+    # The troop totals are reported by three origins, the magnitude by two: troops lead.
+    assert overview[0].text == ("Sources disagree on the number of troops: 3,000 (South Korean "
+                                "lawmakers); 10,000 (the Pentagon); 12,000 (the NIS).")
+    assert overview[0].claim_ids == ["C3", "C4", "C5"]
+    assert overview[1].text == "Independent sources agree on the magnitude: 6.8 (USGS)."
+    assert overview[1].claim_ids == ["C1", "C2"]
+
+
+def test_a_number_in_a_speakers_name_does_not_silence_a_sentence():
+    claims = [claim(1, 1, "a", (14, "deaths", None), who="Channel 4"),
+              claim(2, 2, "b", (14, "deaths", None), who="Radio 5")]
+    overview = write_overview(facts_for(claims, [src(1), src(2)]), claims)
+    assert overview and overview[0].text.startswith("Independent sources agree on the death toll")
 
 
 def test_every_overview_sentence_cites_claims_that_carry_its_numbers():

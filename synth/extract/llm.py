@@ -29,8 +29,8 @@ from synth.extract.schema import (
 from synth.llm import ModelClient, mode_chain
 from synth.model_stage import ModelStage, stderr_note
 from synth.models import Problem, Quantity, Usage
-from synth.quantities import UNIT_NOUNS
 from synth.salvage import json_object, valid_items
+from synth.units import canonical_unit
 
 PROMPT_NAME = "extract_claims.v1"
 MAX_CLAIMS_PER_CHUNK = 30
@@ -166,7 +166,7 @@ def salvage_claims(text: Any) -> list[ExtractedClaim]:
 def _draft(source_id: str, claim: ExtractedClaim) -> ClaimDraft:
     quantities = []
     for q in claim.quantities:
-        unit = UNIT_NOUNS.get(q.unit.strip().lower(), q.unit.strip().lower() or "count")
+        unit = canonical_unit(q.unit) or "count"
         quantities.append(Quantity(value=q.value, value_max=q.value_max, unit=unit,
                                    scope=(q.scope or None), qualifier=q.qualifier,
                                    time_ref=q.time_ref or None, text=q.text or str(q.value)))

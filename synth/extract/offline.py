@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -21,7 +21,7 @@ from synth.extract import ClaimDraft, ExtractionBatch, ProgressCallback
 from synth.extract.rules.claims import claim_from_sentence
 from synth.extract.rules.figures import NATIONALITY, Figure, FigureMemory
 from synth.extract.rules.nlp import MIN_BLOCKS_FOR_TWO_PROCESSES, english_model, parse_texts
-from synth.extract.rules.speakers import SpeakerMemory
+from synth.extract.rules.speakers import SpeakerMemory, speaker_clauses
 from synth.extract.rules.story import StoryProfile, story_profile
 from synth.models import Usage
 from synth.text import Span, ends_like_sentence
@@ -96,15 +96,16 @@ def extract_claims(document: CleanDocument, spans: Sequence[Span], docs: Sequenc
     for span, doc in zip(spans, docs, strict=True):
         previous: tuple[ClaimDraft, list[Figure]] | None = None
         for sentence in doc.sents:
-            claim = claim_from_sentence(sentence, span.start, source.id, story, memory,
-                                        figure_memory, reference_year, fallback_speaker)
-            if claim is None:
-                previous = None
-                continue
-            if previous is not None:
-                _take_introducing_speaker(claim, previous, fallback_speaker)
-            drafts.append(claim)
-            previous = claim
+            for clause in speaker_clauses(sentence):
+                claim = claim_from_sentence(clause, span.start, source.id, story, memory,
+                                            figure_memory, reference_year, fallback_speaker)
+                if claim is None:
+                    previous = None
+                    continue
+                if previous is not None:
+                    _take_introducing_speaker(claim, previous, fallback_speaker)
+                drafts.append(claim)
+                previous = claim
     return drafts
 
 
@@ -125,24 +126,27 @@ def _take_introducing_speaker(claim: tuple[ClaimDraft, list[Figure]],
             draft.stance = "reported"
 
 
-# A nationality on at least this share of a unit's figures is the story's own ("North
-# Korean troops" in a story about North Korean troops), not a subset ("Chinese passengers").
-STORY_NATIONALITY_SHARE = 0.25
+# A nationality that at least this share of the articles giving a unit's figures put on them
+# is the story's own ("North Korean troops" in a story about North Korean troops), not a
+# subset ("Chinese passengers").
+STORY_NATIONALITY_SHARE = 0.5
 
 
 def settle_scopes(read: Sequence[tuple[ClaimDraft, list[Figure]]]) -> None:
-    """Give each draft its quantities, with the story's own nationalities left out of scope."""
-    figures_of_unit: Counter[str] = Counter()
-    nationalities: dict[str, Counter[str]] = defaultdict(Counter)
-    for _, figures in read:
+    """Give each draft its quantities, with the story's own nationalities left out of scope:
+    one that most of the articles giving a unit's figures put on them ('North Korean troops'
+    in a story about North Korean troops), not one a few put on some ('Chinese passengers')."""
+    sources_of_unit: dict[str, set[str]] = defaultdict(set)
+    nationalities: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for draft, figures in read:
         for figure in figures:
             key = unit_key(figure.unit)
-            figures_of_unit[key] += 1
-            for kind, text in dict.fromkeys(figure.parts):
+            sources_of_unit[key].add(draft.source_id)
+            for kind, text in figure.parts:
                 if kind == NATIONALITY:
-                    nationalities[key][text.lower()] += 1
-    own = {key: frozenset(n for n, count in counts.items()
-                          if count >= STORY_NATIONALITY_SHARE * figures_of_unit[key])
-           for key, counts in nationalities.items()}
+                    nationalities[key][text.lower()].add(draft.source_id)
+    own = {key: frozenset(n for n, sources in found.items() if len(sources) >= 2 and
+                          len(sources) >= STORY_NATIONALITY_SHARE * len(sources_of_unit[key]))
+           for key, found in nationalities.items()}
     for draft, figures in read:
         draft.quantities = [f.quantity(own.get(unit_key(f.unit), frozenset())) for f in figures]

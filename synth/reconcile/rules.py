@@ -11,7 +11,6 @@ rises with publication time stays conflicting and is marked as a revision.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -27,7 +26,12 @@ SAME_VALUE_TOLERANCE = 0.005
 _STATUS_ORDER: dict[FactStatus, int] = {
     "conflicting": 0, "disputed": 1, "corroborated": 2, "single_source": 3}
 # Counts that only grow as a story unfolds, so a later, higher figure is a revision.
-RUNNING_TOTALS = frozenset({"deaths", "injured", "displaced", "troops", "people"})
+RUNNING_TOTALS = frozenset({"deaths", "injured", "displaced", "missing", "arrested", "rescued",
+                            "troops", "people"})
+# Words with which a source says its count moved.
+_REVISED = re.compile(r"\b(?:rose|risen|rising|climbed|climbing|jumped|increased|revised|updated|"
+                      r"raised|passed|surpassed|topped)\b(?:\s+\w+){0,3}\s+(?:to|past|from|above)\b",
+                      re.IGNORECASE)
 # What a variant names when a claim has no speaker: its outlet, saying so.
 NO_NAMED_SOURCE = "{outlet} (no named source)"
 
@@ -99,7 +103,10 @@ def group_fact(members: Sequence[Claim], index: SourceIndex, unit: str | None,
     variants = build_variants(members, index, counts) if unit is not None else []
     origins = index.origins.of_claims(members)
     status: FactStatus
-    if any(c.stance == "denied" for c in members):
+    denials = sum(c.stance == "denied" for c in members)
+    # A figure is disputed when its claims are mostly denials; one denial elsewhere in a
+    # sentence that states a figure does not dispute the figure.
+    if denials and (unit is None or denials * 2 > len(members)):
         status = "disputed"
     elif unit is not None and disagreeing_origins(members, index.origins, counts):
         status = "conflicting"
@@ -146,20 +153,25 @@ def disagreeing_origins(members: Sequence[Claim], origins: Origins,
     """Whether two independent origins give values for the quantity that cannot both be
     right (synth.sameness). One source's own update ('40% contained this morning, 55% by
     evening') and rounding ('30 percent' and '29.7%') are not disagreements."""
-    by_value: dict[tuple[float, float | None, str], tuple[Quantity, set[str]]] = {}
+    by_value: dict[tuple[float, float | None, str], tuple[Quantity, set[str], set[str]]] = {}
     for claim in members:
         for quantity in claim.quantities:
             if counts(quantity):
                 key = (base_value(quantity.value, quantity.unit),
                        quantity.value_max and base_value(quantity.value_max, quantity.unit),
                        quantity.qualifier)
-                by_value.setdefault(key, (quantity, set()))[1].add(origins.of_claim(claim))
+                origin = origins.of_claim(claim)
+                _, by_origin, by_voice = by_value.setdefault(key, (quantity, set(), set()))
+                by_origin.add(origin)
+                # A voice is who gives the value: a named speaker, else the origin itself.
+                by_voice.add(_unique_key(claim.attributed_to) if claim.attributed_to else origin)
     values = list(by_value.values())
-    for i, (first, first_origins) in enumerate(values):
-        for second, second_origins in values[i + 1:]:
-            if not (first_origins - second_origins and second_origins - first_origins):
-                continue  # a source that gives both is updating itself, not disagreeing
-            if not consistent(first, second):
+    for i, (first, first_origins, first_voices) in enumerate(values):
+        for second, second_origins, second_voices in values[i + 1:]:
+            apart = (first_origins - second_origins and second_origins - first_origins) or \
+                (first_voices - second_voices and second_voices - first_voices)
+            # One voice in one source giving both values is updating itself, not disagreeing.
+            if apart and not consistent(first, second):
                 return True
     return False
 
@@ -200,6 +212,8 @@ def _variant(quantity: Quantity, claims: list[Claim], matching: list[Quantity],
     speakers = [c.attributed_to or NO_NAMED_SOURCE.format(outlet=index.outlet[c.source_id])
                 for c in claims]
     times = [index.published[c.source_id] for c in claims if c.source_id in index.published]
+    # Without publication times, a value's own date in its sentence says when it held.
+    times = times or [d for c in claims for d in c.dates if re.match(r"\d{4}-\d\d-\d\d", d)]
     return Variant(
         value=quantity.value, value_max=quantity.value_max, qualifier=quantity.qualifier,
         label=f"{label} {quantity.unit}" if with_unit else label,
@@ -232,8 +246,11 @@ def is_revision(status: FactStatus, unit: str | None, variants: Sequence[Variant
 
     Later articles often repeat earlier figures ("from an initial 296…"), so a source is
     represented by the highest figure it gives, which is its latest one."""
-    if status != "conflicting" or unit not in RUNNING_TOTALS:
+    if status != "conflicting" or unit_key(unit) not in RUNNING_TOTALS:
         return False
+    members = list(members)
+    if any(_REVISED.search(c.quote) for c in members):
+        return True  # "the toll rose to 52", "revised the figure to 61"
     source_of = {c.id: c.source_id for c in members}
     highest: dict[str, float] = {}
     for variant in variants:

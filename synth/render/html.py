@@ -23,6 +23,7 @@ from typing import Literal
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from synth.metadata import story_title
 from synth.models import Claim, Fact, Report, Source, Variant, id_order
 from synth.reconcile.origins import Origins
 from synth.reconcile.rules import speaker_names
@@ -174,7 +175,7 @@ def render_html(report: Report) -> str:
     counts: Counter[str] = Counter(f.status for f in report.facts)
     return env.get_template("report.html.j2").render(
         report=report,
-        title=_story_title(report),
+        title=story_title(report.sources) or "",
         dates=_date_range(report.sources),
         independent_sources=index.origins.count_sources(s.id for s in report.sources),
         overview=[_sentence_view(index, s.text, s.claim_ids) for s in report.overview],
@@ -364,10 +365,6 @@ def _cell_marks(index: _Index, view: FactView, source: Source,
     return marks
 
 
-def _story_title(report: Report) -> str:
-    originals = [s for s in report.sources if s.title and not s.duplicate_of]
-    titles = originals or [s for s in report.sources if s.title]
-    return (titles[0].title or "") if titles else ""
 
 
 def _date_range(sources: Sequence[Source]) -> str | None:

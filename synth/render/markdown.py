@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from synth.metadata import story_title
 from synth.models import Claim, Report
 from synth.render.facts import heading, revision_summary, shown_variants
 
@@ -36,8 +37,8 @@ def render_markdown(report: Report) -> str:
     claims = {c.id: c for c in report.claims}
     sources = {s.id: s for s in report.sources}
     lines: list[str] = []
-    titles = [s.title for s in report.sources if s.title]
-    lines.append(f"# Fact sheet{': ' + escape(titles[0]) if titles else ''}")
+    title = story_title(report.sources)
+    lines.append(f"# Fact sheet{': ' + escape(title) if title else ''}")
     lines.append("")
     usage = report.usage
     mode = f"model {usage.model}" if usage.model else "offline extractor"

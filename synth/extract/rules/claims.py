@@ -42,12 +42,13 @@ def claim_from_sentence(sentence: Span, offset: int, source_id: str, story: Stor
         source_id=source_id,
         statement=statement_of(text),
         quote=text,
-        attributed_to=attribution.speaker or fallback_speaker,
+        attributed_to=attribution.speaker,
         stance=attribution.stance,
         dates=[d.iso or d.text for d in find_dates(text)],
         extractor="offline",
         start_hint=start,
-        cited_origin=attribution.cited,
+        # "Source: GWS" under an article: what it says in its own voice is the wire's.
+        cited_origin=attribution.cited or (None if attribution.speaker else fallback_speaker),
     )
     return draft, figures
 

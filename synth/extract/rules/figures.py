@@ -17,11 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from synth.dates import find_dates
 from synth.extract.rules.nlp import lemma
 from synth.extract.rules.story import StoryProfile, entity_key
 from synth.models import Qualifier, Quantity
 from synth.numbers import NumberMention, find_numbers
 from synth.units import CURRENCIES, MEASURES, canonical_unit
+from synth.units import TIME_POINTS as TIME_POINT_UNITS
 
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
@@ -48,6 +50,9 @@ OUTCOME_ADJECTIVES = {"dead": "deaths", "missing": "missing", "injured": "injure
 # Nouns for anyone at all: the verb says what happened to them.
 PERSON_NOUNS = frozenset("""people person persons individual individuals civilian civilians
 resident residents villager villagers man men woman women child children""".split())
+# Nouns for people counted as people (who are carried, hurt, rescued; not owned).
+PEOPLE_NOUNS = PERSON_NOUNS | frozenset("""passenger crew member worker soldier sailor troop
+survivor victim student child adult patient tourist migrant refugee firefighter""".split())
 # Nouns that stand for a count of something else ("the death toll rose to 52").
 MEASURE_NOUNS = frozenset("toll number total count tally figure".split())
 # Nouns a measure can describe ("a range of 13,000 km", "an altitude of 2,800 miles").
@@ -59,6 +64,8 @@ point points occasion occasions kind kinds sort sorts step steps round rounds"""
 _COMPASS = re.compile(r"^(?:north|south|east|west)(?:-?(?:east|west))?(?:ern|ward|wards)?$", re.I)
 _ON_BOARD = frozenset({"onboard", "aboard", "board"})
 _SUBSET_MARKERS = frozenset({"including", "among", "whom"})
+_THRESHOLD_AFTER = re.compile(r"^\s*(?:or (?:more|greater|above|higher|over|less|fewer|"
+                              r"below|lower)|\+)", re.I)
 _TIME_PHRASES = re.compile(
     r"\b(?:so far|to date|thus far|as of [^,.;]{2,30}|by (?:the end of )?[A-Z][a-z]+|"
     r"by (?:the end of the year|year-end|next (?:week|month|year))|initially|at first|in total|"
@@ -101,6 +108,7 @@ class FigureMemory:
     last_unit: str | None = None
     sentences_since: int = 0
     sites: dict[str, str] = field(default_factory=dict)
+    recent: list[Figure] = field(default_factory=list)  # the last few figures, oldest first
 
     def remember_sites(self, sentence: Span) -> None:
         for entity in sentence.ents:
@@ -116,7 +124,12 @@ def figures_in(sentence: Span, story: StoryProfile, reference_year: int | None,
     base = sentence.start_char
     event = other_event(sentence, story, reference_year)
     found: list[tuple[Token, Figure]] = []
+    dates = [(d.start, d.end) for d in find_dates(text)]
     for mention in find_numbers(text):
+        if any(start <= mention.number_start < end for start, end in dates):
+            continue  # "Saturday 9 September" is a date, not a count
+        if _THRESHOLD_AFTER.match(text[mention.end:]):
+            continue  # "magnitude 6 or more": a threshold, not a figure
         tokens = _tokens_of(sentence, base + mention.number_start, base + mention.end)
         if not tokens:
             continue
@@ -131,12 +144,13 @@ def figures_in(sentence: Span, story: StoryProfile, reference_year: int | None,
             value=mention.value, value_max=mention.value_max, unit=unit, parts=parts,
             qualifier=_qualifier(mention, anchor), time_ref=_time_ref(anchor, sentence),
             text=text[mention.start:mention.end])))
-    _share_owners([f for _, f in found])
+    _share_owners(found)
     found.extend(_clock_times(sentence, event))
     memory.remember_sites(sentence)
     memory.sentences_since += 1
     if found:
         memory.last_unit, memory.sentences_since = found[-1][1].unit, 0
+        memory.recent = [*memory.recent, *(f for _, f in found)][-8:]
     return [figure for _, figure in found]
 
 
@@ -170,7 +184,8 @@ def _read(anchor: Token, tokens: Sequence[Token], mention: NumberMention, text: 
     """(unit, scope parts) for one number, or None when it is not a figure."""
     entity = anchor.ent_type_
     after = _next_word(tokens[-1])
-    if entity in ("DATE", "TIME") or _is_clock_or_year(mention, anchor):
+    if _is_clock_or_year(mention, anchor) or (entity in ("DATE", "TIME") and _reads_as_time(
+            anchor, mention, after)):
         return _read_time(anchor, tokens, mention, after)
     if mention.value < 2 and not re.search(r"\d", mention.text) and mention.value != 0:
         return None  # "one of the", "a single": words, not counts
@@ -249,9 +264,23 @@ def _is_clock_or_year(mention: NumberMention, anchor: Token) -> bool:
     written = mention.text.strip()
     if re.fullmatch(r"(?:1[6-9]|20)\d\d", written) and mention.value_max is None:
         nxt = _next_word(anchor)
-        # "1,875 troops" has a comma; "1875 troops" is rare, "1875" alone a year.
-        return nxt is None or nxt.pos_ not in ("NOUN",) or nxt.lower_ in DURATION_NOUNS
+        # A year before a singular noun ("the 1987 treaty") or alone; a count comes with a
+        # plural ("1875 troops", rare without a comma).
+        return nxt is None or nxt.tag_ not in ("NNS", "NNPS") or nxt.lower_ in DURATION_NOUNS
     return False
+
+
+_CALENDAR_WORDS = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|"
+                             r"thu|fri|sat|sun|ago|[ap]\.?m\b)", re.I)
+
+
+def _reads_as_time(anchor: Token, mention: NumberMention, after: Token | None) -> bool:
+    """Whether a number the entity recogniser put in a date or time is one: a duration
+    ('53 minutes'), or a day or hour beside a calendar word; not '2,000 that evening'."""
+    if after is not None and lemma(after) in DURATION_NOUNS:
+        return True
+    entity = next((e for e in anchor.sent.ents if e.start <= anchor.i < e.end), None)
+    return mention.value <= 31 and entity is not None and bool(_CALENDAR_WORDS.search(entity.text))
 
 
 def _read_time(anchor: Token, tokens: Sequence[Token], mention: NumberMention,
@@ -268,7 +297,8 @@ def _read_time(anchor: Token, tokens: Sequence[Token], mention: NumberMention,
         preposition = anchor.head
         if anchor.dep_ == "pobj" and preposition.lower_ == "in" and preposition.head.pos_ == "VERB":
             subject = _subject_of(preposition.head)
-            if subject is not None and subject.pos_ in ("NOUN", "PROPN"):
+            # A building, a company, a treaty: not a person's biography ("X joined in 1993").
+            if subject is not None and subject.pos_ == "NOUN":
                 return "year", [("described", lemma(subject))]
     return None
 
@@ -355,13 +385,7 @@ def _measure_after(last: Token, text: str, mention: NumberMention,
 
 
 def _plural_measure(unit: str) -> str:
-    plural = {"mile": "miles", "kilometre": "km", "kilometres": "km", "kilometer": "km",
-              "kilometers": "km", "kms": "km", "nautical mile": "nautical miles", "foot": "feet",
-              "inch": "inches", "metre": "m", "metres": "m", "meter": "m", "meters": "m",
-              "centimetres": "cm", "centimeters": "cm", "centimetre": "cm", "centimeter": "cm",
-              "millimetres": "mm", "millimeters": "mm", "tonne": "tonnes", "ton": "tons",
-              "sq nautical mile": "sq nautical miles", "sq mile": "sq miles"}
-    return plural.get(unit, unit)
+    return canonical_unit(unit)
 
 
 def _measure_scope(anchor: Token, unit_token: Token, story: StoryProfile) -> list[ScopePart]:
@@ -425,22 +449,24 @@ def _percent_scope(percent: Token, anchor: Token, story: StoryProfile) -> list[S
     objects = [c for c in of.children if c.dep_ == "pobj"] if of is not None else []
     if objects:
         return [*parts, ("measure", "of " + lemma(objects[0]))]
-    nouns = [lemma(c) for c in percent.children if c.dep_ in ("compound",) and c.pos_ == "NOUN"]
     head = percent
+    described: Token | None = None
     while head.dep_ in ("npadvmod", "amod", "advmod", "compound", "nmod") and \
             head.head.i != head.i and head.head.pos_ in ("ADJ", "ADV", "NOUN"):
         head = head.head  # "40 percent fewer … phones", "a 22 percent unemployment rate"
         if head.pos_ == "NOUN":
-            nouns.append(lemma(head))
+            described = head
             break
-    if not nouns:
+    if described is None:
         verb = _clause_of(percent)
         subject = _subject_of(verb) if verb.pos_ in ("VERB", "AUX") else None
-        if subject is not None and subject.pos_ in ("NOUN", "PROPN"):
-            nouns.append(lemma(subject))  # "sales were down 50 percent"
-        if verb.pos_ == "VERB":
-            nouns.append(lemma(verb))
-    return [*parts, *(("measure", n) for n in nouns[:2])]
+        if subject is not None and subject.pos_ == "NOUN":
+            described = subject  # "sales were down 50 percent", "unemployment rose to 22%"
+    if described is None:
+        return parts
+    # One part: the noun with its own compounds ("unemployment rate"), not the verb.
+    words = [lemma(c) for c in described.lefts if c.dep_ == "compound" and c.pos_ == "NOUN"]
+    return [*parts, ("measure", " ".join([*words, lemma(described)]))]
 
 
 # ---------------------------------------------------------------- counts
@@ -451,13 +477,18 @@ def _read_count(anchor: Token, tokens: Sequence[Token], story: StoryProfile,
     noun = anchor.head if anchor.dep_ in ("nummod", "quantmod", "compound") and \
         anchor.head.pos_ in ("NOUN", "PROPN") and anchor.head.i > anchor.i else None
     nxt = _next_word(anchor)
+    if nxt is not None and nxt.lower_ in OUTCOME_ADJECTIVES and not _hyphened(anchor, nxt):
+        return OUTCOME_ADJECTIVES[nxt.lower_], []  # "2,012 dead and 2,059 injured"
+    magnitude = _magnitude(anchor, nxt, story)
+    if magnitude is not None:
+        return magnitude
     if (noun is not None and noun.lower_ == "strong") or (nxt is not None and nxt.lower_ == "strong"):
         whole = _whole_after(anchor)  # "a 900,000-strong army"
         return ("troops", [("whole", f"whole {whole}")]) if whole else None
     if noun is not None and _hyphened(anchor, noun) and noun.dep_ in ("compound", "amod", "nmod",
                                                                         "npadvmod"):
         # "a three-storey building", "a five-alarm fire": a property of the noun it describes.
-        return _plural(noun), [("described", lemma(noun.head))]
+        return _plural(noun), _described(noun.head, story)
     if noun is None:
         return _read_elided(anchor, story, found, memory)
     while noun.dep_ == "compound" and noun.head.pos_ == "NOUN" and noun.head.i > noun.i:
@@ -481,12 +512,15 @@ def _counted_noun(anchor: Token, noun: Token, story: StoryProfile,
         parts.append(("measure", "margin"))  # "beating it by 1 million units": a difference
     if _each_after(noun):
         parts.append(("subset", "each"))
+    if any(c.lower_ in ("further", "additional", "extra") for c in [*noun.children,
+                                                                      *anchor.children]):
+        parts.append(("subset", "additional"))  # "a further 1,500": an increment
     conjoined = [c for c in noun.children if c.dep_ == "conj" and c.pos_ == "NOUN"]
     if noun_lemma in PERSON_NOUNS or conjoined:
         outcome = _outcome_of(noun)
         if outcome:
             return outcome, parts
-        if conjoined and not any(ch.like_num for c in conjoined for ch in c.children):
+        if conjoined and not any(t.like_num for c in conjoined for t in c.subtree):
             return "people", parts  # "239 passengers and crew": everyone on board
     return _plural(noun), parts
 
@@ -505,9 +539,20 @@ def _read_elided(anchor: Token, story: StoryProfile, found: list[tuple[Token, Fi
             counted = _counted_noun(anchor, objects[0], story)
             if counted:
                 return counted[0], [*counted[1], *_predicate_scope(anchor)]
+        pronouns = [c for c in partitive.children if c.dep_ == "pobj" and c.pos_ == "PRON"]
+        if pronouns and found:  # "2,059 injured, 1,404 of them critically"
+            manner = [c.lower_ for c in anchor.head.children if c.dep_ == "advmod"] + (
+                [anchor.head.lower_] if anchor.head.pos_ == "ADV" else [])
+            return found[-1][1].unit, [("subset", "part of a total"),
+                                       *(("subset", m) for m in manner[:1])]
     reached = _reached_by(anchor, story, memory)
     if reached:
         return reached
+    if anchor.dep_ == "pobj" and anchor.head.lower_ == "of" and \
+            lemma(anchor.head.head) in MEASURE_NOUNS:
+        measure = anchor.head.head  # "the toll of nearly three hundred", "a death toll of 52"
+        if lemma(measure) == "toll" or any(lemma(c) in ("death", "dead") for c in measure.children):
+            return "deaths", []
     measured = _measured_by(anchor)
     if measured:
         if measured != "?":
@@ -516,6 +561,13 @@ def _read_elided(anchor: Token, story: StoryProfile, found: list[tuple[Token, Fi
             return found[-1][1].unit, []
         if memory.last_unit and memory.sentences_since <= 1:
             return memory.last_unit, []
+    level = _level_of_it(anchor)
+    if level is not None and (found or memory.last_unit):
+        # "it climbed past 2,000": "it" is the figure just named
+        return (found[-1][1].unit if found else memory.last_unit), []  # type: ignore[return-value]
+    similar = _similar_figure(anchor, found, memory)
+    if similar is not None:
+        return similar, []
     if any(t.lower_ in _ON_BOARD for t in anchor.children) or (
             anchor.head.pos_ in ("ADP",) and anchor.head.lower_ in _ON_BOARD):
         return "people", []
@@ -530,11 +582,78 @@ def _read_elided(anchor: Token, story: StoryProfile, found: list[tuple[Token, Fi
         previous_anchor, previous = found[-1]
         if _parallel(anchor, previous_anchor):
             return previous.unit, _parenthetical_scope(anchor, story)
-    if anchor.dep_ in ("dobj", "pobj", "conj") and memory.last_unit and memory.sentences_since <= 1 \
-            and re.search(r"\d", anchor.text) and memory.last_unit not in DURATION_NOUNS.values():
-        # "… up to 12,000 in all": the noun of the figure just before
-        return memory.last_unit, []
+    if found and anchor.dep_ in ("nsubj", "nsubjpass") and re.search(r"\d", anchor.text):
+        # "About 900 volunteers have arrived so far, and 3,000 are expected by June"
+        subject_unit = found[-1][1].unit
+        if subject_unit not in DURATION_NOUNS.values() and subject_unit not in TIME_POINT_UNITS:
+            return subject_unit, []
+    if anchor.dep_ in ("dobj", "pobj", "conj") and re.search(r"\d", anchor.text):
+        # "… and reached 2,122", "… up to 12,000 in all": the noun of the figure just before
+        unit = found[-1][1].unit if found else (memory.last_unit if memory.sentences_since <= 1
+                                                 else None)
+        if unit and unit not in DURATION_NOUNS.values() and unit not in TIME_POINT_UNITS:
+            return unit, []
     return None
+
+
+# Verbs whose object is the level a figure named before has reached.
+CHANGE_VERBS = frozenset({"climb", "rise", "jump", "increase", "grow", "pass", "reach", "top",
+                          "exceed", "surpass", "hit", "soar", "stand", "fall", "drop"})
+
+
+def _level_of_it(anchor: Token) -> Token | None:
+    """'it climbed past 2,000': a level of something named before ('it', 'this')."""
+    verb = anchor.head.head if anchor.dep_ == "pobj" else anchor.head
+    if verb.pos_ != "VERB" or lemma(verb) not in CHANGE_VERBS:
+        return None
+    subject = _subject_of(verb)
+    return verb if subject is not None and subject.lower_ in ("it", "this", "that") else None
+
+
+def _similar_figure(anchor: Token, found: list[tuple[Token, Figure]],
+                    memory: FigureMemory) -> str | None:
+    """'… measured it at magnitude 6.8, while the institute put it at 7.0', 'the quake
+    measured 7.0': a bare number after a measuring verb counts what the nearest earlier
+    figure of about its size counted."""
+    verb = anchor.head.head if anchor.dep_ == "pobj" else anchor.head
+    if lemma(verb) not in ("measure", "put", "register", "record", "rate", "estimate", "give"):
+        return None
+    value = float(anchor.text.replace(",", "")) if re.fullmatch(r"[\d,]+(?:\.\d+)?",
+                                                                 anchor.text) else None
+    if value is None or value <= 0:
+        return None
+    candidates = [f for _, f in reversed(found)] + list(reversed(memory.recent))
+    for figure in candidates:
+        if figure.value > 0 and 1 / 1.5 <= value / figure.value <= 1.5 and \
+                figure.unit not in DURATION_NOUNS.values():
+            return figure.unit
+    return None
+
+
+def _magnitude(anchor: Token, after: Token | None,
+               story: StoryProfile) -> tuple[str, list[ScopePart]] | None:
+    """'magnitude 6.8', 'a magnitude of 6.8', 'a 6.8-magnitude quake', 'a magnitude 4.9
+    aftershock' (what it describes is its scope unless it is the story's own event)."""
+    before = anchor.doc[anchor.i - 1] if anchor.i > anchor.sent.start else None
+    of_before = anchor.doc[anchor.i - 2] if anchor.i - 2 >= anchor.sent.start else None
+    if before is not None and before.lower_ == "magnitude":
+        described = before.head if before.head.pos_ == "NOUN" and before.head.i > anchor.i else (
+            anchor.head if anchor.head.pos_ == "NOUN" and anchor.head.i > anchor.i else None)
+        return "magnitude", _described(described, story) if described is not None else []
+    if before is not None and before.lower_ == "of" and of_before is not None and \
+            of_before.lower_ == "magnitude":
+        return "magnitude", []
+    if after is not None and after.lower_ == "magnitude":
+        return "magnitude", _described(after.head, story) if after.head.i != after.i else []
+    return None
+
+
+def _described(noun: Token, story: StoryProfile) -> list[ScopePart]:
+    """What a measure describes ('a three-storey building'), unless it is the story's own
+    subject (the quake of a quake story), which narrows nothing."""
+    if noun.pos_ not in ("NOUN", "PROPN") or lemma(noun) in story.common_nouns:
+        return []
+    return [("described", lemma(noun))]
 
 
 # Verbs that give the level a count stands at: "sales, which reached 40 million".
@@ -561,6 +680,10 @@ def _outcome_of(token: Token) -> str | None:
         outcome = OUTCOME_VERBS.get(lemma(head))
         if outcome and not (outcome == "missing" and token.dep_ == "dobj"):
             return outcome
+        if token.dep_ in ("nsubj", "nsubjpass"):  # "are known to have died", "feared dead"
+            for child in head.children:
+                if child.dep_ == "xcomp" and OUTCOME_VERBS.get(lemma(child)):
+                    return OUTCOME_VERBS[lemma(child)]
         for child in head.children:  # "were left dead", "remain missing"
             if child.dep_ in ("acomp", "oprd", "xcomp") and child.lower_ in OUTCOME_ADJECTIVES:
                 return OUTCOME_ADJECTIVES[child.lower_]
@@ -635,6 +758,8 @@ def _owner_scope(anchor: Token, noun: Token, story: StoryProfile) -> list[ScopeP
              c.pos_ == "PROPN" and c.i < noun.i and c.ent_type_ not in ("NORP", "GPE")]
     if names:
         return [("owner", _entity_text(names[-1]))]
+    if lemma(noun) in PEOPLE_NOUNS:
+        return []  # a plane "with 227 passengers" leaving a city: people have no owner here
     owner = _owner_by_verb(noun)
     return [("owner", owner)] if owner else []
 
@@ -786,17 +911,35 @@ def _each_after(noun: Token) -> bool:
     return any(t.lower_ == "each" for t in window)
 
 
-def _share_owners(figures: Sequence[Figure]) -> None:
+def _share_owners(found: Sequence[tuple[Token, Figure]]) -> None:
     """'The Galaxy S4 went on to sell 20 million handsets in two months, 30 million in four
-    and 40 million in five': figures of one unit listed after an owned one share its owner,
-    when the sentence names only that owner for the unit."""
-    for figure in figures:
+    and 40 million in five': figures listed with an owned one (joined to it by 'and' or a
+    comma, in one list) share its owner."""
+    for anchor, figure in found:
         if any(kind == "owner" for kind, _ in figure.parts):
             continue
-        owners = {text for other in figures if other.unit == figure.unit
-                  for kind, text in other.parts if kind == "owner"}
-        if len(owners) == 1:
-            figure.parts.append(("owner", owners.pop()))
+        for other_anchor, other in found:
+            owners = [text for kind, text in other.parts if kind == "owner"]
+            if other is figure or other.unit != figure.unit or not owners:
+                continue
+            if _listed_together(anchor, other_anchor):
+                figure.parts.append(("owner", owners[0]))
+                break
+
+
+def _listed_together(first: Token, second: Token) -> bool:
+    """Whether two numbers' phrases are items of one coordination."""
+    def chain(token: Token) -> set[int]:
+        seen = {token.i}
+        while token.dep_ in ("conj", "nummod", "appos", "pobj", "prep", "compound", "dobj") and \
+                token.head.i != token.i and len(seen) < 8:
+            token = token.head
+            seen.add(token.i)
+        return seen
+    first_chain, second_chain = chain(first), chain(second)
+    shared = first_chain & second_chain
+    return bool(shared) and any(first.doc[i].dep_ == "conj" or any(
+        c.dep_ == "conj" for c in first.doc[i].children) for i in first_chain | second_chain)
 
 
 def _in_brackets(token: Token) -> bool:
@@ -845,11 +988,14 @@ def _time_ref(anchor: Token, sentence: Span) -> str | None:
     if match:
         return match.group(0)
     for entity in sentence.ents:
-        if entity.label_ in ("DATE", "TIME") and first <= entity.start <= last and \
-                not any(t.i == anchor.i for t in entity) and \
-                not re.fullmatch(r"(?:\w+\s+)?\d[\d,.]*\s*(?:-\s*)?(?:days?|weeks?|months?|years?|"
-                                 r"hours?|minutes?|seconds?)(?:\s+\w+)?", entity.text) and \
-                re.search(r"\d|day|night|morning|week|month|year|noon", entity.text, re.I):
+        # A date the figure's own verb is dated by ("cancelled on Sunday", "as of midnight"),
+        # not a clock time or a duration elsewhere in the clause.
+        if entity.label_ != "DATE" or not first <= entity.start <= last or \
+                any(t.i == anchor.i for t in entity) or any(
+                    lemma(t) in DURATION_NOUNS for t in entity):
+            continue  # "six days after": how long, not when
+        root = entity.root
+        if root.head.i == clause.i or (root.head.dep_ == "prep" and root.head.head.i == clause.i):
             return entity.text
     return None
 

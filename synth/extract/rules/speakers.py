@@ -24,20 +24,23 @@ REPORTING_VERBS = frozenset("""say tell announce report estimate confirm deny cl
 note warn write insist believe indicate show reveal suggest predict acknowledge admit explain
 describe dismiss reject refute assess tweet post declare vow pledge promise accuse argue conclude
 find count record measure calculate quote brief concede stress emphasise emphasize maintain
-allege disclose assert urge caution testify affirm reiterate repeat remark observe put
-""".split())
+allege disclose assert urge caution testify affirm reiterate repeat remark observe put give
+place register rate""".split())
+# Verbs that attribute a figure only when an agency or a person does it: "the USGS gave a
+# magnitude of 6.8", "the institute measured the quake at 7.0" (not "the storm gave way").
+MEASURING_VERBS = frozenset({"give", "put", "measure", "place", "register", "rate", "record",
+                             "count", "calculate"})
 # Subjects that speak for a source rather than being one ("figures show", "reports indicate").
 DOCUMENT_NOUNS = frozenset("""report reports statement statements figure figures data projection
 projections result results estimate estimates survey analysis tally count release
-assessment tweet post briefing address interview letter""".split())
+assessment tweet post briefing address interview letter update bulletin""".split())
 # Verbs that report evidence rather than speech: only documents and names can be their subject
 # ("figures show", not "video from the scene showed").
 EVIDENCE_VERBS = frozenset({"show", "indicate", "reveal", "suggest", "find"})
 # Verbs that report only with a clause ("declared that …"): "declared a state of emergency"
 # and "called for calm" are acts, not statements of what the sentence says.
-CLAUSE_ONLY_VERBS = frozenset({"declare", "vow", "pledge", "promise", "urge", "caution", "call",
-                               "describe", "accuse", "count", "record", "measure", "calculate",
-                               "quote", "brief", "post", "announce", "show", "find"})
+CLAUSE_ONLY_VERBS = frozenset({"declare", "vow", "pledge", "promise", "urge", "caution",
+                               "accuse", "quote", "brief", "post", "announce"})
 DENIAL_VERBS = frozenset({"deny", "reject", "dismiss", "refute", "rebut", "disown"})
 _DENIAL_WORDS = re.compile(
     r"\b(?:fake news|groundless|baseless|unfounded|no truth|not true|untrue|false reports?|"
@@ -48,7 +51,7 @@ _HEDGE_VERBS = frozenset({"may", "might", "could", "would"})
 _HEDGE_PHRASES = re.compile(r"\b(?:believed to|thought to|appears? to|appeared to|seems? to|"
                             r"expected to|suspected|if true|if confirmed|unconfirmed|unverified|"
                             r"could not be (?:independently )?verified)\b", re.I)
-NOT_SPEAKERS = frozenset({"it", "this", "that", "which", "there", "these", "those", "what",
+NOT_SPEAKERS = frozenset({"this", "that", "which", "there", "these", "those", "what",
                           "who", "one", "all", "both", "some", "many", "none", "each", "nothing",
                           "everything", "anyone", "nobody", "everyone", "something"})
 PERSONAL_PRONOUNS = frozenset({"he", "she", "they", "we", "i", "him", "her", "them"})
@@ -87,6 +90,12 @@ class SpeakerMemory:
                 self.people.append(name)
             elif entity.label_ == "ORG":
                 self.organisations.append(name)
+        for token in sentence:  # a full name as the subject, whatever its entity label
+            if token.dep_ in ("nsubj", "nsubjpass") and token.pos_ == "PROPN":
+                name = _name_words(token)
+                if len(name.split()) >= 2 and not _TITLES.match(name + " ") and \
+                        name not in self.people:
+                    self.people.append(name)
 
     def full_name(self, name: str) -> str:
         """'Ms Okafor' or 'Okafor' → 'Ngozi Okafor' when the article named her earlier."""
@@ -104,7 +113,7 @@ class SpeakerMemory:
 
 def attribute(sentence: Span, memory: SpeakerMemory) -> Attribution:
     """The speaker, the origin they cite and the stance of one sentence."""
-    speaker_token, verb = _speaker_token(sentence)
+    speaker_token, verb = _speaker_token(sentence, memory)
     speaker = _speaker_text(speaker_token, memory) if speaker_token is not None else None
     cited = _cited(sentence, memory)
     text = sentence.text.strip()
@@ -120,7 +129,9 @@ def attribute(sentence: Span, memory: SpeakerMemory) -> Attribution:
         speaker = None
     if speaker is not None and speaker_token is not None and (
             speaker_token.ent_type_ == "ORG" or speaker_token.text.isupper() and
-            len(speaker_token.text) > 1):
+            len(speaker_token.text) > 1 or (speaker_token.tag_ in ("NN", "NNP") and
+                                             speaker_token.text.islower() and any(
+                c.dep_ in ("compound", "amod") for c in speaker_token.children))):
         memory.named_speakers.append(speaker)
     memory.last_speaker = speaker or (memory.last_speaker if continues else None)
     memory.last_was_quote = memory.last_speaker is not None and (opens_quote or _has_quote(sentence))
@@ -141,7 +152,8 @@ def _leaves_quote_open(text: str, was_open: bool) -> bool:
     return balance > 0
 
 
-def _speaker_token(sentence: Span) -> tuple[Token | None, Token | None]:
+def _speaker_token(sentence: Span, memory: SpeakerMemory | None = None
+                   ) -> tuple[Token | None, Token | None]:
     """The token that names the speaker and the reporting verb, nearest the root first."""
     for token in sentence:
         if token.lower_ == "according":
@@ -172,14 +184,79 @@ def _speaker_token(sentence: Span) -> tuple[Token | None, Token | None]:
         if subject is not None and lemma(verb) in EVIDENCE_VERBS and not (
                 lemma(subject) in DOCUMENT_NOUNS or subject.ent_type_ in ("ORG", "PERSON", "NORP")):
             continue
+        if subject is not None and lemma(verb) in MEASURING_VERBS and not (
+                subject.ent_type_ in ("ORG", "PERSON", "NORP") or lemma(subject) in DOCUMENT_NOUNS
+                or subject.lower_ in PERSONAL_PRONOUNS or _is_institution(subject, memory)):
+            continue
         if subject is not None:
             return subject, verb
     return None, None
 
 
+def speaker_clauses(sentence: Span) -> list[Span]:
+    """The sentence, or its clauses: the parts a semicolon joins, and the parts two speakers
+    each give ('The USGS measured it at 6.8, while the institute put it at 7.0'): the later
+    speaker's clause is the tail of the sentence, the earlier one's the rest, so each
+    claim's quote is whole."""
+    doc = sentence.doc
+    cuts = [t.i for t in sentence if t.text == ";"]
+    parts, start = [], sentence.start
+    for cut in cuts:
+        if cut - start >= 4 and sentence.end - cut > 4:
+            parts.append(doc[start:cut])
+            start = cut + 1
+    parts.append(doc[start:sentence.end])
+    return [clause for part in parts for clause in _speakers_apart(part)]
+
+
+def _speakers_apart(sentence: Span) -> list[Span]:
+    verbs = [t for t in sentence if t.pos_ in ("VERB", "AUX") and lemma(t) in REPORTING_VERBS
+             and t.dep_ in ("ROOT", "conj", "advcl", "parataxis") and _depth(t) <= 1 and
+             any(c.dep_ == "nsubj" and c.lower_ not in NOT_SPEAKERS for c in t.children)]
+    if len(verbs) < 2:
+        return [sentence]
+    later = verbs[-1]
+    start = later.left_edge.i
+    if later.right_edge.i < sentence.end - 2 or start <= sentence.start + 3:
+        return [sentence]
+    # Leave the joining words (", while", "and") out of both clauses.
+    first_end = start
+    while first_end > sentence.start and (sentence.doc[first_end - 1].is_punct or
+                                          sentence.doc[first_end - 1].pos_ in ("CCONJ", "SCONJ")):
+        first_end -= 1
+    while start < later.i and sentence.doc[start].pos_ in ("CCONJ", "SCONJ", "PUNCT"):
+        start += 1
+    doc = sentence.doc
+    return [doc[sentence.start:first_end], doc[start:sentence.end]]
+
+
 def _quotes_around(verb: Token) -> bool:
     """'“…,” he announced': the verb introduces a quotation."""
     return any(t.text in ("”", "\"", "''") for t in verb.doc[max(verb.sent.start, verb.i - 3):verb.i])
+
+
+# Head words of the names of bodies that speak ("… Intelligence Service", "… Ministry").
+_INSTITUTION_WORDS = frozenset("""service agency ministry department office institute institution
+council committee command force forces police authority authorities organisation organization
+government survey university company bank commission bureau board court army navy military
+administration embassy parliament""".split())
+
+
+def _names_an_institution(name: str) -> bool:
+    """An acronym ('NIS') or a name whose words say it is a body ('Interior Ministry')."""
+    words = name.split()
+    return (len(words) == 1 and name.isupper() and len(name) > 1) or any(
+        w.lower().strip("’'s") in _INSTITUTION_WORDS for w in words)
+
+
+def _is_institution(token: Token, memory: SpeakerMemory | None) -> bool:
+    """'the ministry': a singular noun the article has used for an organisation or a speaker
+    it named ('the interior ministry said'), not the story's subject ('the quake')."""
+    if token.pos_ != "NOUN" or token.tag_ != "NN":
+        return False
+    names = [*(memory.organisations if memory else []), *(memory.named_speakers if memory else [])]
+    names += [e.text for e in token.doc.ents if e.label_ == "ORG"]
+    return any(token.lower_ in name.lower().split() for name in names)
 
 
 def _depth(token: Token) -> int:
@@ -197,6 +274,8 @@ def _speaker_text(token: Token, memory: SpeakerMemory) -> str | None:
         if token.lower_ in ("he", "she", "him", "her") and memory.people:
             return memory.people[-1]
         return token.text
+    if token.lower_ == "it" and memory.named_speakers:
+        return memory.named_speakers[-1]  # "It placed the epicentre …": the agency last named
     owner = _document_owner(token)
     if owner is not None:
         token = owner
@@ -207,17 +286,28 @@ def _speaker_text(token: Token, memory: SpeakerMemory) -> str | None:
             c.dep_ in ("compound",) and c.pos_ == "NOUN" for c in token.children):
         return None
     words = _phrase(token)
-    if not words or len(words) > MAX_SPEAKER_WORDS:
+    if len(words) > MAX_SPEAKER_WORDS:  # "Caroline Holt of the International Federation of …"
+        words = [c for c in token.lefts if c.dep_ == "compound"] + [token]
+    if not words:
         return None
     doc = token.doc
     text = doc.text[words[0].idx:words[-1].idx + len(words[-1].text)]
     text = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.I)
     if token.pos_ == "PROPN" and len(text.split()) == 1:
         return memory.full_name(text)
-    if len(words) <= 2 and token.pos_ == "NOUN" and token.tag_ == "NN" and words[0].lower_ in (
-            "the", token.lower_) and (memory.named_speakers or memory.organisations):
-        # "the agency said": the organisation that spoke, or was named, last
-        return (memory.named_speakers or memory.organisations)[-1]
+    content = [w for w in words if w.dep_ not in ("det", "case", "punct")]
+    if len(content) == 1 and token.pos_ == "NOUN" and token.tag_ == "NN":
+        # "the ministry said": the speaker or organisation named earlier with that word,
+        # else ("the agency said") the organisation that spoke last
+        head_word = token.lower_
+        for name in reversed([*memory.organisations, *memory.named_speakers]):
+            if head_word in name.lower().split():
+                return name
+        institutions = [n for n in memory.named_speakers if _names_an_institution(n)]
+        if institutions:
+            return institutions[-1]
+    if token.pos_ == "NOUN" and lemma(token) in DOCUMENT_NOUNS and memory.named_speakers:
+        return memory.named_speakers[-1]  # "an earlier statement had put the toll at 632"
     return _clean_name(text)
 
 
@@ -226,36 +316,57 @@ def _document_owner(token: Token) -> Token | None:
     who the document belongs to."""
     if lemma(token) not in DOCUMENT_NOUNS:
         return None
+    for child in token.children:  # "the latest figures released by the interior ministry"
+        if child.dep_ == "acl":
+            agent = next((c for c in child.children if c.dep_ == "agent"), None)
+            objects = [c for c in agent.children if c.dep_ == "pobj"] if agent is not None else []
+            if objects:
+                return objects[0]
     for child in token.children:
         if child.dep_ == "poss":
             return child
         if child.dep_ in ("prep", "agent") and child.lower_ in ("in", "from", "by", "of"):
             objects = [c for c in child.children if c.dep_ == "pobj" and
                        c.ent_type_ not in NOT_SPEAKER_LABELS]
-            if objects and (objects[0].pos_ == "PROPN" or objects[0].ent_type_):
+            if objects and (objects[0].pos_ in ("PROPN", "NOUN") or objects[0].ent_type_):
                 return objects[0]
     return None
 
 
 def _person_in(token: Token) -> str | None:
     """A person named in the subject: its head, a compound ('Defence Minister David
-    Johnston') or an apposition ('the transport minister, Hishammuddin Hussein')."""
-    candidates = [token] + [c for c in token.children if c.dep_ == "appos"]
-    for candidate in candidates:
+    Johnston'), an apposition ('the transport minister, Hishammuddin Hussein') or a name
+    after a title ('Ms Okafor'), whatever the entity recogniser made of it."""
+    appositions = [c for c in token.children if c.dep_ == "appos"]
+    for candidate in [token, *appositions]:
         if candidate.ent_type_ == "PERSON":
             for entity in candidate.sent.ents:
                 if entity.label_ == "PERSON" and entity.start <= candidate.i < entity.end:
                     return _clean_name(entity.text)
+    if token.pos_ == "PROPN" and any(_TITLES.match(c.text + " ") for c in token.lefts
+                                     if c.dep_ == "compound"):
+        return _name_words(token)
+    if token.pos_ == "NOUN":  # "the health minister, Amara Diallo"
+        named = [a for a in appositions if a.pos_ == "PROPN"]
+        if named:
+            return _name_words(named[0])
     return None
+
+
+def _name_words(token: Token) -> str:
+    words = [c for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"] + [token]
+    return " ".join(w.text for w in words)
 
 
 def _phrase(token: Token) -> list[Token]:
     """The subject's own words: its modifiers and name, not its relative clauses. A name
     written right after a description is kept ('the flight-tracking website FlightAware')."""
     keep: list[Token] = []
+    clauses = [c for c in token.children if c.i > token.i and c.dep_ in ("relcl", "acl", "appos",
+                                                                           "punct", "cc", "conj")]
+    stop = min((c.left_edge.i for c in clauses), default=token.right_edge.i + 1)
     for word in token.subtree:
-        if word.i > token.i and word.dep_ in ("relcl", "acl", "appos", "punct", "cc", "conj") and \
-                word.head.i == token.i:
+        if word.i >= stop:
             break
         keep.append(word)
     following = token.doc[token.i + 1] if token.i + 1 < token.sent.end else None
@@ -282,8 +393,11 @@ def _has_quote(sentence: Span) -> bool:
 
 def stance_of(sentence: Span, verb: Token | None, speaker: str | None) -> Stance:
     """denied > hedged > asserted (the outlet's own voice, or confirmed) > reported."""
+    # A denial is what the sentence's own verbs say ("the ministry rejected the reports"),
+    # not a verb in a clause about something else ("one of those who rejected reforms").
     if verb is not None and lemma(verb) in DENIAL_VERBS or any(
-            t.pos_ == "VERB" and lemma(t) in DENIAL_VERBS for t in sentence) or \
+            t.pos_ == "VERB" and lemma(t) in DENIAL_VERBS and _depth(t) <= 2 and
+            t.dep_ not in ("relcl", "acl", "amod", "pcomp") for t in sentence) or \
             _DENIAL_WORDS.search(sentence.text):
         return "denied"
     if any(t.lower_ in _HEDGES for t in sentence) or _HEDGE_PHRASES.search(sentence.text) or \

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from synth.extract.rules.nlp import lemma
+
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
@@ -25,6 +27,8 @@ NAME_LABELS = frozenset({"PERSON", "ORG", "NORP", "PRODUCT", "EVENT", "GPE", "LO
 class StoryProfile:
     common_places: frozenset[str] = frozenset()
     common_names: frozenset[str] = frozenset()
+    # Nouns (lemmas) nearly every article uses: the story's own subject ("quake", "fire").
+    common_nouns: frozenset[str] = frozenset()
     year: int | None = None
     documents: int = 0
 
@@ -42,6 +46,7 @@ def entity_key(text: str) -> str:
 class _Mentions:
     places: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
+    nouns: set[str] = field(default_factory=set)
     years: Counter[int] = field(default_factory=Counter)
 
 
@@ -53,6 +58,7 @@ def story_profile(documents: Sequence[Sequence[Doc]]) -> StoryProfile:
     for blocks in documents:
         mentions = _Mentions()
         for doc in blocks:
+            mentions.nouns.update(lemma(t) for t in doc if t.pos_ == "NOUN" and t.is_alpha)
             for entity in doc.ents:
                 key = entity_key(entity.text)
                 if entity.label_ in PLACE_LABELS:
@@ -71,6 +77,7 @@ def story_profile(documents: Sequence[Sequence[Doc]]) -> StoryProfile:
     own_place = 1 if len(per_document) == 1 else max(2, math.ceil(len(per_document) * 0.75))
     place_counts = Counter(p for m in per_document for p in m.places)
     name_counts = Counter(n for m in per_document for n in m.names)
+    noun_counts = Counter(n for m in per_document for n in m.nouns)
     year_counts: Counter[int] = Counter()
     for m in per_document:
         year_counts.update(set(m.years))
@@ -78,6 +85,7 @@ def story_profile(documents: Sequence[Sequence[Doc]]) -> StoryProfile:
     return StoryProfile(
         common_places=frozenset(p for p, n in place_counts.items() if n >= own_place),
         common_names=frozenset(n for n, c in name_counts.items() if c >= needed),
+        common_nouns=frozenset(n for n, c in noun_counts.items() if c >= own_place),
         year=max(years) if years else None,
         documents=len(per_document),
     )
