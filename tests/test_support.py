@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from synth.models import Claim, Source
 from synth.reconcile.checks import CheckContext, fact_errors, sentence_errors
 from synth.reconcile.schema import OverviewLine, ReconciledFact
-from synth.models import Claim, Source
 from synth.support import (
     instruction_like,
     speaker_named,
