@@ -12,6 +12,7 @@ from synth.extract.rules.figure import Figure, FigureMemory, ScopePart
 from synth.extract.rules.measures import described_scope, read_magnitude
 from synth.extract.rules.nlp import lemma
 from synth.extract.rules.scopes import (
+    PEOPLE_NOUNS,
     COLLECTIVE_NOUNS,
     PERSON_NOUNS,
     each_after,
@@ -97,6 +98,12 @@ def read_count(anchor: Token, tokens: Sequence[Token], story: StoryProfile,
         return _read_elided(anchor, story, found, memory)
     while noun.dep_ == "compound" and noun.head.pos_ == "NOUN" and noun.head.i > noun.i:
         noun = noun.head  # "1,500 special forces soldiers" counts soldiers
+    if noun.pos_ == "PROPN":  # "Seven US Navy and Japanese ships": the names own the ships
+        listed = [c for c in noun.children if c.dep_ == "conj" and c.tag_ == "NNS"]
+        if listed:
+            noun = listed[0]
+        elif noun.dep_ in ("nmod", "compound") and noun.head.tag_ == "NNS" and noun.head.i > noun.i:
+            noun = noun.head
     return _counted_noun(anchor, noun, story, memory)
 
 
@@ -121,7 +128,10 @@ def _counted_noun(anchor: Token, noun: Token, story: StoryProfile,
     if any(c.lower_ in ("further", "additional", "extra") for c in [*noun.children,
                                                                       *anchor.children]):
         parts.append(("subset", "additional"))  # "a further 1,500": an increment
-    conjoined = [c for c in noun.children if c.dep_ == "conj" and c.pos_ == "NOUN"]
+    # "239 passengers and crew": people counted under two names, with one number, are
+    # everyone; "ships, three squadrons and aircraft" are not people at all.
+    conjoined = [c for c in noun.children if c.dep_ == "conj" and c.pos_ == "NOUN" and
+                 lemma(c) in PEOPLE_NOUNS] if noun_lemma in PEOPLE_NOUNS else []
     if noun_lemma in PERSON_NOUNS or conjoined:
         outcome = _outcome_of(noun)
         if outcome:
@@ -272,6 +282,11 @@ def _outcome_of(token: Token) -> str | None:
     for child in token.children:
         if child.dep_ in ("amod", "acl", "relcl") and child.lower_ in OUTCOME_ADJECTIVES:
             return OUTCOME_ADJECTIVES[child.lower_]
+        if child.dep_ in ("acl", "relcl") and any(  # "three sailors who went missing"
+                g.dep_ in ("acomp", "oprd", "xcomp") and g.lower_ in OUTCOME_ADJECTIVES
+                for g in child.children):
+            return next(OUTCOME_ADJECTIVES[g.lower_] for g in child.children
+                        if g.dep_ in ("acomp", "oprd", "xcomp") and g.lower_ in OUTCOME_ADJECTIVES)
         if child.dep_ in ("acl", "relcl") and OUTCOME_VERBS.get(lemma(child)):
             return OUTCOME_VERBS[lemma(child)]
     if token.dep_ == "amod" and head.lower_ in OUTCOME_ADJECTIVES:

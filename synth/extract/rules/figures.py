@@ -27,6 +27,7 @@ from synth.extract.rules.measures import (
     is_per_cent,
     measure_after,
     measure_scope,
+    measured_thing,
     percent_scope,
 )
 from synth.extract.rules.scopes import owner_scope, share_owners
@@ -133,7 +134,12 @@ def _read(anchor: Token, tokens: Sequence[Token], mention: NumberMention, text: 
         return None
     currency = currency_unit(tokens, after, text, mention, base)
     if currency:
-        return currency, owner_scope(anchor, anchor, story)
+        # Money is of something: a price, a sum raised, a deal ("raised over $400").
+        measured = measured_thing(anchor)
+        return currency, [*owner_scope(anchor, anchor, story),
+                          *([("measure", measured)] if measured else [])]
+    if _is_address(anchor):
+        return None
     if after is not None and (after.text == "%" or after.lower_ in ("percent", "pct")):
         return "percent", percent_scope(after, anchor, story)
     if is_per_cent(after):
@@ -143,6 +149,14 @@ def _read(anchor: Token, tokens: Sequence[Token], mention: NumberMention, text: 
         unit, unit_token = measure
         return unit, measure_scope(anchor, unit_token, story)
     return read_count(anchor, tokens, story, found, memory)
+
+
+def _is_address(anchor: Token) -> bool:
+    """'3464 Parc Ave', 'Flight 370': a number that is part of a name, not a count of it."""
+    head = anchor.head
+    return anchor.dep_ in ("nummod", "compound") and head.tag_ == "NNP" and head.i > anchor.i \
+        and head.dep_ not in ("compound", "conj", "nmod", "amod") and \
+        not any(c.dep_ == "conj" for c in head.children)
 
 
 def _is_reference(anchor: Token, mention: NumberMention) -> bool:

@@ -81,11 +81,15 @@ def measure_scope(anchor: Token, unit_token: Token, story: StoryProfile) -> list
     if unit_token.dep_ == "appos" and unit_token.head.pos_ == "NOUN":
         unit_token = unit_token.head  # "13,000 km (8,100 miles)": the bracket restates it
     of = unit_token.head if unit_token.dep_ == "pobj" and unit_token.head.lower_ == "of" else None
+    landmark = _landmark(unit_token)
     if of is not None and lemma(of.head) in DIMENSION_NOUNS:
         parts.append(("measure", lemma(of.head)))
     elif unit_token.dep_ in ("compound", "amod", "nmod") and unit_token.head.pos_ == "NOUN":
         parts.append(("measure", lemma(unit_token.head)))  # "a 1,000-kilometre range"
-    landmark = _landmark(unit_token)
+    elif not landmark:  # a distance from a landmark says what it measures already
+        measured = measured_thing(unit_token)
+        if measured:
+            parts.append(("measure", measured))
     if landmark:
         parts.append(("place", landmark))
     else:
@@ -98,6 +102,45 @@ def measure_scope(anchor: Token, unit_token: Token, story: StoryProfile) -> list
             if entity_key(name) not in story.common_places:
                 parts.append(("place", f"at {name}"))
     return parts
+
+
+# Verbs of covering a distance: "flew 960 km" and "travelled about 1,000 km" measure one thing.
+TRAVEL_VERBS = frozenset("""fly travel go cover move journey cruise drift sail drive walk run
+head""".split())
+# Verbs that say nothing of what is measured ("was 5 km", "said 30 cm").
+_LIGHT_VERBS = frozenset("""be have say report tell add note estimate put give show make take get
+include reach""".split())
+
+
+def measured_thing(unit_token: Token) -> str | None:
+    """What a measure without a dimension word measures: the thing it is of ('30 cm of
+    snow'), else what its verb does ('snow fell', 'flew 960 km' → travel, 'raised $400' →
+    raise), so that a poutine's price and a campaign's takings are never one figure."""
+    # "9 inches (23 centimetres) of snow": the "of" may hang on either spelling of the unit.
+    spellings = [unit_token, *(c for c in unit_token.children if c.dep_ == "appos")]
+    if unit_token.dep_ == "appos":
+        spellings.append(unit_token.head)
+    for spelling in spellings:
+        of = next((c for c in spelling.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+        objects = [c for c in of.children if c.dep_ == "pobj" and c.pos_ == "NOUN"] if of else []
+        if objects:
+            return lemma(objects[0])
+    head = unit_token
+    for _ in range(4):  # past brackets, lists and prepositions to the verb
+        if head.dep_ in ("appos", "conj", "pobj", "prep", "npadvmod", "quantmod", "nummod") and \
+                head.head.i != head.i:
+            head = head.head
+            continue
+        break
+    verb = head.head if head.pos_ != "VERB" else head
+    if verb.pos_ == "NOUN" and verb.i != unit_token.i:
+        return lemma(verb)  # "the cost of a poutine - $6.95"
+    if verb.pos_ != "VERB" or lemma(verb) in _LIGHT_VERBS:
+        return None
+    unit = " ".join(t.lower_ for t in unit_token.lefts if t.dep_ == "amod") + " " + unit_token.lower_
+    measure = MEASURES.get(canonical_unit(unit.strip().replace("square ", "sq ")))
+    travelled = lemma(verb) in TRAVEL_VERBS and measure is not None and measure.dimension == "length"
+    return "travel" if travelled else lemma(verb)
 
 
 def _landmark(unit_token: Token) -> str | None:
@@ -115,13 +158,20 @@ def _landmark(unit_token: Token) -> str | None:
             if token.lower_ in ("off", "from"):
                 objects = [c for c in token.children if c.dep_ == "pobj"]
                 if objects:
-                    return "from " + phrase_key(objects[0])
+                    return "from " + _landmark_name(objects[0])
             continue
         if direction and token.lower_ in ("of", "than", "from"):
             objects = [c for c in token.children if c.dep_ == "pobj"]
             if objects:
-                return "from " + phrase_key(objects[0])
+                return "from " + _landmark_name(objects[0])
     return None
+
+
+def _landmark_name(noun: Token) -> str:
+    """'the Australian city of Perth' → 'Perth'; 'the previous search zone' as it is."""
+    of = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+    names = [c for c in of.children if c.dep_ == "pobj" and c.pos_ == "PROPN"] if of else []
+    return entity_text(names[0]) if names else phrase_key(noun)
 
 
 def percent_scope(percent: Token, anchor: Token, story: StoryProfile) -> list[ScopePart]:

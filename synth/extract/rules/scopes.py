@@ -42,7 +42,11 @@ def subset_scope(noun: Token, story: StoryProfile) -> list[ScopePart]:
                                                        "severely"):
             parts.append(("subset", child.lower_))
         elif child.dep_ == "prep" and child.lower_ == "from":
-            objects = [c for c in child.children if c.dep_ == "pobj"]
+            # "passengers from China" are some of them; "ships from 10 countries" or "from
+            # Vietnam, Malaysia, Thailand …" are all of them, by where they came from.
+            objects = [c for c in child.children if c.dep_ == "pobj" and not any(
+                g.dep_ == "nummod" for g in c.children) and
+                sum(1 for t in c.subtree if t.dep_ == "conj") < 2]
             if objects:
                 parts.append(("subset", "from " + phrase_key(objects[0])))
     return parts

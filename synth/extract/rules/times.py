@@ -59,6 +59,10 @@ def clock_times(sentence: Span, event: str | None) -> list[tuple[Token, Figure]]
     return found
 
 
+_TIMES_OF_DAY = frozenset("""midnight noon midday morning afternoon evening night dawn dusk
+today tonight""".split())
+
+
 def _timed_event(time: Token) -> str | None:
     """The event a time of day belongs to: the nearest word before it that names one, past
     prepositions, names and dates ('takeoff from Kuala Lumpur, which was at 12:21 a.m.')."""
@@ -71,6 +75,8 @@ def _timed_event(time: Token) -> str | None:
                 token.pos_ in ("ADP", "PUNCT", "DET", "PRON", "AUX", "PROPN", "ADV", "PART", "ADJ",
                                "NUM", "CCONJ", "SCONJ"):
             continue
+        if token.lower_ in _TIMES_OF_DAY:
+            continue  # "between midnight and around 10 a.m.": a time, not an event
         if token.pos_ == "NOUN" or token.pos_ == "VERB":
             particle = next((c.lower_ for c in token.children if c.dep_ == "prt"), "")
             return lemma(token) + particle
