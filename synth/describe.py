@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from synth.models import Qualifier
 from synth.numbers import QUALIFIER_WORDS, format_number
 
@@ -48,6 +50,9 @@ def value_label(value: float, value_max: float | None, qualifier: Qualifier,
     if unit == "year" and value == int(value):
         return f"{QUALIFIER_WORDS[qualifier]}{int(value)}"
     number = format_number(value)
+    written = re.fullmatch(r"\s*\d[\d,]*\.(\d+)\s*", text or "")
+    if written and value_max is None and value < 1_000_000:
+        number = f"{value:,.{len(written.group(1))}f}"  # "7.0" stays "7.0", not "7"
     if value_max is not None:
         number = f"{number}–{format_number(value_max)}"
     return f"{QUALIFIER_WORDS[qualifier]}{number}"
