@@ -25,9 +25,10 @@ NEAR_DUPLICATE_SCORE = 82.0
 # Each claim is compared only with claims sharing one of its this-many rarest words …
 RARE_WORDS_PER_CLAIM = 4
 # … and with at most this many of them, so a very common word cannot make it quadratic.
-# 10 rather than 40 keeps ten times the claims within fifteen times the time (BENCHMARKS.md):
-# the example stories group the same, 100k claims lose 3 merges of 26,094.
-MAX_CANDIDATES_PER_WORD = 10
+# 5 rather than 10 (since each candidate is also compared for paraphrase) keeps ten times the
+# claims within fifteen times the time (BENCHMARKS.md): the example stories and the
+# evaluation set group the same, 100k generated claims lose one merge of 26,089.
+MAX_CANDIDATES_PER_WORD = 5
 
 
 @dataclass
