@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from synth.models import Qualifier
 from synth.numbers import QUALIFIER_WORDS, format_number
 
@@ -45,7 +47,7 @@ def value_label(value: float, value_max: float | None, qualifier: Qualifier,
     day reads as written ('12:21 a.m.'), a year without a thousands comma."""
     if unit == "time of day" and text:
         return f"{QUALIFIER_WORDS[qualifier]}{text}"
-    if unit == "year" and value == int(value):
+    if unit == "year" and math.isfinite(value) and value == int(value):
         return f"{QUALIFIER_WORDS[qualifier]}{int(value)}"
     number = format_number(value)
     if value_max is not None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from synth.dates import parse_date
+from synth.decode import clean_text
 from synth.furniture import (
     LIST_HEADER,
     count_sentences_marks,
@@ -63,6 +64,13 @@ class TextMetadata:
     outlet: str | None = None
     published: str | None = None
 
+    def cleaned(self) -> TextMetadata:
+        """Title and outlet on one line, without controls or invisible characters (a page's
+        entities can hold them)."""
+        def one_line(value: str | None) -> str | None:
+            return " ".join(clean_text(value)[0].split()) or None if value else None
+        return TextMetadata(one_line(self.title), one_line(self.outlet), self.published)
+
 
 def metadata_from_text(text: str) -> TextMetadata:
     """Read a header the way a saved article carries one: front matter, 'Key: value' lines,
@@ -101,6 +109,8 @@ HEADLINE_MAX_WORDS = 25
 HEADLINE_SENTENCE_WORDS = 16
 # Shorter lines at the top are a kicker, a section's or an outlet's name, not the headline.
 HEADLINE_MIN_WORDS = 4
+# A page title longer than this is not a headline (a page can put anything in <title>).
+TITLE_MAX_CHARS = 300
 # "ATHENS — …", "MARRAKESH, Sept 9 (GWS) – …": a dateline opens the first paragraph.
 _DATELINE = re.compile(r"^[A-Z][A-Z .'/-]{2,}(?:,[^–—]{0,40})?\s(?:—|–|--|-)\s")
 
@@ -134,6 +144,8 @@ def is_headline_shaped(text: str) -> bool:
 def is_plausible_title(title: str, outlet: str | None = None) -> bool:
     """Whether a page's title (HTML metadata) can stand as its headline: not a caption, a
     credit, a copyright or weather line."""
+    if len(title) > TITLE_MAX_CHARS:
+        return False
     shape = shape_text(title)
     return bool(shape) and line_furniture(title, outlet) is None and len(words_of(shape)) >= 2
 
