@@ -194,9 +194,9 @@ def find_numbers(text: str) -> list[NumberMention]:
 
 def format_number(value: float) -> str:
     """10000.0 → '10,000'; 6.8 → '6.8'; 1200000.0 → '1.2 million'; 164.12e9 → '164.12
-    billion'. A value no text gives (infinity, NaN) reads as Python writes it."""
-    if not math.isfinite(value):
-        return str(value)
+    billion'. A value no text gives (infinity, NaN, 1e300) reads as Python writes it."""
+    if not is_figure(value):
+        return f"{value:g}"
     if value >= 1_000_000_000 and value % 10_000_000 == 0:
         return f"{value / 1_000_000_000:g} billion"
     if value >= 1_000_000 and value % 100_000 == 0:
