@@ -229,7 +229,7 @@ def load_source(path: Path, source_id: str, *,
             raise InputError(name, "HTML page has no article text")
     else:
         body = decoded.text
-        meta = metadata_from_text(body)
+        meta = metadata_from_text(body).cleaned()
     if not body.strip():
         raise InputError(name, "file has no text")
     return LoadedSource(Source(
