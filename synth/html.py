@@ -3,13 +3,14 @@
 trafilatura drops navigation, footers and most sidebars; what it keeps is split into
 paragraphs with blank lines so that the clean stage sees block boundaries.
 
-A page is parsed once, with budgets. trafilatura's time grows faster than the number of
-elements (20,000 tiny ones take about a second, a million take minutes), and the parser
-stops at 2,048 levels of nesting and drops everything after. So a page with many elements
-first has its inline formatting unwrapped (its text unchanged), and a page still over
+Pages are read within budgets. trafilatura's time grows faster than the number of elements
+(20,000 take one to three seconds, a million take many minutes), and the parser stops at
+2,048 levels of nesting and drops everything after. So a page of many elements is parsed
+again with its inline formatting unwrapped (its text unchanged), and a page still over
 MAX_ELEMENTS, or nested deeper than MAX_DEPTH, is read as plain text instead (`plain_text`:
-every block of text but the page's head, scripts, navigation, header, footer and asides),
-with a note saying so. Nothing nested deep is lost.
+every line of text but the page's head, scripts, media, navigation, header, footer and
+asides), with a note saying so: nothing nested deep is lost. Text a reader never sees
+(templates, hidden elements) and attribute values too long to be metadata are dropped first.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from lxml import html as lxml_html
 from synth.dates import parse_date
 from synth.metadata import TextMetadata, is_plausible_title
 
-# Nesting deeper than this is not a news page; the parser gives up at 2,048 levels.
+# Nesting deeper than this is no news page (theirs is under 50); the parser gives up at 2,048.
 MAX_DEPTH = 200
 # Pages with more elements than this have their inline formatting unwrapped first.
 UNWRAP_INLINE_ABOVE = 5_000

@@ -97,8 +97,9 @@ def _expand(paths: Iterable[str | os.PathLike[str]], problems: list[Problem]) ->
 def _articles_in(folder: Path, problems: list[Problem]) -> list[Path]:
     """Article files under `folder`, in sorted order. Links to folders are not followed and
     each folder is read once, so a loop of links or mounts ends; a folder that cannot be
-    read, and an article name that is not a regular file, are problems."""
+    read, and an article's name on anything but a regular file, are problems (in path order)."""
     found: list[Path] = []
+    unusable: list[Problem] = []
     pending = [folder]
     visited: set[tuple[int, int]] = set()
     while pending:
@@ -111,32 +112,36 @@ def _articles_in(folder: Path, problems: list[Problem]) -> list[Path]:
             with os.scandir(current) as entries:
                 listed = list(entries)
         except OSError as error:
-            problems.append(Problem(path=str(current), stage="load",
+            unusable.append(Problem(path=str(current), stage="load",
                                     reason=f"cannot read folder ({error.strerror or error})"))
             continue
         for entry in listed:
             path = current / entry.name
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append(path)
-                    continue
-            except OSError:
-                pass
+            if _is_real_folder(entry):
+                pending.append(path)
+                continue
             if (path.suffix.lower() not in ARTICLE_SUFFIXES or entry.name.startswith(".")
                     or entry.name.lower() == "readme.md"):
                 continue
             try:
-                regular = stat.S_ISREG(os.stat(path).st_mode)
+                mode = os.stat(path).st_mode
             except OSError as error:
-                problems.append(Problem(path=str(path), stage="load",
+                unusable.append(Problem(path=str(path), stage="load",
                                         reason=_unreachable(path, error)))
                 continue
-            if regular:
+            if stat.S_ISREG(mode):
                 found.append(path)
-            elif not os.path.isdir(path):  # a link to a folder is passed over, as rglob does
-                problems.append(Problem(path=str(path), stage="load",
-                                        reason=_not_regular(os.stat(path).st_mode)))
+            elif not stat.S_ISDIR(mode):  # a link to a folder is passed over, as rglob does
+                unusable.append(Problem(path=str(path), stage="load", reason=_not_regular(mode)))
+    problems.extend(sorted(unusable, key=lambda p: Path(p.path or "")))
     return sorted(found)
+
+
+def _is_real_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def _unreachable(path: Path, error: OSError | ValueError) -> str:
