@@ -31,18 +31,30 @@ TAIL = "<p>The Pentagon said 10,000 troops were in Russia by Friday.</p></articl
 PARAGRAPH = ("Officials in the region said the troops had moved in overnight, and residents "
              "described long columns of vehicles on the main road out of the town. ") * 3
 
+
+def _deep(levels: int) -> str:
+    return "<div>" * levels + f"<p>{PARAGRAPH}</p>" + "</div>" * levels
+
+
+def _distinct(tag: str) -> str:
+    return "".join(f"<{tag}>{i}. {PARAGRAPH}</{tag}>" for i in range(19_990))
+
+
 PAGES: dict[str, tuple[str, Callable[[], str]]] = {
-    "inline-1m": ("1,000,000 <b> elements in one paragraph", lambda: "<p>" + "<b>a</b>" * 1_000_000 + "</p>"),
+    "inline-1m": ("1,000,000 <b> elements in one paragraph",
+                  lambda: "<p>" + "<b>a</b>" * 1_000_000 + "</p>"),
     "empty-1.1m": ("1,100,000 empty <i> elements", lambda: "<i></i>" * 1_100_000),
     "paragraphs-800k": ("800,000 one-word <p> elements", lambda: "<p>w</p>" * 800_000),
     "divs-650k": ("650,000 one-letter <div> elements", lambda: "<div>x</div>" * 650_000),
     "links-500k": ("500,000 links", lambda: "<a href=#>l</a>" * 500_000),
-    "deep-5000": ("text nested 5,000 <div> deep", lambda: "<div>" * 5_000 + f"<p>{PARAGRAPH}</p>" + "</div>" * 5_000),
-    "deep-400k": ("text nested 400,000 <div> deep (4.4 MB)", lambda: "<div>" * 400_000 + f"<p>{PARAGRAPH}</p>" + "</div>" * 400_000),
-    "paragraphs-19k": ("19,990 distinct <p> of 430 characters: the most trafilatura is given", lambda: "".join(f"<p>{i}. {PARAGRAPH}</p>" for i in range(19_990))),
-    "divs-19k": ("19,990 distinct <div> of 430 characters", lambda: "".join(f"<div>{i}. {PARAGRAPH}</div>" for i in range(19_990))),
+    "deep-5000": ("text nested 5,000 <div> deep", lambda: _deep(5_000)),
+    "deep-400k": ("text nested 400,000 <div> deep (4.4 MB)", lambda: _deep(400_000)),
+    "paragraphs-19k": ("19,990 distinct <p> of 430 characters: the most trafilatura is given",
+                       lambda: _distinct("p")),
+    "divs-19k": ("19,990 distinct <div> of 430 characters", lambda: _distinct("div")),
     "one-paragraph-8mb": ("one paragraph of 8 MB", lambda: "<p>" + PARAGRAPH * 19_000 + "</p>"),
-    "attribute-8mb": ("an image with an 8 MB data: URL", lambda: "<img src='data:image/png;base64," + "A" * 8_000_000 + "'>"),
+    "attribute-8mb": ("an image with an 8 MB data: URL",
+                      lambda: "<img src='data:image/png;base64," + "A" * 8_000_000 + "'>"),
     "unclosed-nav-1.5m": ("1,500,000 unclosed <nav> tags", lambda: "<nav>" * 1_500_000),
 }
 

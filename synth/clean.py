@@ -190,13 +190,33 @@ def _drop_furniture(source: Source) -> CleanDocument:
     _mark_repeats_in_page(lines)
     document = CleanDocument(source)
     for line in lines:
-        if line.reason:
+        tail = _run_on_sentence(line) if line.reason == "photo caption" else None
+        if tail is not None:  # keep the article's sentence the caption ran into
+            document.dropped.append(DroppedBlock(line.span.start, tail.start, line.reason or ""))
+            document.blocks.append(tail)
+        elif line.reason:
             document.dropped.append(DroppedBlock(line.span.start, line.span.end, line.reason))
         else:
             document.blocks.append(line.span)
     headline = next((line for line in lines[:body_start] if not line.reason), None)
     document.headline = headline.span if headline else None
     return document
+
+
+# Where a scraped caption runs into the article's next sentence with no stop between them:
+# "… thought to have boarded the jetliner A total of 34 aircraft … have been deployed."
+_RUN_ON = re.compile(r"(?<=[a-z]) (?=(?:A|An|The)\s+[a-z]+\s)")
+# A run-on tail is a sentence of the article only when it is this long.
+RUN_ON_MIN_WORDS = 8
+
+
+def _run_on_sentence(line: _Line) -> Span | None:
+    """The sentence a caption line runs into, as a span of its own, if there is one."""
+    for match in _RUN_ON.finditer(line.text):
+        tail = line.text[match.end():]
+        if len(tail.split()) >= RUN_ON_MIN_WORDS and ends_like_sentence(tail):
+            return Span(line.span.start + match.end(), line.span.end)
+    return None
 
 
 def _mark_line_furniture(lines: list[_Line], outlet: str | None) -> None:

@@ -17,8 +17,8 @@ from rapidfuzz import fuzz
 
 from synth.models import Claim
 from synth.sameness import ScopePart, parts_match, scope_parts
-from synth.text import content_words
-from synth.units import singular, unit_key
+from synth.text import content_words, stem
+from synth.units import unit_key
 
 # token_set_ratio at or above this makes two statements one point.
 NEAR_DUPLICATE_SCORE = 82.0
@@ -86,15 +86,6 @@ MIN_SHARED_WORDS = 3
 # What a denial denies when it denies reports at all ("rejected the reports", "dismissed the
 # claims as fake").
 _DENIED_THINGS = frozenset({"report", "claim", "allegation", "accusation", "account", "story"})
-
-
-def stem(word: str) -> str:
-    """A crude stem, enough to fold 'fired'/'firing'/'fires' and 'reports'/'report'."""
-    word = singular(word)
-    for ending in ("ing", "ed", "es"):
-        if word.endswith(ending) and len(word) - len(ending) >= 4:
-            return word[: -len(ending)]
-    return word
 
 
 def same_point(first: frozenset[str], second: frozenset[str], weight: Mapping[str, float]) -> bool:

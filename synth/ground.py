@@ -19,6 +19,7 @@ from rapidfuzz import fuzz
 from synth.extract import ClaimDraft
 from synth.models import Claim, MatchKind, Quantity, Source
 from synth.numbers import find_numbers, is_figure
+from synth.support import instruction_like, speaker_named, statement_supported
 from synth.units import TIME_POINTS as TIME_POINT_UNITS
 
 # Below this rapidfuzz score (0–100) a fuzzy match is a different sentence, not a misquote.
@@ -48,6 +49,11 @@ class GroundResult:
     claims: list[Claim]
     dropped: list[ClaimDraft]
     repeats: int = 0  # drafts placed on a span an earlier draft already holds
+    statements_replaced: int = 0  # statements their quote did not support
+    speakers_dropped: int = 0  # speakers the article does not name
+
+# How much text around a quote a statement may draw on ("…, he said" in the next sentence).
+CONTEXT_CHARS = 400
 
 
 def ground_claims(drafts_by_source: dict[str, list[ClaimDraft]],
@@ -56,7 +62,7 @@ def ground_claims(drafts_by_source: dict[str, list[ClaimDraft]],
     by_id = {source.id: source for source in sources}
     claims: list[Claim] = []
     dropped: list[ClaimDraft] = []
-    repeats = 0
+    repeats = replaced = unnamed = 0
     for source in sources:
         index = NormalisedText(source.text)
         seen: set[tuple[int, int]] = set()
@@ -72,6 +78,18 @@ def ground_claims(drafts_by_source: dict[str, list[ClaimDraft]],
             seen.add(span)
             quote = source.text[placement.start:placement.end]
             statement, quantities = _as_stated(draft.statement, draft.quantities, quote)
+            context = source.text[max(0, placement.start - CONTEXT_CHARS):
+                                  placement.end + CONTEXT_CHARS]
+            if statement != quote and not statement_supported(statement, quote, context):
+                statement = quote  # words the source does not say are the extractor's
+                replaced += 1
+            speaker = draft.attributed_to
+            if speaker and not speaker_named(speaker, source.text):
+                speaker = None  # a speaker the article never names is invented
+                unnamed += 1
+            flags = ["instruction"] if instruction_like(quote) else []
+            if flags:
+                quantities = []  # an instruction to a model states no figure of the story
             claims.append(Claim(
                 id=f"C{len(claims) + 1}",
                 source_id=source.id,
@@ -79,15 +97,16 @@ def ground_claims(drafts_by_source: dict[str, list[ClaimDraft]],
                 quote=quote,
                 start=placement.start,
                 end=placement.end,
-                attributed_to=draft.attributed_to,
+                attributed_to=speaker,
                 cited_origin=draft.cited_origin,
                 stance=draft.stance,
                 quantities=quantities,
                 dates=draft.dates,
                 match=placement.match,
                 extractor=draft.extractor,
+                flags=flags,
             ))
-    return GroundResult(claims, dropped, repeats)
+    return GroundResult(claims, dropped, repeats, replaced, unnamed)
 
 
 def _as_stated(statement: str, quantities: list[Quantity],

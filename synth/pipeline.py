@@ -65,6 +65,8 @@ def summarise(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], 
     # Distinct proposals: every one is either grounded or dropped.
     usage.claims_extracted = sum(len(d) for d in batch.drafts.values()) - grounded.repeats
     usage.claims_dropped = len(grounded.dropped)
+    usage.statements_replaced = grounded.statements_replaced
+    usage.speakers_dropped = grounded.speakers_dropped
     return Report(sources=sources, claims=grounded.claims, facts=facts, overview=overview,
                   unused_sources=unused_sources, problems=problems, usage=usage)
 

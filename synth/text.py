@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from synth.units import singular
+
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before
 being below between both but by can could did do does doing down during each few for from
@@ -107,3 +109,12 @@ _SENTENCE_END_AT_LINE_END = re.compile(r"""[.!?:]["'”’)\]]*$""")
 
 def ends_like_sentence(line: str) -> bool:
     return bool(_SENTENCE_END_AT_LINE_END.search(line.rstrip()))
+
+
+def stem(word: str) -> str:
+    """A crude stem, enough to fold 'fired'/'firing'/'fires' and 'reports'/'report'."""
+    word = singular(word)
+    for ending in ("ing", "ed", "es"):
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    return word

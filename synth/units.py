@@ -90,7 +90,8 @@ def singular(noun: str) -> str:
     """A plural English noun's singular, by the common spelling rules ('countries' →
     'country', 'ships' → 'ship'); irregular and uncountable nouns stay as they are."""
     word = noun.lower()
-    if word in _IRREGULAR_PLURALS or len(word) < 4 or not word.endswith("s") or word.endswith("ss"):
+    if word in _IRREGULAR_PLURALS or len(word) < 4 or not word.endswith("s") or \
+            word.endswith(("ss", "us", "is")):  # "focus", "radius", "analysis" are singular
         return word
     if word.endswith("ies"):
         return word[:-3] + "y"

@@ -34,6 +34,9 @@ _NOT_HEADLINE_SCOPES = ("part of a total", "each", "additional", "earlier", "in 
 
 def write_overview(facts: Sequence[Fact], claims: Sequence[Claim]) -> list[OverviewSentence]:
     by_id = {c.id: c for c in claims}
+    # A point made only by sentences that address a model is reported in the facts, never
+    # in the overview.
+    facts = [f for f in facts if not all("instruction" in by_id[i].flags for i in f.claim_ids)]
     sentences: list[OverviewSentence] = []
     headline = headline_fact(facts)
     if headline is not None:

@@ -292,3 +292,17 @@ def test_the_examples_wire_copies_are_marked_and_nothing_else():
               if d.source.duplicate_of}
     assert marked == {"04-capital-post-gws-2024-10-29.html": "S3",
                       "03-coastal-tribune-gws-2023-09-09-1432.txt": "S7"}
+
+
+def test_a_caption_that_runs_into_the_articles_sentence_keeps_the_sentence():
+    text = ("Storm hits the coast.\n\n"
+            "Residents of the bay towns were moved to shelters overnight as the water rose.\n\n"
+            "Volunteers help Maria Lund (left) and her son carry sandbags near the harbour wall "
+            "A total of 14 pumps and 300 volunteers have been sent to the worst-hit streets by "
+            "the county.\n\n"
+            "The council said the harbour wall had held through the night.\n")
+    [document] = clean_sources([source("S1", text)]).documents
+    kept = [text[b.start:b.end] for b in document.blocks]
+    assert ("A total of 14 pumps and 300 volunteers have been sent to the worst-hit streets by "
+            "the county.") in kept
+    assert not any("Maria Lund" in block for block in kept)

@@ -14,11 +14,10 @@ from synth.cluster import (
     RARE_WORDS_PER_CLAIM,
     group_near_duplicates,
     same_point,
-    stem,
 )
 from synth.load import load_sources
 from synth.models import Claim
-from synth.text import content_words, split_sentences
+from synth.text import content_words, split_sentences, stem
 from tests.conftest import QUAKE, TROOPS
 
 

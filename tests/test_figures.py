@@ -188,7 +188,14 @@ def test_a_figure_per_unit_is_not_a_total():
 
 def test_a_range_measure_is_not_a_distance_travelled():
     found = read("The drone flew 640 km and has a range of more than 2,000 km.")
-    assert [(f.value, scope(f)) for f in found] == [(640, None), (2000, "range")]
+    assert [(f.value, scope(f)) for f in found] == [(640, "travel"), (2000, "range")]
+
+
+def test_a_measure_says_what_it_measures():
+    found = read("Volunteers raised $4,000 for the shelter, where a bed costs $25 a night.")
+    assert [(f.unit, scope(f)) for f in found] == [("USD", "raise"), ("USD", "cost")]
+    [snow] = read("About 20 centimetres of snow fell overnight.")
+    assert scope(snow) == "snow"
 
 
 def test_a_figure_in_a_sentence_about_an_earlier_year_is_another_event():
@@ -209,3 +216,19 @@ def test_a_distance_from_a_landmark():
 def test_time_references_stay_with_their_figure():
     found = read("About 900 volunteers have arrived so far, and 3,000 are expected by June.")
     assert [(f.value, f.time_ref) for f in found] == [(900, "so far"), (3000, "by June")]
+
+
+def test_where_all_of_them_came_from_is_no_subset():
+    found = read("About 30 boats and 12 helicopters from 6 countries joined the search.")
+    assert [(f.unit, scope(f)) for f in found][:2] == [("ships", None), ("helicopters", None)]
+    [some] = read("Among the injured were 14 pilgrims from Lisbon.")
+    assert scope(some) == "from Lisbon"
+
+
+def test_a_street_number_is_not_a_count():
+    assert units("The blaze began in the empty warehouse at 2210 Harbour Road on Tuesday.") == []
+
+
+def test_a_list_of_owners_before_the_noun_counts_the_noun():
+    [ships] = read("Five Coast Guard and Naval Reserve ships joined the search on Monday.")
+    assert ships.unit == "ships"

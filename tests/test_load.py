@@ -232,13 +232,20 @@ def test_a_folder_that_links_back_to_itself_is_walked_once(tmp_path: Path):
 
 
 def test_a_deep_folder_tree_is_walked_without_recursion(tmp_path: Path):
-    folder = tmp_path
+    folders = [tmp_path / "d"]
     for _ in range(1200):  # deeper than Python's recursion limit
-        folder = folder / "d"
-        folder.mkdir()
-    (folder / "deep.txt").write_text(ARTICLE, encoding="utf-8")
-    result = load_sources([tmp_path])
-    assert [Path(s.path).name for s in result.sources] == ["deep.txt"]
+        folders.append(folders[-1] / "d")
+    try:
+        for folder in folders:  # one at a time: pathlib's parents=True recurses too
+            folder.mkdir()
+        (folders[-1] / "deep.txt").write_text(ARTICLE, encoding="utf-8")
+        result = load_sources([tmp_path])
+        assert [Path(s.path).name for s in result.sources] == ["deep.txt"]
+    finally:  # bottom up: pytest's own clean-up recurses, and would fail this deep
+        (folders[-1] / "deep.txt").unlink(missing_ok=True)
+        for folder in reversed(folders):
+            if folder.exists():
+                folder.rmdir()
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,

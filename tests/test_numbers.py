@@ -87,3 +87,10 @@ def test_value_labels_and_intervals_of_values_no_text_gives_never_raise():
     huge = Quantity(value=float("inf"), unit="troops", text="9" * 400)
     assert interval(huge).low == float("inf")
     assert not consistent(huge, Quantity(value=3000, unit="troops", text="3,000"))
+
+
+def test_a_figure_written_with_a_million_decimals_is_shown_with_fifteen():
+    from synth.describe import MAX_DECIMALS, value_label
+
+    label = value_label(3.1, None, "exact", "magnitude", "3." + "1" * 1_000_000)
+    assert label == "3." + "1" + "0" * (MAX_DECIMALS - 1)

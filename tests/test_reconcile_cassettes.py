@@ -50,21 +50,23 @@ def troop_story_answer(claims: list[dict[str, Any]]) -> dict[str, Any]:
     rest = careful_answer([c for c in claims if c["id"] not in set(totals) | set(denials)])
     conflict = {
         "statement": "Estimates of the North Korean troops sent to Russia differ: about 3,000 so "
-                     "far (South Korean lawmakers, the White House), about 10,000 by December "
-                     "(the Pentagon, Ukraine), 11,000 (Ukraine's president) and up to 12,000 in "
-                     "total (South Korea's intelligence service).",
+                     "far (South Korean lawmakers, the White House), about 10,000 (the Pentagon, "
+                     "Volodymyr Zelensky), 11,000 (Volodymyr Zelensky) and up to 12,000 in "
+                     "total (South Korea's National Intelligence Service).",
         "status": "conflicting", "claim_ids": totals,
         "explanation": "The figures count different things at different times: the lowest is "
-                       "the number moved so far, the next the total expected by December, and "
-                       "the highest the intelligence estimate of the whole deployment.",
+                       "the number sent so far, and the highest the intelligence estimate of the "
+                       "total to be sent.",
     }
-    dispute = {"statement": "Russia denies that North Korean soldiers are taking part in the war.",
-               "status": "disputed", "claim_ids": denials}
+    # A careful model says what the denials say, in their words.
+    by_id = {c["id"]: c for c in claims}
+    dispute = {"statement": by_id[denials[0]]["statement"], "status": "disputed",
+               "claim_ids": denials}
     overview = [
         {"text": "Estimates of the troops sent range from about 3,000 so far to up to 12,000 in "
-                 "total; the higher figures are totals expected later, not counts to date.",
+                 "total; the higher figures are totals expected later.",
          "claim_ids": totals},
-        {"text": "Moscow and Pyongyang deny the deployment.", "claim_ids": denials},
+        {"text": by_id[denials[0]]["statement"], "claim_ids": denials},
     ]
     return {"facts": [conflict, dispute, *rest["facts"]],
             "overview": overview + rest["overview"], "unused_sources": []}

@@ -20,7 +20,7 @@ from synth.chunking import within_chars
 from synth.clean import CleanDocument
 from synth.extract import ClaimDraft, ExtractionBatch, ProgressCallback
 from synth.extract.rules.claims import claim_from_sentence
-from synth.extract.rules.figures import NATIONALITY, Figure, FigureMemory
+from synth.extract.rules.figure import NATIONALITY, Figure, FigureMemory
 from synth.extract.rules.nlp import MIN_BLOCKS_FOR_TWO_PROCESSES, english_model, parse_texts
 from synth.extract.rules.speakers import SpeakerMemory, speaker_clauses
 from synth.extract.rules.story import StoryProfile, story_profile

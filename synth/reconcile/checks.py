@@ -6,7 +6,8 @@ and again, item by item, on the last answer when the re-asks have run out: what 
 kept, what fails is rebuilt by the rules.
 
 A fact or sentence passes when every claim id it cites was in the request, every number it
-writes is in a claim it cites, and its status is borne out by the claims it cites
+writes is in a claim it cites, its words are those of the claims it cites (synth.support), and
+its status is borne out by the claims it cites
 (conflicting: different values; corroborated: two independent sources; single_source: one;
 disputed: a denial). The answer as a whole passes when every source that has a claim in the
 request is cited or listed as unused with a reason.
@@ -15,12 +16,13 @@ request is cited or listed as unused with a reason.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from synth.models import Claim, FactStatus, Source, id_order
 from synth.reconcile.origins import Origins
 from synth.reconcile.rules import same_value
+from synth.support import sentence_errors_in_words
 from synth.write import unsupported_numbers
 
 if TYPE_CHECKING:
@@ -33,10 +35,13 @@ class CheckContext:
 
     claims: Mapping[str, Claim]
     origins: Origins
+    # Outlet names, which the request shows beside each claim and a sentence may name.
+    outlets: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def for_claims(cls, claims: Sequence[Claim], sources: Sequence[Source]) -> CheckContext:
-        return cls(claims={c.id: c for c in claims}, origins=Origins(sources))
+        return cls(claims={c.id: c for c in claims}, origins=Origins(sources),
+                   outlets={s.id: s.outlet for s in sources if s.outlet})
 
     @property
     def sources_with_claims(self) -> set[str]:
@@ -79,11 +84,30 @@ def _number_errors(field: str, text: str, cited: list[Claim]) -> list[str]:
             "gives; write only numbers found in the cited claims, or cite the claim that gives it"]
 
 
+def _evidence(cited: list[Claim], context: CheckContext) -> list[str]:
+    """What the cited claims say: their quotes, statements, speakers, outlets and figures
+    (unit, scope, time: what the request showed the model)."""
+    texts = [text for c in cited for text in (c.quote, c.statement, c.attributed_to or "",
+                                               context.outlets.get(c.source_id, ""))]
+    texts += [" ".join(filter(None, (q.unit, q.scope, q.time_ref))) for c in cited
+              for q in c.quantities]
+    return texts
+
+
+def _word_errors(field: str, text: str, cited: list[Claim], context: CheckContext) -> list[str]:
+    if not cited:
+        return []
+    return [f"its {field}: {error}"
+            for error in sentence_errors_in_words(text, _evidence(cited, context))]
+
+
 def fact_errors(fact: ReconciledFact, context: CheckContext) -> list[str]:
     cited, errors = _citation_errors(fact.claim_ids, context)
     errors += _number_errors("statement", fact.statement, cited)
+    errors += _word_errors("statement", fact.statement, cited, context)
     if fact.explanation:
         errors += _number_errors("explanation", fact.explanation, cited)
+        errors += _word_errors("explanation", fact.explanation, cited, context)
     if cited:
         errors += _status_errors(fact.status, cited, context)
     return errors
@@ -122,7 +146,8 @@ def conflicting_kinds(claims: Iterable[Claim]) -> list[tuple[str, str | None]]:
 
 def sentence_errors(line: OverviewLine, context: CheckContext) -> list[str]:
     cited, errors = _citation_errors(line.claim_ids, context)
-    return errors + _number_errors("text", line.text, cited)
+    return errors + _number_errors("text", line.text, cited) + \
+        _word_errors("text", line.text, cited, context)
 
 
 def cited_sources(response: ReconcileResponse, context: CheckContext) -> set[str]:

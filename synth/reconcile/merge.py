@@ -279,7 +279,8 @@ def _merged(facts: Sequence[Fact], by_id: Mapping[str, Claim], index: SourceInde
         explanation, written_by = None, "rules"
     checked = ReconciledFact(statement=statement, status=status,
                              claim_ids=[c.id for c in members], explanation=explanation)
-    if fact_errors(checked, CheckContext(claims=by_id, origins=index.origins)):
+    if fact_errors(checked, CheckContext(claims=by_id, origins=index.origins,
+                                         outlets=dict(index.outlet))):
         return None
     return model_fact(statement, status, explanation, members, index, written_by=written_by,
                       kind=(unit, scope) if unit is not None else None)

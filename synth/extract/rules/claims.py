@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from synth.dates import find_dates
 from synth.extract import ClaimDraft
-from synth.extract.rules.figures import Figure, FigureMemory, figures_in
+from synth.extract.rules.figure import Figure, FigureMemory
+from synth.extract.rules.figures import figures_in
 from synth.extract.rules.speakers import SpeakerMemory, attribute
 from synth.extract.rules.story import StoryProfile
 
