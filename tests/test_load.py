@@ -170,6 +170,10 @@ def one_problem(result, path) -> str:
     return problem.reason
 
 
+POSIX_ONLY = pytest.mark.skipif(os.name != "posix", reason="FIFOs and sockets are POSIX")
+
+
+@POSIX_ONLY
 def test_a_fifo_is_a_named_problem_not_a_hang(tmp_path: Path):
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)  # nothing ever writes to it: opening it to read would wait forever
@@ -181,6 +185,7 @@ def test_a_fifo_is_a_named_problem_not_a_hang(tmp_path: Path):
                                          "must be a file")
 
 
+@POSIX_ONLY
 def test_a_socket_is_a_named_problem(tmp_path: Path):
     path = tmp_path / "s.txt"
     with socket.socket(socket.AF_UNIX) as listener:
@@ -198,6 +203,7 @@ def test_a_device_is_never_read_until_memory_runs_out():
     assert "character device" in one_problem(result, "/dev/null")
 
 
+@POSIX_ONLY
 def test_a_fifo_inside_a_folder_is_named_and_the_folder_still_loads(tmp_path: Path):
     (tmp_path / "a.txt").write_text(ARTICLE, encoding="utf-8")
     os.mkfifo(tmp_path / "b.txt")
