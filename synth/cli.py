@@ -14,7 +14,7 @@ from pathlib import Path
 
 from synth import __version__
 from synth.config import MODES, RECONCILERS, Settings, resolve_settings
-from synth.errors import SynthError
+from synth.errors import ConfigError, SynthError
 from synth.extract import ProgressCallback
 
 EXIT_OK, EXIT_NOTHING_PROCESSED, EXIT_USAGE = 0, 1, 2
@@ -27,7 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("summarise", aliases=["summarize"],
-                              help="summarise articles (files or folders) into a fact sheet")
+                              help="summarise articles (files or folders) into a fact sheet",
+                              usage="synth summarise [options] [--] PATH...")
     run.add_argument("paths", nargs="+", metavar="PATH", help=".txt, .md, .html files or folders")
     run.add_argument("--format", choices=["md", "json", "html"], default="md",
                      help="output format (default: md)")
@@ -61,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     cache = commands.add_parser("cache", help="inspect or clear the model-response cache")
     cache.add_argument("action", choices=["info", "clear"])
     cache.add_argument("--cache-dir", type=Path)
+    # A setting that cannot work is a usage error of the command that was given.
+    run.set_defaults(command_parser=run)
+    cache.set_defaults(command_parser=cache)
     return parser
 
 
@@ -76,6 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "cache":
             return _cache_command(args)
         return _summarise_command(args)
+    except ConfigError as error:
+        # The command's usage line and one error line, as argparse gives for a bad value.
+        command = getattr(args, "command_parser", parser)
+        command.print_usage(sys.stderr)
+        print(f"{command.prog}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except SynthError as error:
         print(f"synth: {error}", file=sys.stderr)
         return EXIT_USAGE

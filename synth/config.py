@@ -6,6 +6,7 @@ the resulting Settings and never the environment.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Mapping
@@ -95,6 +96,10 @@ def resolve_settings(environ: Mapping[str, str] | None = None, **overrides: obje
 
 
 def _check(settings: Settings) -> None:
+    # NaN passes every comparison below, and infinity every lower bound.
+    for name, value in vars(settings).items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{name.replace('_', ' ')} must be a finite number, not {value}")
     if settings.mode is not None and settings.mode not in MODES:
         raise ConfigError(f"unknown mode {settings.mode!r}: choose one of {', '.join(MODES)}")
     if settings.reconcile not in RECONCILERS:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from synth.models import Qualifier
 from synth.numbers import QUALIFIER_WORDS, format_number
 
+# Decimals shown at most: a float holds no more of what was written.
+MAX_DECIMALS = 15
 _UNIT_PHRASES = {
     "troops": "the number of troops",
     "deaths": "the death toll",
@@ -47,12 +50,13 @@ def value_label(value: float, value_max: float | None, qualifier: Qualifier,
     day reads as written ('12:21 a.m.'), a year without a thousands comma."""
     if unit == "time of day" and text:
         return f"{QUALIFIER_WORDS[qualifier]}{text}"
-    if unit == "year" and value == int(value):
+    if unit == "year" and math.isfinite(value) and value == int(value):
         return f"{QUALIFIER_WORDS[qualifier]}{int(value)}"
     number = format_number(value)
     written = re.fullmatch(r"\s*\d[\d,]*\.(\d+)\s*", text or "")
     if written and value_max is None and value < 1_000_000:
-        number = f"{value:,.{len(written.group(1))}f}"  # "7.0" stays "7.0", not "7"
+        # "7.0" stays "7.0", not "7".
+        number = f"{value:,.{min(len(written.group(1)), MAX_DECIMALS)}f}"
     if value_max is not None:
         number = f"{number}–{format_number(value_max)}"
     return f"{QUALIFIER_WORDS[qualifier]}{number}"

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 
 from synth.extract import ClaimDraft
 from synth.models import Claim, MatchKind, Quantity, Source
-from synth.numbers import find_numbers
+from synth.numbers import find_numbers, is_figure
 from synth.support import instruction_like, speaker_named, statement_supported
 from synth.units import TIME_POINTS as TIME_POINT_UNITS
 
@@ -118,12 +118,12 @@ def _as_stated(statement: str, quantities: list[Quantity],
     stated = [v for m in find_numbers(quote) for v in (m.value, m.value_max) if v is not None]
 
     def is_stated(value: float) -> bool:
-        return any(math.isclose(value, s, rel_tol=1e-9) for s in stated)
+        return is_figure(value) and any(math.isclose(value, s, rel_tol=1e-9) for s in stated)
 
     # A time of day is stated when its words are ("12:21 a.m."): its value is in hours.
     kept = [q for q in quantities
             if (is_stated(q.value) and (q.value_max is None or is_stated(q.value_max))) or
-            (q.unit in TIME_POINT_UNITS and q.text and q.text in quote)]
+            (q.unit in TIME_POINT_UNITS and q.text and q.text in quote and is_figure(q.value))]
     in_statement = [] if statement.strip() == quote.strip() else \
         [v for m in find_numbers(statement) for v in (m.value, m.value_max) if v is not None]
     return (statement if all(map(is_stated, in_statement)) else quote), kept

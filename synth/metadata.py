@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from synth.dates import parse_date
+from synth.decode import clean_text
 from synth.furniture import (
     LIST_HEADER,
     count_sentences_marks,
@@ -26,8 +27,10 @@ from synth.furniture import (
 )
 from synth.models import Source
 
-# How many lines at the top of a text file may carry its header.
+# How many lines at the top of a text file may carry its header, or its front matter.
 _HEADER_LINES = 12
+_FRONT_MATTER_LINES = 40
+HEADER_LINE_CHARS = 1_000
 _FIELD = re.compile(
     r"^\s*(?:[-*]\s*)?(?:\*\*)?(?P<key>title|headline|outlet|publisher|publication|site|source|"
     r"date|published|updated|posted)(?:\*\*)?\s*:\s*(?:\*\*)?\s*(?P<value>.+?)\s*$",
@@ -63,14 +66,29 @@ class TextMetadata:
     outlet: str | None = None
     published: str | None = None
 
+    def cleaned(self) -> TextMetadata:
+        """Title and outlet on one line, without controls or invisible characters (a page's
+        entities can hold them), and an outlet only when it reads as a name: it is sent to a
+        model outside the article's delimited block."""
+        def one_line(value: str | None) -> str | None:
+            return " ".join(clean_text(value)[0].split()) or None if value else None
+        outlet = one_line(self.outlet)
+        if outlet and (len(outlet) > OUTLET_MAX_CHARS or _MARKUP.search(outlet)):
+            outlet = None
+        return TextMetadata(one_line(self.title), outlet, self.published)
+
 
 def metadata_from_text(text: str) -> TextMetadata:
     """Read a header the way a saved article carries one: front matter, 'Key: value' lines,
     a Markdown '# heading', a dateline. Anything absent stays None."""
-    lines = text.split("\n")
+    # Only the top lines are read, and only so far: no header line is that long, and a page
+    # saved as one line would cost seconds per rule.
+    lines = [line[:HEADER_LINE_CHARS]
+             for line in text.split("\n", _FRONT_MATTER_LINES + _HEADER_LINES + 1)]
     top = lines[:_HEADER_LINES]
     if top and top[0].strip() == "---":
-        end = next((i for i, line in enumerate(lines[1:40], 1) if line.strip() == "---"), None)
+        end = next((i for i, line in enumerate(lines[1:_FRONT_MATTER_LINES], 1)
+                    if line.strip() == "---"), None)
         if end:
             top = lines[1:end] + lines[end + 1:end + 1 + _HEADER_LINES]
     title = outlet = published = None
@@ -79,7 +97,7 @@ def metadata_from_text(text: str) -> TextMetadata:
         if not match:
             continue
         key, value = match["key"].lower(), match["value"].strip().strip('"').strip()
-        if key in ("title", "headline") and not title:
+        if key in ("title", "headline") and not title and len(value) <= TITLE_MAX_CHARS:
             title = value
         elif key in ("outlet", "publisher", "publication", "site") and not outlet:
             outlet = value
@@ -101,6 +119,11 @@ HEADLINE_MAX_WORDS = 25
 HEADLINE_SENTENCE_WORDS = 16
 # Shorter lines at the top are a kicker, a section's or an outlet's name, not the headline.
 HEADLINE_MIN_WORDS = 4
+# An outlet's name is this long at most, and holds no markup.
+OUTLET_MAX_CHARS = 80
+_MARKUP = re.compile(r"[<>{}\[\]]")
+# A page title longer than this is not a headline (a page can put anything in <title>).
+TITLE_MAX_CHARS = 300
 # "ATHENS — …", "MARRAKESH, Sept 9 (GWS) – …": a dateline opens the first paragraph.
 _DATELINE = re.compile(r"^[A-Z][A-Z .'/-]{2,}(?:,[^–—]{0,40})?\s(?:—|–|--|-)\s")
 
@@ -134,6 +157,8 @@ def is_headline_shaped(text: str) -> bool:
 def is_plausible_title(title: str, outlet: str | None = None) -> bool:
     """Whether a page's title (HTML metadata) can stand as its headline: not a caption, a
     credit, a copyright or weather line."""
+    if len(title) > TITLE_MAX_CHARS:
+        return False
     shape = shape_text(title)
     return bool(shape) and line_furniture(title, outlet) is None and len(words_of(shape)) >= 2
 

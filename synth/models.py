@@ -156,8 +156,11 @@ class Problem(_Model):
     reason: str
 
     def line(self) -> str:
+        """One line for a reader: a path with a newline or an escape in its name stays on it."""
+        from synth.text import printable
+
         where = self.path or self.source_id or self.stage
-        return f"{where}: {self.reason}"
+        return printable(f"{where}: {self.reason}")
 
 
 class Usage(_Model):

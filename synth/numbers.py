@@ -8,6 +8,7 @@ qualifiers in front of them ("about", "at least", "up to").
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -25,6 +26,11 @@ _TENS_WORDS = {
 }
 _SCALE_WORDS = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _SCALE_SHORT = {"k": 1_000, "m": 1_000_000, "mn": 1_000_000, "bn": 1_000_000_000}
+
+# Figures this large or larger are not read as figures: a float holds whole numbers exactly
+# only below 2**53 (about 9e15), past about 1e308 it is infinity, and no count in the news
+# comes near either ("999 billion" is far below).
+LARGEST_FIGURE = 1e15
 
 _SPACE = r"[ \u00a0\u202f\u2009]"
 _WORD = "|".join(sorted([*_UNITS_WORDS, *_TENS_WORDS, *_SCALE_WORDS], key=len, reverse=True))
@@ -80,7 +86,18 @@ class NumberMention:
 
 
 def parse_number(token: str) -> float | None:
-    """One number as written ('12,000', '1.2 million', 'ten thousand', '10k') → float."""
+    """One number as written ('12,000', '1.2 million', 'ten thousand', '10k') → float, or
+    None when it is no number or not a figure (LARGEST_FIGURE or more: 309 nines are not)."""
+    value = _parse(token)
+    return value if value is not None and is_figure(value) else None
+
+
+def is_figure(value: float) -> bool:
+    """Whether a value can stand as a figure: finite, and under LARGEST_FIGURE either way."""
+    return math.isfinite(value) and abs(value) < LARGEST_FIGURE
+
+
+def _parse(token: str) -> float | None:
     raw = token.strip().lower()
     if not raw:
         return None
@@ -109,6 +126,8 @@ def _parse_words(raw: str) -> float | None:
         return None
     total = current = 0
     for word in words:
+        if total >= LARGEST_FIGURE or current >= LARGEST_FIGURE:
+            return None  # "a hundred hundred hundred …" grows without end
         if word in _UNITS_WORDS:
             current += _UNITS_WORDS[word]
         elif word in _TENS_WORDS:
@@ -175,7 +194,9 @@ def find_numbers(text: str) -> list[NumberMention]:
 
 def format_number(value: float) -> str:
     """10000.0 → '10,000'; 6.8 → '6.8'; 1200000.0 → '1.2 million'; 164.12e9 → '164.12
-    billion'."""
+    billion'. A value no text gives (infinity, NaN, 1e300) reads as Python writes it."""
+    if not is_figure(value):
+        return f"{value:g}"
     if value >= 1_000_000_000 and value % 10_000_000 == 0:
         return f"{value / 1_000_000_000:g} billion"
     if value >= 1_000_000 and value % 100_000 == 0:

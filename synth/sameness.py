@@ -97,6 +97,8 @@ def written_precision(value: float, text: str) -> float:
     if written and written.group(1) is not None:  # "7.0" is to a tenth, not to a whole
         return 0.5 * 10 ** -len(written.group(1))
     whole = abs(value)
+    if not math.isfinite(whole):  # no text gives one; a model's answer might
+        return 0.5
     if whole != int(whole):
         shown = f"{whole:.6f}".rstrip("0")
         return 0.5 * 10 ** -len(shown.split(".")[1])

@@ -94,6 +94,16 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
     return spans
 
 
+# What a terminal or a text renderer obeys rather than shows: controls (a newline in a file
+# name would start a line of its own, an escape sequence would run) and bidirectional overrides.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` on one line with its controls shown as escapes: 'a\\nb' for a newline."""
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 _SENTENCE_END_AT_LINE_END = re.compile(r"""[.!?:]["'”’)\]]*$""")
 
 

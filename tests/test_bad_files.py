@@ -25,9 +25,9 @@ BAD_KINDS = {
     "nul-bytes": (b"Floods in Riverton\x00\x00\x01\x02" * 40, "binary file"),
     "png": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "binary file"),
     "undecodable": (b"Floods in Riverton: \x81\x8d\x8f\x90 people \x9d left.\n" * 20,
-                    "cannot decode: neither UTF-8 nor Windows-1252"),
-    "odd-utf16": (b"\xff\xfe" + "Floods in Riverton.".encode("utf-16-le") + b"\x00",
-                  "cannot decode as utf-16"),
+                    "cannot decode: 100 bytes of 800 are neither UTF-8 nor Windows-1252"),
+    "bad-utf16": (b"\xff\xfe" + "Floods in Riverton.".encode("utf-16-le") + b"\x00\xdc" * 20,
+                  "cannot decode as UTF-16: 40 bytes of 78 are not UTF-16"),
     "huge": (b"", "over the 1.0 MB limit"),  # a sparse file, written below
     "html-without-text": (b"<!doctype html><html><body><img src=photo.jpg></body></html>",
                           "HTML page has no article text"),

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from synth.cli import main
 from tests.conftest import TROOPS
 
@@ -51,10 +53,44 @@ def test_exit_status_is_non_zero_only_when_nothing_could_be_processed(tmp_path: 
     assert f"{tmp_path / 'missing.txt'}: no such file or folder" in result.stderr
 
 
-def test_bad_flag_values_are_one_line_errors():
+def test_bad_flag_values_are_a_usage_line_and_one_error_line():
     result = run("summarise", str(TROOPS), "--concurrency", "0")
     assert result.returncode == 2
-    assert result.stderr.strip() == "synth: concurrency must be at least 1"
+    assert result.stderr.splitlines() == ["usage: synth summarise [options] [--] PATH...",
+                                          "synth summarise: error: concurrency must be at least 1"]
+
+
+@pytest.mark.parametrize("flag, value, message", [
+    ("--timeout", "nan", "timeout must be a finite number, not nan"),
+    ("--timeout", "inf", "timeout must be a finite number, not inf"),
+    ("--timeout", "1e999", "timeout must be a finite number, not inf"),
+    ("--timeout", "-inf", "timeout must be a finite number, not -inf"),
+    ("--timeout", "-1", "timeout must be positive"),
+    ("--timeout", "0", "timeout must be positive"),
+    ("--concurrency", "0", "concurrency must be at least 1"),
+    ("--concurrency", "-4", "concurrency must be at least 1"),
+    ("--concurrency", "nan", "argument --concurrency: invalid int value: 'nan'"),
+    ("--chunk-chars", "0", "chunk size must be at least 500 characters"),
+    ("--chunk-chars", "-6000", "chunk size must be at least 500 characters"),
+    ("--chunk-chars", "inf", "argument --chunk-chars: invalid int value: 'inf'"),
+    ("--max-output-tokens", "0", "max output tokens must be at least 64"),
+    ("--max-output-tokens", "-1", "max output tokens must be at least 64"),
+    ("--reconcile-budget", "0", "the reconcile budget must be at least 500 tokens"),
+    ("--reconcile-budget", "-500", "the reconcile budget must be at least 500 tokens"),
+    ("--max-bytes", "0", "max bytes must be positive"),
+    ("--max-bytes", "-1", "max bytes must be positive"),
+    ("--max-bytes", "1e6", "argument --max-bytes: invalid int value: '1e6'"),
+])
+def test_bad_numeric_flag_values_are_refused_before_anything_runs(flag, value, message, capsys,
+                                                                  tmp_path: Path):
+    try:
+        status = main(["summarise", str(tmp_path / "never-read.txt"), f"{flag}={value}"])
+    except SystemExit as exit:  # argparse's own refusal of a value that is not a number
+        status = exit.code
+    captured = capsys.readouterr()
+    assert status == 2 and captured.out == ""
+    assert captured.err.splitlines() == ["usage: synth summarise [options] [--] PATH...",
+                                         f"synth summarise: error: {message}"]
 
 
 def test_schema_command_prints_json_schema():

@@ -39,6 +39,13 @@ def test_default_cache_dir_follows_xdg(tmp_path: Path):
     ({"mode": "xml"}, "unknown mode"), ({"concurrency": 0}, "concurrency"),
     ({"chunk_chars": 100}, "chunk size"), ({"chunk_overlap": 4000}, "overlap"),
     ({"timeout": 0}, "timeout"), ({"colour": "red"}, "unknown setting"),
+    # NaN passes every comparison, infinity every lower bound.
+    ({"timeout": float("nan")}, "timeout must be a finite number, not nan"),
+    ({"timeout": float("inf")}, "timeout must be a finite number, not inf"),
+    ({"concurrency": float("nan")}, "concurrency must be a finite number, not nan"),
+    ({"chunk_chars": float("inf")}, "chunk chars must be a finite number, not inf"),
+    ({"max_bytes": float("inf")}, "max bytes must be a finite number, not inf"),
+    ({"temperature": float("nan")}, "temperature must be a finite number, not nan"),
 ])
 def test_bad_values_are_config_errors(overrides, message):
     with pytest.raises(ConfigError, match=message):

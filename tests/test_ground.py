@@ -75,3 +75,20 @@ def test_a_placed_claim_keeps_only_the_figures_and_statement_its_quote_supports(
     # What the quote states stays, however it is written: "three thousand" is its "3 000".
     assert [q.value for q in supported.quantities] == [3000]
     assert supported.statement == "The ministry confirmed three thousand soldiers."
+
+
+def test_a_model_figure_that_is_no_number_is_dropped_even_when_its_words_are_quoted():
+    # A model's JSON can carry 1e400 (infinity), NaN or 1e300; a quote with 320 nines states
+    # no figure at all (figures stop below 1e15), so none of them is "stated".
+    nines = "9" * 320
+    text = f"The ministry said {nines} troops were at 12:21 a.m. in the town."
+    source = Source(id="S1", path="a.txt", text=text, content_hash="-", format="txt",
+                    encoding="utf-8")
+    odd = [Quantity(value=float("inf"), unit="troops", text=nines),
+           Quantity(value=float("nan"), unit="troops", text=nines),
+           Quantity(value=1e300, unit="troops", text=nines),
+           Quantity(value=float("inf"), unit="time of day", text="12:21 a.m.")]
+    drafts = {"S1": [ClaimDraft("S1", text, text, quantities=odd)]}
+    [claim] = ground_claims(drafts, [source]).claims
+    assert claim.quantities == []
+    assert claim.statement == text

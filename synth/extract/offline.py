@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from synth.chunking import within_chars
 from synth.clean import CleanDocument
 from synth.extract import ClaimDraft, ExtractionBatch, ProgressCallback
 from synth.extract.rules.claims import claim_from_sentence
@@ -30,6 +31,10 @@ from synth.units import unit_key
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
+# spaCy refuses a text over a million characters, and the rules read a parse's sentences and
+# entities once per sentence: a block is parsed in runs of at most this many characters (real
+# paragraphs are under 1,000; a page saved as one line is not).
+MAX_PARSE_CHARS = 5_000
 _SOURCE_LINE = re.compile(r"^\s*(?:source|sources|via)\s*:\s*(?P<who>.{2,80}?)\s*$", re.I | re.M)
 
 
@@ -74,11 +79,12 @@ class OfflineExtractor:
 
 def body_blocks(document: CleanDocument) -> list[Span]:
     """The blocks worth parsing: body text ends like a sentence; headings and captions
-    that do not are left out."""
+    that do not are left out. A block over MAX_PARSE_CHARS (a page saved as one line) is
+    parsed in runs of sentences that fit."""
     text = document.source.text
-    return [b for b in document.blocks
+    return [part for b in document.blocks
             if ends_like_sentence(text[b.start:b.end]) and not text[b.start:b.end].lstrip()
-            .startswith("#")]
+            .startswith("#") for part in within_chars(text, b, MAX_PARSE_CHARS)]
 
 
 def extract_claims(document: CleanDocument, spans: Sequence[Span], docs: Sequence[Doc],

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from synth.metadata import story_title
 from synth.models import Claim, Report
 from synth.render.facts import heading, revision_summary, shown_variants
+from synth.text import printable
 
 _STATUS_LABEL = {
     "corroborated": "corroborated", "single_source": "single source",
@@ -25,7 +26,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 
 def escape(text: str) -> str:
     """Article text as literal Markdown: no links, images, HTML or emphasis."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", printable(" ".join(text.split())))
 
 
 def _cite(source_ids: Iterable[str]) -> str:
@@ -102,7 +103,7 @@ def render_markdown(report: Report) -> str:
         copy = f" — republishes [{source.duplicate_of[1:]}]" if source.duplicate_of else ""
         lines.append(f"{source.id[1:]}. **{escape(source.title or source.path)}**"
                      f"{' — ' + ', '.join(details) if details else ''} "
-                     f"(`{source.path}`){copy}")
+                     f"(`{printable(source.path)}`){copy}")
     lines.append("")
     if report.unused_sources:
         lines.append("Not cited in the summary:")
