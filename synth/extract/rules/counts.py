@@ -12,8 +12,8 @@ from synth.extract.rules.figure import Figure, FigureMemory, ScopePart
 from synth.extract.rules.measures import described_scope, read_magnitude
 from synth.extract.rules.nlp import lemma
 from synth.extract.rules.scopes import (
-    PEOPLE_NOUNS,
     COLLECTIVE_NOUNS,
+    PEOPLE_NOUNS,
     PERSON_NOUNS,
     each_after,
     is_part_of_total,
