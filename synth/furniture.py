@@ -181,7 +181,11 @@ def furniture_of_shape(line: str, shape: str, words: int, sentence_end: bool,
     if not shape or not any(c.isalnum() for c in shape):
         return "rule or ornament"
     if ("&" in line or "=" in line) and _MARKUP.search(line):
-        return "markup left in the text"
+        # Escaped markup is a page's leftovers; a sentence with a live tag in it is still the
+        # article's sentence (its text is escaped wherever it is shown).
+        outside_tags = re.sub(r"<[^>]*>", " ", line)
+        if "&lt;" in line.lower() or "&gt;" in line.lower() or len(outside_tags.split()) < 8:
+            return "markup left in the text"
     if "[" in line or "http" in line:
         if _ONLY_LINKS.match(line.strip()):
             return "link"
