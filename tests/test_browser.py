@@ -237,3 +237,42 @@ def test_print_hides_the_controls_and_shows_every_fact(open_page: Any, troops_ur
     assert all(rows.nth(i).is_visible() for i in range(rows.count()))
     page.emulate_media(media="screen")
     assert page.locator(".filters").is_visible()
+
+
+def test_phone_navigation_shows_every_section_link(open_page: Any, troops_url: str):
+    view = open_page(troops_url, PHONE)
+    page = view.page
+    for name in ("Overview", "Facts", "Who says what", "Sources", "Run"):
+        link = page.locator(".topnav a", has_text=name)
+        box = link.bounding_box()
+        assert link.is_visible() and box is not None, name
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], name  # not cut off
+    assert view.errors == []
+
+
+def test_the_matrix_header_is_short_and_a_denial_row_supports_the_denial(
+        open_page: Any, tmp_path: Path):
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    # No outlet line: the header falls back to the title, cut short.
+    (articles / "a.txt").write_text(
+        "Title: Harbour authority says the new sea wall held through the night of the storm\n\n"
+        "The harbour authority denied reports that the sea wall had failed during the storm.\n",
+        encoding="utf-8")
+    (articles / "b.txt").write_text(
+        "Title: Sea wall stands\nOutlet: The Coastal Courier\n\n"
+        "The harbour authority also denied reports that the sea wall had failed during the "
+        "storm.\n", encoding="utf-8")
+    report = summarise([articles], offline=True)
+    path = tmp_path / "denial.html"
+    path.write_text(render_html(report), encoding="utf-8")
+    page = open_page(path.as_uri()).page
+    headers = page.locator("table.matrix thead th.src .outlet")
+    assert [headers.nth(i).inner_text() for i in range(headers.count())] == [
+        "Harbour authority says the…", "The Coastal Courier"]
+    disputed = next(f for f in report.facts if f.status == "disputed")
+    row = page.locator("table.matrix tbody tr", has=page.locator(f"a.fref:text-is('{disputed.id}')"))
+    cells = row.locator("td")
+    assert cells.count() == 2
+    assert all("c-supports" in (cells.nth(i).get_attribute("class") or "")
+               for i in range(cells.count()))

@@ -14,7 +14,7 @@ from synth.cli import main
 from synth.models import Claim, Fact, OverviewSentence, Problem, Report, Source, Usage, Variant
 from synth.pipeline import summarise
 from synth.render import FORMATS, render_html
-from synth.render.html import majority_variants, source_segments
+from synth.render.html import markdown_as_text, majority_variants, source_segments
 from tests.conftest import TROOPS
 
 PAYLOAD = ('<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
@@ -143,7 +143,8 @@ def test_matrix_cells_say_supports_contradicts_or_silent(troops: Report, troops_
             for r in _tree(troops_page).xpath("//table[@class='matrix']/tbody/tr")}
     disputed = next(f for f in troops.facts if f.status == "disputed")
     cells = rows[disputed.id].xpath("./td")
-    assert all("c-contradicts" in _classes(c) for c in cells)  # every source reports a denial
+    # every source reports the denial, and the fact is the denial: each supports it
+    assert all("c-supports" in _classes(c) for c in cells)
     single = next(f for f in troops.facts if f.status == "single_source" and len(f.source_ids) == 1)
     states = [next(c for c in _classes(td) if c.startswith("c-"))
               for td in rows[single.id].xpath("./td")]
@@ -182,15 +183,22 @@ def test_a_source_giving_only_a_minority_value_contradicts():
 
 def test_every_quote_is_highlighted_where_it_occurs(troops: Report, troops_page: str):
     tree = _tree(troops_page)
+    # A Markdown source is shown as its words (links as their text, no heading marks).
+    shown = {s.id: markdown_as_text if s.format == "md" else (lambda t: t) for s in troops.sources}
     for claim in troops.claims:
         article = tree.xpath(f"//article[@id='src-{claim.source_id}']")[0]
         marks = [m for m in article.iter("mark") if claim.id in (m.get("data-claims") or "").split()]
-        assert "".join(m.text_content() for m in marks) == claim.quote
+        assert "".join(m.text_content() for m in marks) == shown[claim.source_id](claim.quote)
         anchor = tree.xpath(f"//*[@id='q-{claim.id}']")
         assert len(anchor) == 1 and anchor[0].getparent().get("class") == "text"
     for source in troops.sources:
         text = tree.xpath(f"//article[@id='src-{source.id}']//div[@class='text']")[0]
-        assert text.text_content() == source.text  # nothing added to or lost from the article
+        # nothing added to or lost from the article
+        assert text.text_content() == shown[source.id](source.text)
+    assert any(s.format == "md" for s in troops.sources)
+    md = next(s for s in troops.sources if s.format == "md")
+    shown_md = tree.xpath(f"//article[@id='src-{md.id}']//div[@class='text']")[0].text_content()
+    assert "](" not in shown_md and not shown_md.lstrip().startswith("#")
 
 
 def test_every_internal_link_lands_on_something(troops_page: str):

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from itertools import pairwise
@@ -41,6 +42,8 @@ _STATUS_WEIGHT = {"single_source": 1, "corroborated": 2, "conflicting": 3, "disp
 VARIANT_COLOURS = 8
 _LABEL_CHARS = 110
 
+# A matrix header without an outlet shows this many words of the title.
+SHORT_TITLE_WORDS = 4
 CellState = Literal["supports", "contradicts", "mixed", "silent"]
 
 
@@ -132,6 +135,7 @@ class SourceView:
     segments: tuple[Segment, ...]
     claims: tuple[Claim, ...]
     copies: tuple[str, ...]
+    short: str = ""  # the matrix header: the outlet, or the title's first words
 
 
 @dataclass
@@ -159,6 +163,14 @@ class _Index:
     def source_label(self, source_id: str) -> str:
         source = self.sources.get(source_id)
         return (source.outlet or source.title or source_id) if source else source_id
+
+    def short_label(self, source_id: str) -> str:
+        """The outlet, or the first words of the title: a column header, not a sentence."""
+        source = self.sources.get(source_id)
+        if source is None or source.outlet:
+            return self.source_label(source_id)
+        words = (source.title or "").split()
+        return " ".join(words[:SHORT_TITLE_WORDS]) + ("…" if len(words) > SHORT_TITLE_WORDS else "")
 
 
 def render_html(report: Report) -> str:
@@ -256,9 +268,23 @@ def _source_view(index: _Index, source: Source) -> SourceView:
                     key=lambda c: (c.start, c.end))
     status = {c.id: _claim_status(index, c.id) for c in claims}
     segments = source_segments(source.text, [(c.id, c.start, c.end) for c in claims], status)
+    if source.format == "md":  # shown as text: "# Heading" as a heading's words, links as text
+        segments = [replace(seg, text=markdown_as_text(seg.text)) for seg in segments]
     copies = tuple(s.id for s in index.report.sources if s.duplicate_of == source.id)
     return SourceView(source, index.source_label(source.id), _format_date(source.published),
-                      tuple(segments), tuple(claims), copies)
+                      tuple(segments), tuple(claims), copies, index.short_label(source.id))
+
+
+_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+_MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", re.MULTILINE)
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+
+
+def markdown_as_text(text: str) -> str:
+    """A Markdown source shown as its words: links as their text, no heading or bold marks."""
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_HEADING.sub("", text)
+    return _MD_EMPHASIS.sub(r"\2", text)
 
 
 def _sentence_view(index: _Index, text: str, claim_ids: Sequence[str]) -> SentenceView:
@@ -354,13 +380,18 @@ def _cell_marks(index: _Index, view: FactView, source: Source,
     rest = [c for c in claims if c.id not in placed]
     affirm = [c for c in rest if c.stance != "denied"]
     denied = [c for c in rest if c.stance == "denied"]
+    # A fact that is itself a denial ("X denies Y") is supported by the sources reporting the
+    # denial; only in a fact that affirms something does a denial contradict it.
+    is_denial = bool(denied) and not view.variants and all(
+        index.claims[c].stance == "denied" for c in view.fact.claim_ids if c in index.claims)
     if affirm and not view.variants:
         who = _join(dict.fromkeys(c.attributed_to or "unattributed" for c in affirm))
         marks.append(CellMark("supports", "✓", tuple(c.id for c in affirm),
                               f"{outlet} ({source.id}) reports it, per {who}"))
     if denied:
         who = _join(dict.fromkeys(c.attributed_to or "unattributed" for c in denied))
-        marks.append(CellMark("contradicts", "✗ denial", tuple(c.id for c in denied),
+        marks.append(CellMark("supports" if is_denial else "contradicts",
+                              "✓ denial" if is_denial else "✗ denial", tuple(c.id for c in denied),
                               f"{outlet} ({source.id}) reports a denial by {who}"))
     return marks
 

@@ -43,8 +43,9 @@ def render_markdown(report: Report) -> str:
     lines.append("")
     usage = report.usage
     mode = f"model {usage.model}" if usage.model else "offline extractor"
-    lines.append(f"_{len(report.sources)} sources · {len(report.claims)} grounded claims · "
-                 f"{len(report.facts)} facts · {mode}_")
+    lines.append(f"_{counted(len(report.sources), 'source')} · "
+                 f"{counted(len(report.claims), 'grounded claim')} · "
+                 f"{counted(len(report.facts), 'fact')} · {mode}_")
     lines.append("")
     lines.append("## Overview")
     lines.append("")
@@ -130,6 +131,11 @@ def render_markdown(report: Report) -> str:
     if usage.estimated_cost_usd is not None:
         lines.append(f"- estimated cost: ${usage.estimated_cost_usd:.4f}")
     return "\n".join(lines) + "\n"
+
+
+def counted(number: int, noun: str) -> str:
+    """'1 source', '5 sources'."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _quote(claim: Claim, sources: dict) -> str:
