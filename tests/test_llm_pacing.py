@@ -147,15 +147,3 @@ def test_a_trickling_answer_is_given_up_at_the_request_bound(tmp_path):
         stop.set()
         listener.close()
     assert elapsed < 5  # not the 100,000 bytes × 0.05 s the trickle would take
-
-
-def test_the_default_bound_is_longer_for_a_server_on_a_local_address():
-    assert resolve_settings({}, base_url="http://127.0.0.1:8765/v1").request_timeout == 600
-    assert resolve_settings({}, base_url="http://192.168.1.20:11434/v1").request_timeout == 600
-    assert resolve_settings({}, base_url="http://localhost:11434/v1").request_timeout == 600
-    assert resolve_settings({}, base_url="http://ollama:11434/v1").request_timeout == 600
-    assert resolve_settings({}, base_url="https://api.openai.com/v1").request_timeout == 60
-    assert resolve_settings({}).request_timeout == 60
-    assert resolve_settings({}, base_url="https://example.com/v1").request_timeout == 60
-    # --timeout is the bound wherever the server is.
-    assert resolve_settings({}, base_url="http://127.0.0.1:8765/v1", timeout=30).request_timeout == 30
