@@ -202,8 +202,9 @@ class ModelClient:
                         _REPEATS_A_TIMEOUT.reset(marker)
         except (openai.APIError, openai.APIConnectionError) as error:
             attempts = self.settings.max_retries + 1
-            raise ModelError(f"{self.url} kept failing after {attempts} attempts: "
-                             f"{_reason(error)}",
+            reason = _timeout_reason(error, self.settings.request_timeout) \
+                if isinstance(error, openai.APITimeoutError) else _reason(error)
+            raise ModelError(f"{self.url} kept failing after {attempts} attempts: {reason}",
                              last_answer=reasked[-1] if reasked else None) from None
         raise AssertionError("unreachable: tenacity either returns or raises")
 
@@ -439,6 +440,13 @@ def _reason(error: Exception) -> str:
         elif isinstance(body.get("message"), str):
             message = body["message"]
     return _short(scrub(message))
+
+
+def _timeout_reason(error: openai.APITimeoutError, bound: float) -> str:
+    """'Request timed out (no complete answer within 900 s; --timeout sets the bound)'."""
+    if isinstance(error.__cause__, HTTP.ConnectTimeout):
+        return f"Request timed out (no connection within {min(CONNECT_TIMEOUT_SECONDS, bound):g} s)"
+    return f"Request timed out (no complete answer within {bound:g} s; --timeout sets the bound)"
 
 
 def _short(text: str) -> str:

@@ -12,13 +12,14 @@ import threading
 import time
 from pathlib import Path
 
+import openai
 import pytest
 
 from synth.config import LOCAL_SERVER_TIMEOUT_SECONDS, Settings, resolve_settings
 from synth.errors import ModelError
 from synth.extract.llm import LLMExtractor
 from synth.extract.schema import ExtractionResponse
-from synth.llm import ModelClient
+from synth.llm import HTTP, ModelClient, abandoned_by_timeout
 from synth.models import Report
 from synth.pipeline import summarise
 from tests.fault_server import FaultServer
@@ -136,7 +137,8 @@ def test_a_trickling_answer_is_given_up_at_the_request_bound(tmp_path):
 
     async def ask() -> float:
         started = time.monotonic()
-        with pytest.raises(ModelError, match="kept failing after 1 attempts: Request timed out"):
+        with pytest.raises(ModelError, match=r"kept failing after 1 attempts: Request timed out "
+                                             r"\(no complete answer within 0.5 s; "):
             await client.structured(ExtractionResponse, [{"role": "user", "content": "x"}], 0)
         await client.close()
         return time.monotonic() - started
@@ -147,3 +149,17 @@ def test_a_trickling_answer_is_given_up_at_the_request_bound(tmp_path):
         stop.set()
         listener.close()
     assert elapsed < 5  # not the 100,000 bytes × 0.05 s the trickle would take
+
+
+def test_only_a_request_that_was_sent_and_timed_out_waits_to_go_again_alone():
+    request = HTTP.Request("POST", "http://127.0.0.1:1/v1/chat/completions")
+
+    def timed_out(cause: Exception) -> openai.APITimeoutError:
+        try:
+            raise openai.APITimeoutError(request=request) from cause
+        except openai.APITimeoutError as error:
+            return error
+
+    assert abandoned_by_timeout(timed_out(HTTP.ReadTimeout("no answer", request=request)))
+    assert not abandoned_by_timeout(timed_out(HTTP.ConnectTimeout("no connection", request=request)))
+    assert not abandoned_by_timeout(openai.APIConnectionError(request=request))
