@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--mode", choices=MODES,
                      help="force the structured-output request format (no fallback)")
     run.add_argument("--timeout", type=float,
-                     help="seconds per model request, all of it (default: 60; 900 for a server "
+                     help="seconds per model request, all of it (default: 60; 1800 for a server "
                           "on this machine or a private network)")
     run.add_argument("--concurrency", type=int,
                      help="model requests at once, at most (default: 4; fewer while the server "

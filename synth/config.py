@@ -22,10 +22,10 @@ RECONCILERS = ("auto", "model", "rules")
 # Seconds per model request, all of it (connecting, waiting, reading), unless --timeout says.
 DEFAULT_TIMEOUT_SECONDS = 60.0
 # A server on this machine or the local network is most likely a model on a CPU or a small
-# GPU, answering one request at a time: 60-90 s each for a 135M model on two busy cores, up
-# to 150 s when an answer runs to the 4,096-token cap. The first requests after the format
-# probe queue three deep before the limit adapts, so they must fit (issue 19).
-LOCAL_SERVER_TIMEOUT_SECONDS = 900.0
+# GPU, answering one request at a time. On two shared cores a 135M model took 60-90 s a
+# request when the machine was quiet, and up to 673 s when other work kept it busy
+# (BENCHMARKS.md); a request queued behind one such answer needs twice that (issue 19).
+LOCAL_SERVER_TIMEOUT_SECONDS = 1800.0
 # Host names that only resolve on a local network (RFC 6762 .local, RFC 8375 .home.arpa,
 # Docker's host.docker.internal, the .lan of home routers).
 _LOCAL_NAME_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
@@ -38,7 +38,7 @@ class Settings:
     api_key: str | None = field(default=None, repr=False)  # never printed
     base_url: str | None = None
     mode: str | None = None  # None: the documented default for the endpoint, with one fallback
-    # Seconds per request, all of it; None: 60, or 900 for a server on a local address.
+    # Seconds per request, all of it; None: 60, or 1800 for a server on a local address.
     timeout: float | None = None
     max_retries: int = 4
     concurrency: int = 4
