@@ -81,10 +81,13 @@ def test_a_queue_at_the_server_brings_the_requests_in_flight_down_and_says_so_in
     """Against one slot, every request beyond the first waits for the others: answers come
     slower and slower, and the limit comes down to one request at a time."""
     notes: list[str] = []
-    story = write_story(tmp_path / "story", 12)
+    story = write_story(tmp_path / "story", 16)
     with FaultServer(latency=0.1, one_slot=True) as server:
-        report = run(settings_for(server, tmp_path / "cache", reconcile="rules"), story, notes)
-        assert report.usage.requests == server.request_count == 12
+        # A bound far above a queue of four (0.4 s), small enough that its noise floor (a
+        # twentieth) is below one queued answer (0.2 s).
+        settings = settings_for(server, tmp_path / "cache", reconcile="rules", timeout=2.0)
+        report = run(settings, story, notes)
+        assert report.usage.requests == server.request_count == 16
     slowdowns = [note for note in notes if " is slow " in note]
     assert slowdowns and slowdowns[-1].endswith(": 1 request at a time")
     assert all(note.startswith(f"synth: {server.base_url} is slow (an answer took ") for note in slowdowns)
