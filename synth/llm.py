@@ -45,7 +45,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from synth.adaptive_limit import AdaptiveLimit, Outcome, Slot, Slowdown
 from synth.config import Settings
-from synth.errors import ConfigError, ModelError, ModelRefusedError
+from synth.errors import ConfigError, ModelError, ModelRefusedError, RequestTooLongError
 from synth.models import Usage
 
 T = TypeVar("T", bound=BaseModel)
@@ -258,7 +258,8 @@ class ModelClient:
                                "the run")
                 if mode != self.mode:
                     continue  # the other mode, at once: a format switch is not a fault
-            _raise_if_refused(api_error, self.url, self.settings.model)
+            _raise_if_refused(api_error, self.url, self.settings.model,
+                              last_answer=reasked[-1] if reasked else None)
             raise api_error
 
     def _count_retry(self, retry_state: RetryCallState) -> None:
@@ -411,7 +412,8 @@ def is_transient(error: BaseException) -> bool:
         error.status_code in (408, 409, 429) or error.status_code >= 500)
 
 
-def _raise_if_refused(error: Exception, url: str, model: str | None) -> None:
+def _raise_if_refused(error: Exception, url: str, model: str | None,
+                      last_answer: Any = None) -> None:
     if not isinstance(error, openai.APIStatusError):
         return
     status = error.status_code
@@ -423,8 +425,10 @@ def _raise_if_refused(error: Exception, url: str, model: str | None) -> None:
                                 f"endpoint (HTTP 404): {_reason(error)}") from None
     if status in (400, 413) and _CONTEXT_TOO_LONG.search(_reason(error)):
         # This request is too long for the model; others may fit, so the run goes on.
-        raise ModelError(f"the request is longer than {model!r} at {url} can take "
-                         f"(HTTP {status}): {_reason(error)}; try a smaller --chunk-chars") from None
+        raise RequestTooLongError(
+            f"the request is longer than {model!r} at {url} can take (HTTP {status}): "
+            f"{_reason(error)}; try a smaller --chunk-chars or --max-output-tokens",
+            last_answer=last_answer) from None
     if 400 <= status < 500 and status not in (408, 409, 429):
         raise ModelRefusedError(f"{url} rejected the request (HTTP {status}): "
                                 f"{_reason(error)}") from None

@@ -24,6 +24,7 @@ Faults for `enqueue`, one per chat request, first in first out:
   "malformed"        200, but the tool arguments / content are not valid JSON
   "schema"           200, valid JSON that fails the claims schema
   "invented"         200, normal shape, but every quote is a sentence not in the article
+  "too_long"         400, the request is longer than the model's context (llama-cpp-python's words)
 
 `one_slot=True` serves chat requests one at a time in arrival order, each taking `latency`,
 the way llama-cpp-python's server runs a local model: a request waits for the ones before
@@ -68,6 +69,12 @@ JSON_SCHEMA_REJECTED = {"error": {
                "be 'text' or 'json_object' [type=literal_error, input_value='json_schema', "
                "input_type=str]",
     "type": "internal_server_error", "param": None, "code": None}}
+# What llama-cpp-python's server answers when prompt and max_tokens exceed its context.
+CONTEXT_EXCEEDED = {"error": {
+    "message": "This model's maximum context length is 8192 tokens. However, you requested 12551 "
+               "tokens (8455 in the messages, 4096 in the completion). Please reduce the length of "
+               "the messages or completion.",
+    "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}}
 TOOLS_REJECTED = {"error": {"message": "tools are not supported by this server",
                             "type": "invalid_request_error", "param": "tools", "code": None}}
 
@@ -79,7 +86,8 @@ INVENTED_SENTENCES = (
     "A spokesman said 7,777 volcanoes erupted in Luxembourg overnight.",
 )
 
-FAULTS = frozenset({"429", "500", "503", "401", "drop", "slow", "malformed", "schema", "invented"})
+FAULTS = frozenset({"429", "500", "503", "401", "drop", "slow", "malformed", "schema", "invented",
+                    "too_long"})
 REJECTABLE_MODES = frozenset({"json_schema", "tools"})
 
 _ARTICLE = re.compile(r"^<article>[ \t]*\r?\n(.*)\r?\n</article>[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -556,6 +564,9 @@ class FaultServer:
         elif name == "401":
             self._count("401")
             handler._send_json(401, AUTH_ERROR)
+        elif name == "too_long":
+            self._count("too_long")
+            handler._send_json(400, CONTEXT_EXCEEDED)
         elif name == "drop":
             self._count("drop")
             handler._drop()
