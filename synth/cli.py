@@ -39,8 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--base-url", help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL)")
     run.add_argument("--mode", choices=MODES,
                      help="force the structured-output request format (no fallback)")
-    run.add_argument("--timeout", type=float, help="seconds per model request (default: 60)")
-    run.add_argument("--concurrency", type=int, help="articles extracted at once (default: 4)")
+    run.add_argument("--timeout", type=float,
+                     help="seconds per model request, all of it (default: 60; 1800 for a server "
+                          "on this machine or a private network)")
+    run.add_argument("--concurrency", type=int,
+                     help="model requests at once, at most (default: 4; fewer while the server "
+                          "is slow)")
     run.add_argument("--chunk-chars", type=int, help="split longer articles (default: 6000)")
     run.add_argument("--max-output-tokens", type=int,
                      help="cap on each model answer (default: 4096; lower it for small contexts)")
@@ -128,11 +132,21 @@ def _summarise_command(args: argparse.Namespace) -> int:
     usage = report.usage
     say(f"synth: {len(report.sources)} sources, {len(report.claims)} claims "
         f"({usage.claims_dropped} dropped by grounding), {len(report.facts)} facts; "
-        f"{usage.requests} requests, {usage.prompt_tokens + usage.completion_tokens} tokens, "
+        f"{_requests_text(usage.requests, usage.retries)}, "
+        f"{usage.prompt_tokens + usage.completion_tokens} tokens, "
         f"{usage.cache_hits} cache hits"
         + (f"; facts by {usage.reconciler}" if usage.reconciler != "rules" else "")
         + (f", ~${usage.estimated_cost_usd:.4f}" if usage.estimated_cost_usd is not None else ""))
     return EXIT_OK if report.sources else EXIT_NOTHING_PROCESSED
+
+
+def _requests_text(requests: int, retries: int) -> str:
+    """'7 requests (2 retries)': how many requests went out, and how many repeated one that
+    failed (a timeout, a 429, a 5xx)."""
+    text = f"{requests} request{'' if requests == 1 else 's'}"
+    if requests:
+        text += f" ({retries} retr{'y' if retries == 1 else 'ies'})"
+    return text
 
 
 def _stderr_writer(quiet: bool) -> Callable[[str], None]:

@@ -6,18 +6,30 @@ the resulting Settings and never the environment.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlparse
 
 from synth.errors import ConfigError
 from synth.load import DEFAULT_MAX_BYTES
 
 MODES = ("tools", "json_schema", "json", "md_json")
 RECONCILERS = ("auto", "model", "rules")
+# Seconds per model request, all of it (connecting, waiting, reading), unless --timeout says.
+DEFAULT_TIMEOUT_SECONDS = 60.0
+# A server on this machine or the local network is most likely a model on a CPU or a small
+# GPU, answering one request at a time. On two shared cores a 135M model took 60-90 s a
+# request when the machine was quiet, and up to 673 s when other work kept it busy
+# (BENCHMARKS.md); a request queued behind one such answer needs twice that (issue 19).
+LOCAL_SERVER_TIMEOUT_SECONDS = 1800.0
+# Host names that only resolve on a local network (RFC 6762 .local, RFC 8375 .home.arpa,
+# Docker's host.docker.internal, the .lan of home routers).
+_LOCAL_NAME_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
 
 
 @dataclass(frozen=True)
@@ -27,7 +39,8 @@ class Settings:
     api_key: str | None = field(default=None, repr=False)  # never printed
     base_url: str | None = None
     mode: str | None = None  # None: the documented default for the endpoint, with one fallback
-    timeout: float = 60.0
+    # Seconds per request, all of it; None: 60, or 1800 for a server on a local address.
+    timeout: float | None = None
     max_retries: int = 4
     concurrency: int = 4
     chunk_chars: int = 6000
@@ -52,6 +65,29 @@ class Settings:
     @property
     def reconciles_with_model(self) -> bool:
         return self.uses_model and self.reconcile != "rules"
+
+    @property
+    def request_timeout(self) -> float:
+        """The bound on one model request, connecting and reading included."""
+        if self.timeout is not None:
+            return self.timeout
+        if self.base_url and is_local_address(self.base_url):
+            return LOCAL_SERVER_TIMEOUT_SECONDS
+        return DEFAULT_TIMEOUT_SECONDS
+
+
+def is_local_address(url: str) -> bool:
+    """True for a loopback, private or link-local address, localhost, and a host name that
+    resolves only on a local network (one word, or .local, .lan, .internal, .home.arpa).
+    Nothing is looked up: any other name counts as remote."""
+    host = (urlparse(url).hostname or "").rstrip(".").lower()
+    if not host:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost" or "." not in host or host.endswith(_LOCAL_NAME_SUFFIXES)
+    return address.is_loopback or address.is_private or address.is_link_local
 
 
 def default_cache_dir(environ: Mapping[str, str]) -> Path:
@@ -116,7 +152,7 @@ def _check(settings: Settings) -> None:
         raise ConfigError("chunk size must be at least 500 characters")
     if not 0 <= settings.chunk_overlap < settings.chunk_chars // 2:
         raise ConfigError("chunk overlap must be under half the chunk size")
-    if settings.timeout <= 0:
+    if settings.timeout is not None and not settings.timeout > 0:
         raise ConfigError("timeout must be positive")
     if settings.max_output_tokens < 64:
         raise ConfigError("max output tokens must be at least 64")

@@ -4,7 +4,8 @@
     ├── ConfigError            settings that cannot work (bad flag value, unknown mode)
     ├── InputError             an input file that cannot be read as an article
     └── ModelError             the model endpoint failed in a way retries cannot mend
-        └── ModelRefusedError  401/403/404/400: the request will never succeed as sent
+        ├── ModelRefusedError  401/403/404/400: the request will never succeed as sent
+        └── RequestTooLongError  this request is longer than the model's context; others may fit
 
 The CLI catches SynthError only; anything else is a bug and keeps its traceback.
 """
@@ -37,3 +38,8 @@ class ModelError(SynthError):
 
 class ModelRefusedError(ModelError):
     pass
+
+
+class RequestTooLongError(ModelError):
+    """The server refused this request as longer than the model's context. Sent again, the
+    same request is refused the same way, so the refusal can be kept like an answer."""

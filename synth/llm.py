@@ -9,20 +9,31 @@ fail at once with a one-line ModelRefusedError.
 The request format (instructor mode) defaults by endpoint: `tools` for OpenAI itself,
 `json_schema` for other OpenAI-compatible servers. When a server rejects that format, the
 client falls back once to the next mode, says so in one line, and keeps it for the run.
+
+Every HTTP request, re-asks and retries included, goes through PacedHttpClient: it takes a
+slot from the run's AdaptiveLimit (synth.adaptive_limit), which halves the requests in
+flight when the server shows it is saturated and says so in one line, and it bounds the
+request as a whole (connecting, waiting, reading) by Settings.request_timeout, while
+connecting alone is bounded by CONNECT_TIMEOUT_SECONDS so that a dead server is found
+within seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import copy
 import email.utils
 import functools
+import json
 import logging
 import random
 import re
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -32,8 +43,9 @@ from instructor.core.exceptions import InstructorRetryException
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from synth.adaptive_limit import AdaptiveLimit, Outcome, Slot, Slowdown
 from synth.config import Settings
-from synth.errors import ConfigError, ModelError, ModelRefusedError
+from synth.errors import ConfigError, ModelError, ModelRefusedError, RequestTooLongError
 from synth.models import Usage
 
 T = TypeVar("T", bound=BaseModel)
@@ -48,6 +60,20 @@ _CONTEXT_TOO_LONG = re.compile(r"context[ _]length|maximum context|too many toke
                                r"reduce the length", re.I)
 _KEY_LIKE = re.compile(r"sk-[A-Za-z0-9_*\-]{3,}")
 MAX_RETRY_AFTER_SECONDS = 60.0
+# A server that does not accept a connection in this time is down or unreachable; one that
+# accepted the request gets the whole Settings.request_timeout to answer it.
+CONNECT_TIMEOUT_SECONDS = 5.0
+# Statuses that mean "too much at once", not "this request is wrong".
+_BUSY_STATUSES = frozenset({429, 503, 504})
+# How much of a request's time its prompt takes, per token, against a token of the answer:
+# llama.cpp on two cores reads 150-190 prompt tokens/s and writes 35-56 (BENCHMARKS.md).
+PROMPT_TOKEN_WORK = 0.25
+# An answer that took less than this share of the request's bound is never called slow:
+# differences that small are the client's own scheduling, not a queue at the server.
+SLOW_ANSWER_SHARE_OF_BOUND = 1 / 20
+# Set for an attempt that repeats one whose request timed out: it waits to go alone.
+_REPEATS_A_TIMEOUT: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "synth_repeats_a_timeout", default=False)
 # instructor logs every failed attempt at ERROR; synth reports failures itself, once.
 logging.getLogger("instructor").addHandler(logging.NullHandler())
 logging.getLogger("instructor").propagate = False
@@ -110,8 +136,14 @@ class ModelClient:
         self._note = note or (lambda _line: None)
         self._retry_base_delay = retry_base_delay
         self._retry_max_delay = retry_max_delay
+        self.limit = AdaptiveLimit(
+            settings.concurrency,
+            min_slow_seconds=settings.request_timeout * SLOW_ANSWER_SHARE_OF_BOUND)
+        self._http = PacedHttpClient(self.limit, settings.request_timeout,
+                                     on_slowdown=self._say_slowdown)
         self._openai = openai.AsyncOpenAI(api_key=api_key, base_url=settings.base_url,
-                                          timeout=settings.timeout, max_retries=0)
+                                          timeout=self._http.timeout, max_retries=0,
+                                          http_client=self._http)
         self._clients: dict[str, Any] = {}
         # Counted for every HTTP attempt, re-asks and retries included (instructor #2391).
         self.usage = Usage()
@@ -156,14 +188,23 @@ class ModelClient:
             before_sleep=self._count_retry)
         # Answers that failed validation before a re-ask of them failed, latest last.
         reasked: list[Any] = []
+        repeats_a_timeout = False
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._call(response_model, messages, max_reasks, reasked)
+                    marker = _REPEATS_A_TIMEOUT.set(repeats_a_timeout)
+                    try:
+                        return await self._call(response_model, messages, max_reasks, reasked)
+                    except Exception as error:
+                        repeats_a_timeout = abandoned_by_timeout(error)
+                        raise
+                    finally:
+                        _REPEATS_A_TIMEOUT.reset(marker)
         except (openai.APIError, openai.APIConnectionError) as error:
             attempts = self.settings.max_retries + 1
-            raise ModelError(f"{self.url} kept failing after {attempts} attempts: "
-                             f"{_reason(error)}",
+            reason = _timeout_reason(error, self.settings.request_timeout) \
+                if isinstance(error, openai.APITimeoutError) else _reason(error)
+            raise ModelError(f"{self.url} kept failing after {attempts} attempts: {reason}",
                              last_answer=reasked[-1] if reasked else None) from None
         raise AssertionError("unreachable: tenacity either returns or raises")
 
@@ -217,11 +258,16 @@ class ModelClient:
                                "the run")
                 if mode != self.mode:
                     continue  # the other mode, at once: a format switch is not a fault
-            _raise_if_refused(api_error, self.url, self.settings.model)
+            _raise_if_refused(api_error, self.url, self.settings.model,
+                              last_answer=reasked[-1] if reasked else None)
             raise api_error
 
     def _count_retry(self, retry_state: RetryCallState) -> None:
         self.usage.retries += 1
+
+    def _say_slowdown(self, slowdown: Slowdown) -> None:
+        count = f"{slowdown.limit} request{'s' if slowdown.limit > 1 else ''}"
+        self._note(f"synth: {self.url} is slow ({slowdown.reason}): {count} at a time")
 
     def _wait(self, retry_state: RetryCallState) -> float:
         error = retry_state.outcome.exception() if retry_state.outcome else None
@@ -242,6 +288,99 @@ class ModelClient:
 
     async def close(self) -> None:
         await self._openai.close()
+
+
+def _http_library() -> ModuleType:
+    """The HTTP library openai sends through: httpx for openai 2, httpx2 for openai 3. Both
+    have the same names (Timeout, ReadTimeout, ConnectTimeout, ...)."""
+    for base in openai.DefaultAsyncHttpxClient.__mro__:
+        root = base.__module__.partition(".")[0]
+        if root in ("httpx", "httpx2"):
+            return sys.modules[root]
+    raise ImportError("openai's HTTP client is neither httpx's nor httpx2's")
+
+
+HTTP = _http_library()
+
+
+class PacedHttpClient(openai.DefaultAsyncHttpxClient):
+    """openai's HTTP client, with every request paced by an AdaptiveLimit and bounded as a
+    whole: a server that trickles its answer a byte at a time is given up on at the bound
+    just like one that says nothing, and a timed-out request is reported as a ReadTimeout."""
+
+    def __init__(self, limit: AdaptiveLimit, total_seconds: float,
+                 on_slowdown: Callable[[Slowdown], None]) -> None:
+        super().__init__(timeout=HTTP.Timeout(total_seconds,
+                                              connect=min(CONNECT_TIMEOUT_SECONDS, total_seconds)))
+        self.total_seconds = total_seconds
+        self._limit = limit
+        self._on_slowdown = on_slowdown
+        self._turn: asyncio.Condition | None = None
+
+    async def send(self, request: Any, **kwargs: Any) -> Any:
+        slot = await self._take_slot(after_timeout=_REPEATS_A_TIMEOUT.get())
+        outcome, detail, work = Outcome.FAILED, "", None
+        try:
+            try:
+                async with asyncio.timeout(self.total_seconds):
+                    response = await super().send(request, **kwargs)
+                    await response.aread()  # the body is part of the answer, and of its bound
+            except TimeoutError:
+                raise HTTP.ReadTimeout(f"no complete answer within {self.total_seconds:g} s",
+                                       request=request) from None
+            if response.status_code in _BUSY_STATUSES:
+                outcome, detail = Outcome.BUSY, f"HTTP {response.status_code}"
+            elif response.is_success:
+                outcome, work = Outcome.ANSWERED, answer_work(response.content)
+            return response
+        except HTTP.ConnectTimeout:
+            outcome, detail = Outcome.BUSY, "no connection within " \
+                                            f"{min(CONNECT_TIMEOUT_SECONDS, self.total_seconds):g} s"
+            raise
+        except HTTP.TimeoutException:
+            outcome, detail = Outcome.TIMED_OUT, f"no answer within {self.total_seconds:g} s"
+            raise
+        finally:
+            await self._free_slot(slot, outcome, detail, work)
+
+    async def _take_slot(self, after_timeout: bool) -> Slot:
+        self._turn = self._turn or asyncio.Condition()
+        async with self._turn:
+            if after_timeout:
+                self._limit.retries_waiting += 1
+            try:
+                await self._turn.wait_for(lambda: self._limit.may_start(after_timeout=after_timeout))
+            finally:
+                if after_timeout:
+                    self._limit.retries_waiting -= 1
+            return self._limit.start(time.monotonic(), after_timeout=after_timeout)
+
+    async def _free_slot(self, slot: Slot, outcome: Outcome, detail: str,
+                         work: float | None) -> None:
+        assert self._turn is not None
+        async with self._turn:
+            slowdown = self._limit.finish(slot, time.monotonic(), outcome, detail=detail,
+                                          work=work)
+            self._turn.notify_all()
+        if slowdown is not None:
+            self._on_slowdown(slowdown)
+
+
+def answer_work(body: bytes) -> float | None:
+    """The size of an answer in units of one answer token, from the usage it reports."""
+    try:
+        usage = json.loads(body).get("usage") or {}
+        work = (usage.get("completion_tokens") or 0) + \
+            PROMPT_TOKEN_WORK * (usage.get("prompt_tokens") or 0)
+    except (ValueError, AttributeError, TypeError):
+        return None
+    return float(work) if work > 0 else None
+
+
+def abandoned_by_timeout(error: BaseException) -> bool:
+    """A request that was sent and timed out: the server may still be working on it."""
+    cause = error.__cause__ if isinstance(error, openai.APITimeoutError) else None
+    return cause is not None and not isinstance(cause, HTTP.ConnectTimeout)
 
 
 @functools.cache
@@ -273,7 +412,8 @@ def is_transient(error: BaseException) -> bool:
         error.status_code in (408, 409, 429) or error.status_code >= 500)
 
 
-def _raise_if_refused(error: Exception, url: str, model: str | None) -> None:
+def _raise_if_refused(error: Exception, url: str, model: str | None,
+                      last_answer: Any = None) -> None:
     if not isinstance(error, openai.APIStatusError):
         return
     status = error.status_code
@@ -285,8 +425,10 @@ def _raise_if_refused(error: Exception, url: str, model: str | None) -> None:
                                 f"endpoint (HTTP 404): {_reason(error)}") from None
     if status in (400, 413) and _CONTEXT_TOO_LONG.search(_reason(error)):
         # This request is too long for the model; others may fit, so the run goes on.
-        raise ModelError(f"the request is longer than {model!r} at {url} can take "
-                         f"(HTTP {status}): {_reason(error)}; try a smaller --chunk-chars") from None
+        raise RequestTooLongError(
+            f"the request is longer than {model!r} at {url} can take (HTTP {status}): "
+            f"{_reason(error)}; try a smaller --chunk-chars or --max-output-tokens",
+            last_answer=last_answer) from None
     if 400 <= status < 500 and status not in (408, 409, 429):
         raise ModelRefusedError(f"{url} rejected the request (HTTP {status}): "
                                 f"{_reason(error)}") from None
@@ -302,6 +444,13 @@ def _reason(error: Exception) -> str:
         elif isinstance(body.get("message"), str):
             message = body["message"]
     return _short(scrub(message))
+
+
+def _timeout_reason(error: openai.APITimeoutError, bound: float) -> str:
+    """'Request timed out (no complete answer within 900 s; --timeout sets the bound)'."""
+    if isinstance(error.__cause__, HTTP.ConnectTimeout):
+        return f"Request timed out (no connection within {min(CONNECT_TIMEOUT_SECONDS, bound):g} s)"
+    return f"Request timed out (no complete answer within {bound:g} s; --timeout sets the bound)"
 
 
 def _short(text: str) -> str:

@@ -24,6 +24,14 @@ Faults for `enqueue`, one per chat request, first in first out:
   "malformed"        200, but the tool arguments / content are not valid JSON
   "schema"           200, valid JSON that fails the claims schema
   "invented"         200, normal shape, but every quote is a sentence not in the article
+  "too_long"         400, the request is longer than the model's context (llama-cpp-python's words)
+
+`one_slot=True` serves chat requests one at a time in arrival order, each taking `latency`,
+the way llama-cpp-python's server runs a local model: a request waits for the ones before
+it, one whose client went away before its turn is skipped (`skipped`), and one whose client
+goes away while it is served still takes its whole time (`abandoned`). `duplicates` counts
+requests that arrived while the same request (the same body) was still queued or served:
+a client's timed-out copies piling up.
 
 `reject_modes` ("json_schema", "tools") makes the server refuse those request shapes the way
 servers without them do. A rejected request is answered before any queued fault and does not
@@ -35,6 +43,7 @@ from __future__ import annotations
 import collections
 import json
 import re
+import select
 import socket
 import threading
 import time
@@ -60,6 +69,12 @@ JSON_SCHEMA_REJECTED = {"error": {
                "be 'text' or 'json_object' [type=literal_error, input_value='json_schema', "
                "input_type=str]",
     "type": "internal_server_error", "param": None, "code": None}}
+# What llama-cpp-python's server answers when prompt and max_tokens exceed its context.
+CONTEXT_EXCEEDED = {"error": {
+    "message": "This model's maximum context length is 8192 tokens. However, you requested 12551 "
+               "tokens (8455 in the messages, 4096 in the completion). Please reduce the length of "
+               "the messages or completion.",
+    "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}}
 TOOLS_REJECTED = {"error": {"message": "tools are not supported by this server",
                             "type": "invalid_request_error", "param": "tools", "code": None}}
 
@@ -71,7 +86,8 @@ INVENTED_SENTENCES = (
     "A spokesman said 7,777 volcanoes erupted in Luxembourg overnight.",
 )
 
-FAULTS = frozenset({"429", "500", "503", "401", "drop", "slow", "malformed", "schema", "invented"})
+FAULTS = frozenset({"429", "500", "503", "401", "drop", "slow", "malformed", "schema", "invented",
+                    "too_long"})
 REJECTABLE_MODES = frozenset({"json_schema", "tools"})
 
 _ARTICLE = re.compile(r"^<article>[ \t]*\r?\n(.*)\r?\n</article>[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -278,6 +294,11 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _send_json(self, status: int, payload: Any, headers: Iterable[tuple[str, str]] = ()) -> None:
+        owner = self.server.owner
+        if owner.one_slot and self._client_gone():  # the answer was worked out for nobody
+            owner._count_abandoned()
+            self._drop()
+            return
         data = json.dumps(payload).encode("utf-8")
         try:
             self.send_response(status)
@@ -292,6 +313,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         except OSError:  # the client gave up (e.g. its timeout ran out): nothing left to do
             self.close_connection = True
+
+    def _client_gone(self) -> bool:
+        """True when the client has closed its end (it gave up waiting)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _drop(self) -> None:
         self.close_connection = True
@@ -335,7 +364,7 @@ class FaultServer:
     """A loopback OpenAI-compatible chat completions server; see the module docstring."""
 
     def __init__(self, latency: float = 0.0, reject_modes: Iterable[str] = frozenset(),
-                 claims_per_article: int = 5) -> None:
+                 claims_per_article: int = 5, one_slot: bool = False) -> None:
         unknown = set(reject_modes) - REJECTABLE_MODES
         if unknown:
             raise ValueError(f"unknown reject_modes {sorted(unknown)}; expected some of "
@@ -345,8 +374,16 @@ class FaultServer:
         self.claims_per_article = claims_per_article
         self.requests: list[dict[str, Any]] = []
         self.served: collections.Counter[str] = collections.Counter()
-        self.in_flight = 0  # chat requests being answered right now
+        self.in_flight = 0  # chat requests being answered right now (or queued, one_slot)
         self.max_in_flight = 0  # the most answered at once
+        self.one_slot = one_slot
+        self.skipped = 0  # one_slot: the client had gone before the request's turn came
+        self.abandoned = 0  # one_slot: the client went away while its request was served
+        self.duplicates = 0  # requests that arrived while the same body was queued or served
+        self._held: collections.Counter[bytes] = collections.Counter()
+        self._turns = threading.Condition() if one_slot else None
+        self._next_ticket = 0
+        self._now_serving = 0
         self._faults: collections.deque[str] = collections.deque()
         self._lock = threading.Lock()
         self._received = 0
@@ -375,6 +412,9 @@ class FaultServer:
         if httpd is None:
             return
         self._stopping.set()  # wakes handlers sleeping for latency or a slow fault
+        if self._turns is not None:
+            with self._turns:
+                self._turns.notify_all()  # and the ones waiting for their turn
         httpd.shutdown()
         httpd.server_close()  # the listening socket: new connections are refused from here on
         with self._lock:
@@ -436,6 +476,10 @@ class FaultServer:
             self._connections.discard(connection)
             self._handlers.discard(threading.current_thread())
 
+    def _count_abandoned(self) -> None:
+        with self._lock:
+            self.abandoned += 1
+
     def _count(self, outcome: str) -> None:
         with self._lock:
             self.served[outcome] += 1
@@ -446,11 +490,38 @@ class FaultServer:
             number = self._received
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            if self._held[raw]:
+                self.duplicates += 1
+            self._held[raw] += 1
         try:
-            self._answer_chat(handler, raw, number)
+            if self._turns is None:
+                self._answer_chat(handler, raw, number)
+            else:
+                self._answer_in_turn(handler, raw, number)
         finally:
             with self._lock:
                 self.in_flight -= 1
+                self._held[raw] -= 1
+
+    def _answer_in_turn(self, handler: _Handler, raw: bytes, number: int) -> None:
+        assert self._turns is not None
+        with self._turns:
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            self._turns.wait_for(lambda: self._now_serving == ticket or self._stopping.is_set())
+        try:
+            if self._stopping.is_set():
+                handler._drop()
+            elif handler._client_gone():
+                with self._lock:
+                    self.skipped += 1
+                handler._drop()
+            else:
+                self._answer_chat(handler, raw, number)
+        finally:
+            with self._turns:
+                self._now_serving += 1
+                self._turns.notify_all()
 
     def _answer_chat(self, handler: _Handler, raw: bytes, number: int) -> None:
         try:
@@ -493,6 +564,9 @@ class FaultServer:
         elif name == "401":
             self._count("401")
             handler._send_json(401, AUTH_ERROR)
+        elif name == "too_long":
+            self._count("too_long")
+            handler._send_json(400, CONTEXT_EXCEEDED)
         elif name == "drop":
             self._count("drop")
             handler._drop()

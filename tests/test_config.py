@@ -4,7 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from synth.config import default_cache_dir, resolve_settings
+from synth.config import (
+    DEFAULT_TIMEOUT_SECONDS,
+    LOCAL_SERVER_TIMEOUT_SECONDS,
+    default_cache_dir,
+    is_local_address,
+    resolve_settings,
+)
 from synth.errors import ConfigError
 
 
@@ -50,3 +56,23 @@ def test_default_cache_dir_follows_xdg(tmp_path: Path):
 def test_bad_values_are_config_errors(overrides, message):
     with pytest.raises(ConfigError, match=message):
         resolve_settings({}, **overrides)
+
+
+def test_the_default_request_bound_is_longer_for_a_server_on_a_local_address():
+    for local in ("http://127.0.0.1:8765/v1", "http://192.168.1.20:11434/v1",
+                  "http://localhost:11434/v1", "http://ollama:11434/v1", "http://[::1]:8080/v1"):
+        assert resolve_settings({}, base_url=local).request_timeout == LOCAL_SERVER_TIMEOUT_SECONDS
+    for remote in ("https://api.openai.com/v1", "https://example.com/v1", None):
+        assert resolve_settings({}, base_url=remote).request_timeout == DEFAULT_TIMEOUT_SECONDS
+    # --timeout is the bound wherever the server is.
+    assert resolve_settings({}, base_url="http://127.0.0.1:8765/v1", timeout=30).request_timeout == 30
+
+
+def test_only_addresses_and_names_that_stay_on_a_local_network_count_as_local():
+    local = ["http://127.0.0.1:8765/v1", "http://10.1.2.3/v1", "http://172.16.0.9/v1",
+             "http://169.254.10.1/v1", "http://[fe80::1]:80/v1", "http://box.local:1/v1",
+             "http://host.docker.internal:11434/v1", "http://router.lan/v1", "http://LOCALHOST/v1"]
+    remote = ["https://api.openai.com/v1", "https://8.8.8.8/v1", "https://example.com/v1",
+              "https://my-resource.openai.azure.com/", "not a url"]
+    assert [url for url in local if not is_local_address(url)] == []
+    assert [url for url in remote if is_local_address(url)] == []

@@ -389,3 +389,70 @@ def test_context_manager_stops_the_server():
         assert ask(server).choices
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+# --- one slot: a local model's server ---------------------------------------------------------
+
+
+def wait_until_idle(server: FaultServer, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while server.in_flight and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.in_flight == 0
+
+
+def in_threads(*calls) -> list[BaseException | None]:
+    """Runs each call in its own thread, started in order; what each raised, or None."""
+    outcomes: list[BaseException | None] = [None] * len(calls)
+
+    def run(index: int, call) -> None:
+        try:
+            call()
+        except BaseException as error:  # noqa: BLE001 - returned to the test
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.05)  # arrival order is the order given
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_one_slot_serves_requests_one_after_another_in_arrival_order():
+    with FaultServer(latency=0.2, one_slot=True) as server:
+        arrivals_in_finishing_order: list[int] = []
+
+        def one() -> None:
+            completion = ask(server)
+            arrivals_in_finishing_order.append(int(completion.id.removeprefix("chatcmpl-fault")))
+
+        started = time.monotonic()
+        assert in_threads(one, one, one) == [None, None, None]
+        elapsed = time.monotonic() - started
+    assert arrivals_in_finishing_order == [1, 2, 3]
+    assert elapsed >= 3 * 0.2  # the parallel server answers all three in one latency
+    assert server.served == {"ok": 3} and server.max_in_flight >= 2  # held at once, served in turn
+    assert (server.skipped, server.abandoned) == (0, 0)
+
+
+def test_one_slot_skips_a_request_whose_client_left_while_it_waited_and_counts_the_one_served_for_nobody():
+    with FaultServer(latency=0.4, one_slot=True) as server:
+        patient = lambda: ask(server, timeout=5)  # noqa: E731
+        impatient = lambda: ask(server, timeout=0.2)  # noqa: E731 - leaves while queued
+        outcomes = in_threads(patient, impatient)
+        assert outcomes[0] is None and isinstance(outcomes[1], openai.APITimeoutError)
+        with pytest.raises(openai.APITimeoutError):
+            ask(server, timeout=0.2)  # leaves while its request is being served
+        wait_until_idle(server)
+        assert (server.skipped, server.abandoned) == (1, 1)
+        assert server.request_count == 3
+
+
+def test_one_slot_counts_a_request_that_arrives_while_its_twin_is_still_held():
+    with FaultServer(latency=0.3, one_slot=True) as server:
+        same = lambda: ask(server)  # noqa: E731
+        other = lambda: ask(server, messages=messages("Another article, 5 lines."))  # noqa: E731
+        assert in_threads(same, other, same) == [None, None, None]
+    assert server.duplicates == 1 and server.served == {"ok": 3}

@@ -231,6 +231,9 @@ def test_the_cli_reports_an_article_that_keeps_failing_in_one_line_and_exits_0(s
     [line] = [line for line in result.stderr.splitlines() if str(story[0]) in line]
     assert line.startswith(f"synth: {story[0]}: ") and \
         f"kept failing after {default_attempts} attempts" in line
+    # The summary says how many of the requests repeated one that failed.
+    summary = result.stderr.splitlines()[-1]
+    assert f"; {default_attempts + 2} requests ({default_attempts - 1} retries), " in summary
     report = Report.model_validate_json(result.stdout)
     assert_every_article_kept(report, story)
     assert [p.source_id for p in report.problems] == ["S1"]

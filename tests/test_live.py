@@ -50,10 +50,13 @@ def local_server() -> str:
     return UPSTREAM
 
 
-def synth_cli(*args: str, base_url: str, cache: Path) -> subprocess.CompletedProcess[str]:
+def synth_cli(*args: str, base_url: str, cache: Path,
+              timeout: str | None = "900") -> subprocess.CompletedProcess[str]:
+    """`synth` in a subprocess; `timeout=None` leaves --timeout to synth's default."""
     env = {**os.environ, "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": FAKE_KEY,
            "SYNTH_MODEL": "smollm2-135m", "SYNTH_CACHE_DIR": str(cache)}
-    args = (*args, "--timeout", "900")  # a 135M model on two busy cores can be slow
+    if timeout is not None:
+        args = (*args, "--timeout", timeout)  # a 135M model on two busy cores can be slow
     return subprocess.run([sys.executable, "-m", "synth.cli", *args], capture_output=True,
                           text=True, env=env, timeout=3600)
 
@@ -103,3 +106,30 @@ def test_a_forced_json_schema_mode_fails_with_the_servers_reason(local_server: s
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("synth: ") and "json_schema" in last and "Input should be" in last
     assert "Traceback" not in result.stderr
+
+
+def test_five_articles_with_the_defaults_are_each_answered_once_and_a_rerun_sends_nothing(
+        local_server: str, tmp_path: Path):
+    """Issue 19: only the model and the endpoint set, no --timeout or --concurrency, against
+    a server that answers one request at a time in a minute or more. Each article ends with
+    claims or a problem from the model's answer, never a timeout, and no request is sent twice."""
+    out, cache = tmp_path / "report.json", tmp_path / "cache"
+    with CountingProxy(local_server) as proxy:
+        first = synth_cli("summarise", str(TROOPS), "--format", "json", "--out", str(out),
+                          base_url=proxy.base_url, cache=cache, timeout=None)
+        assert first.returncode == 0, first.stderr
+        served = proxy.snapshot()
+        report = json.loads(out.read_text())
+        assert len(report["sources"]) == 5
+        for problem in report["problems"]:
+            assert "timed out" not in problem["reason"] and "kept failing" not in problem["reason"]
+        # Counted on arrival at the proxy, so a request synth gave up on would count here too.
+        assert report["usage"]["requests"] == served["requests"]
+        assert report["usage"]["retries"] == 0
+        assert " requests (0 retries), " in first.stderr.strip().splitlines()[-1]
+
+        second = synth_cli("summarise", str(TROOPS), "--format", "json",
+                           "--out", str(tmp_path / "again.json"), base_url=proxy.base_url,
+                           cache=cache, timeout=None)
+        assert second.returncode == 0, second.stderr
+        assert proxy.snapshot() == served  # the rerun sent nothing

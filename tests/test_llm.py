@@ -291,3 +291,25 @@ def test_a_key_of_any_shape_echoed_by_a_server_is_scrubbed(tmp_path):
     ModelClient(resolve_settings({}, model="m", base_url="http://127.0.0.1:9/v1", api_key=key,
                                  cache_dir=tmp_path))
     assert scrub(f"Incorrect API key provided: {key}.") == "Incorrect API key provided: ***."
+
+
+def test_a_re_ask_longer_than_the_context_is_a_problem_kept_in_the_cache_and_not_asked_again(
+        tmp_path):
+    """The same request is refused the same way every time, so a rerun reports the refusal
+    from the cache instead of asking the server again."""
+    notes: list[str] = []
+    with FaultServer() as server:
+        server.enqueue("invented", "too_long")  # the first answer is re-asked; the re-ask is too long
+        settings = settings_for(server, tmp_path)
+        first = run(settings, notes)
+        assert server.request_count == 2 and server.served["too_long"] == 1
+        second = run(settings, notes)
+        assert server.request_count == 2  # the rerun sent nothing
+    [problem] = first.problems
+    assert problem.reason.startswith("the request is longer than 'fault-model' at ")
+    assert "maximum context length is 8192 tokens" in problem.reason
+    assert first.usage.retries == 0
+    # The answer it re-asked was salvaged; its invented quotes were dropped by grounding.
+    assert first.usage.claims_extracted > 0 and first.claims == []
+    assert second.usage.requests == 0 and second.usage.cache_hits == 1
+    assert [p.reason for p in second.problems] == [problem.reason]

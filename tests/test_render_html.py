@@ -14,7 +14,7 @@ from synth.cli import main
 from synth.models import Claim, Fact, OverviewSentence, Problem, Report, Source, Usage, Variant
 from synth.pipeline import summarise
 from synth.render import FORMATS, render_html
-from synth.render.html import markdown_as_text, majority_variants, source_segments
+from synth.render.html import majority_variants, markdown_as_text, source_segments
 from tests.conftest import TROOPS
 
 PAYLOAD = ('<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'

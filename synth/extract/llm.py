@@ -18,7 +18,7 @@ from synth.cache import ResponseCache, cache_key
 from synth.chunking import chunk_text
 from synth.clean import CleanDocument
 from synth.config import Settings
-from synth.errors import ModelError, ModelRefusedError
+from synth.errors import ModelError, ModelRefusedError, RequestTooLongError
 from synth.extract import ClaimDraft, ExtractionBatch, ProgressCallback
 from synth.extract.schema import (
     ARTICLE_BEING_EXTRACTED,
@@ -117,15 +117,21 @@ class LLMExtractor(ModelStage):
             if cached is not None:
                 batch.usage.cache_hits += 1
                 claims = [ExtractedClaim.model_validate(c) for c in cached["claims"]]
-                error = cached.get("error")
+                error, refusal = cached.get("error"), cached.get("refusal")
             else:
-                claims, error = await self._ask(get_client(), messages, chunk)
-                if error is None or claims:
-                    # A salvaged answer keeps its error, so a run from the cache reports it too.
+                claims, error, refusal = await self._ask(get_client(), messages, chunk)
+                if error is None or claims or refusal:
+                    # A salvaged answer keeps its error, and a refusal that asking again would
+                    # only repeat is kept too, so a run from the cache reports them as well.
                     self.cache.set(key, {"claims": [c.model_dump() for c in claims],
-                                         **({"error": error} if error else {})})
-            if error:
-                where = f" (chunk {number} of {len(chunks)})" if len(chunks) > 1 else ""
+                                         **({"error": error} if error else {}),
+                                         **({"refusal": refusal} if refusal else {})})
+            where = f" (chunk {number} of {len(chunks)})" if len(chunks) > 1 else ""
+            if refusal:
+                batch.problems.append(Problem(
+                    path=document.source.path, source_id=document.source.id,
+                    stage="extract", reason=f"{refusal}{where}"))
+            elif error:
                 batch.problems.append(Problem(
                     path=document.source.path, source_id=document.source.id,
                     stage="extract", reason=f"the model's answer{where} did not fit the "
@@ -139,17 +145,26 @@ class LLMExtractor(ModelStage):
         return drafts
 
     async def _ask(self, client: ModelClient, messages: list[dict[str, str]],
-                   chunk: str) -> tuple[list[ExtractedClaim], str | None]:
+                   chunk: str) -> tuple[list[ExtractedClaim], str | None, str | None]:
+        """The claims, the validation error re-asks could not mend, and a refusal of the
+        request that asking again would only repeat."""
         # Quotes are checked against the article as the model was shown it.
         article = ARTICLE_BEING_EXTRACTED.set(delimited_safely(chunk))  # this task's requests only
         try:
             reply = await client.structured(ExtractionResponse, messages, MAX_REASKS)
+        except RequestTooLongError as refused:
+            refusal: RequestTooLongError | None = refused
+        else:
+            refusal = None
         finally:
             ARTICLE_BEING_EXTRACTED.reset(article)
+        if refusal is not None:
+            # A re-ask grown past the context: the answer it re-asked may still have claims.
+            return salvage_claims(refusal.last_answer), None, str(refusal)
         if isinstance(reply.value, ExtractionResponse):
-            return reply.value.claims, None
+            return reply.value.claims, None, None
         # Re-asks ran out: keep each claim that parses; ground drops unplaceable quotes.
-        return salvage_claims(reply.unvalidated), reply.error or "no answer"
+        return salvage_claims(reply.unvalidated), reply.error or "no answer", None
 
 
 def delimited_safely(article: str) -> str:
