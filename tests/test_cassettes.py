@@ -24,10 +24,12 @@ from synth.extract.llm import LLMExtractor
 from synth.llm import ModelClient
 from synth.pipeline import summarise
 from tests.cassettes import CASSETTES, LIVE_BASE_URL, LIVE_MODEL, RECORDING, interactions, use_cassette
-from tests.conftest import TROOPS
+from tests.conftest import QUAKE, TROOPS
 from tests.fault_server import FaultServer
 
 SHORT_ARTICLE = TROOPS / "02-han-river-review-2024-10-24.md"
+# The article of extract_normal.yaml (see cassettes/README.md for why this one).
+NORMAL_ARTICLE = QUAKE / "04-mediterranean-herald-2023-09-09-2245.html"
 LONG_ARTICLE = TROOPS / "01-seoul-morning-courier-2024-10-18.html"
 TEST_KEY = "sk-cassette-test-key-0123456789"
 
@@ -68,7 +70,7 @@ def assert_grounded(report) -> None:
 def test_normal_extraction_of_an_example_article(tmp_path):
     settings = live_settings(tmp_path)
     with use_cassette("extract_normal.yaml") as cassette:
-        report, notes = run(settings, [SHORT_ARTICLE])
+        report, notes = run(settings, [NORMAL_ARTICLE])
     assert_grounded(report)
     assert report.usage.requests == len(cassette.requests)
     recorded = interactions("extract_normal.yaml")
@@ -85,9 +87,9 @@ def test_normal_extraction_of_an_example_article(tmp_path):
 def test_a_second_run_is_answered_by_the_cache_with_no_request(tmp_path):
     settings = live_settings(tmp_path)
     with use_cassette("extract_normal.yaml", replay_only=True):
-        first, _ = run(settings, [SHORT_ARTICLE])
+        first, _ = run(settings, [NORMAL_ARTICLE])
     with use_cassette("extract_normal.yaml", replay_only=True) as cassette:
-        second, _ = run(settings, [SHORT_ARTICLE])
+        second, _ = run(settings, [NORMAL_ARTICLE])
         assert cassette.play_count == 0
     assert second.usage.requests == 0 and second.usage.cache_hits == 1
     assert [c.quote for c in second.claims] == [c.quote for c in first.claims]
@@ -98,7 +100,7 @@ def test_a_quote_not_in_the_article_is_re_asked_with_the_error(tmp_path):
     # back with the validator's error, twice, and what is still invented is dropped.
     settings = live_settings(tmp_path)
     with use_cassette("extract_normal.yaml", replay_only=True):
-        report, _ = run(settings, [SHORT_ARTICLE])
+        report, _ = run(settings, [NORMAL_ARTICLE])
     answers = [i for i in interactions("extract_normal.yaml") if i["status"] == 200]
     first, *reasks = answers
     assert len(reasks) == 2  # MAX_REASKS

@@ -120,12 +120,12 @@ class LLMExtractor(ModelStage):
                 error, refusal = cached.get("error"), cached.get("refusal")
             else:
                 claims, error, refusal = await self._ask(get_client(), messages, chunk)
-                if error is None or claims or refusal:
-                    # A salvaged answer keeps its error, and a refusal that asking again would
-                    # only repeat is kept too, so a run from the cache reports them as well.
-                    self.cache.set(key, {"claims": [c.model_dump() for c in claims],
-                                         **({"error": error} if error else {}),
-                                         **({"refusal": refusal} if refusal else {})})
+                # What the model made of the request is kept even when re-asks ran out or
+                # it was refused: at temperature 0 asking again only repeats it, and a rerun
+                # reports the same problem without a request (--no-cache asks afresh).
+                self.cache.set(key, {"claims": [c.model_dump() for c in claims],
+                                     **({"error": error} if error else {}),
+                                     **({"refusal": refusal} if refusal else {})})
             where = f" (chunk {number} of {len(chunks)})" if len(chunks) > 1 else ""
             if refusal:
                 batch.problems.append(Problem(
