@@ -9,6 +9,7 @@ cannot be placed is dropped and counted: a model's invention never reaches the r
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -148,24 +149,60 @@ class NormalisedText:
 
     @cached_property
     def _folded(self) -> tuple[str, list[int]]:
-        chars: list[str] = []
+        # Each distinct character is folded once; the text goes through str.translate, and
+        # only expanding characters ("…" → "...") and runs of two or more spaces are visited
+        # one by one. A Python loop over every character was the quote check's largest cost
+        # on a model's reply (issue #18).
+        original = self.original
+        folds = {char: _fold(char) for char in set(original)}
+        if any(len(folded) > 1 and " " in folded for folded in folds.values()):
+            return _fold_each_character(original, folds)  # a space inside an expansion: rare
+        full = original.translate({ord(char): folded for char, folded in folds.items()})
+        expanding = "".join(re.escape(char) for char, folded in folds.items() if len(folded) > 1)
+        full_origin: Sequence[int] = range(len(original))
+        if expanding:
+            full_origin = []
+            position = 0
+            for found in re.finditer(f"[{expanding}]", original):
+                full_origin.extend(range(position, found.start()))
+                full_origin.extend([found.start()] * len(folds[found.group()]))
+                position = found.end()
+            full_origin.extend(range(position, len(original)))
+        pieces: list[str] = []
         origin: list[int] = []
-        previous_space = True
-        for position, char in enumerate(self.original):
-            folded = _fold(char)
-            if folded == " ":
-                if previous_space:
-                    continue
-                previous_space = True
-            else:
-                previous_space = False
-            for piece in folded:
-                chars.append(piece)
-                origin.append(position)
-        return "".join(chars), origin
+        kept = 0
+        # Leading spaces go; a run of spaces keeps its first.
+        for run in _SPACES_TO_DROP.finditer(full):
+            drop_from = run.start() if run.start() == 0 else run.start() + 1
+            pieces.append(full[kept:drop_from])
+            origin.extend(full_origin[kept:drop_from])
+            kept = run.end()
+        pieces.append(full[kept:])
+        origin.extend(full_origin[kept:])
+        return "".join(pieces), origin
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         return self.origin[start], self.origin[end - 1] + 1
+
+
+_SPACES_TO_DROP = re.compile(r"^ +| {2,}")
+
+
+def _fold_each_character(text: str, folds: dict[str, str]) -> tuple[str, list[int]]:
+    chars: list[str] = []
+    origin: list[int] = []
+    previous_space = True
+    for position, char in enumerate(text):
+        folded = folds[char]
+        if folded == " ":
+            if previous_space:
+                continue
+            previous_space = True
+        else:
+            previous_space = False
+        chars.append(folded)
+        origin.extend([position] * len(folded))
+    return "".join(chars), origin
 
 
 def _fold(char: str) -> str:

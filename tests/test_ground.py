@@ -92,3 +92,39 @@ def test_a_model_figure_that_is_no_number_is_dropped_even_when_its_words_are_quo
     [claim] = ground_claims(drafts, [source]).claims
     assert claim.quantities == []
     assert claim.statement == text
+
+
+def folded_one_character_at_a_time(text: str) -> tuple[str, list[int]]:
+    """The definition NormalisedText's folding must agree with, written the slow way."""
+    from synth.ground import _fold
+    chars: list[str] = []
+    origin: list[int] = []
+    previous_space = True
+    for position, char in enumerate(text):
+        folded = _fold(char)
+        if folded == " ":
+            if previous_space:
+                continue
+            previous_space = True
+        else:
+            previous_space = False
+        for piece in folded:
+            chars.append(piece)
+            origin.append(position)
+    return "".join(chars), origin
+
+
+def test_folding_agrees_with_the_character_by_character_definition():
+    import random
+
+    from synth.ground import NormalisedText
+    alphabet = ["a", "B", "7", " ", "\n", "\t", "\u00a0", "\u2009", "\u2019", "\u201c", "\u2014",
+                "\u2026", "é", "Å", "ﬁ", "İ", "¨", "ß", "-", ".", "\u0301", "中"]
+    samples = ["", " ", "  lead and trail  ", "The mayor\u2019s \u201cfinal\u201d count\u2026",
+               "Caf\u00e9\u00a0\u00a0opens \u2014 at 9", "ﬁre İstanbul ¨ end"]
+    chooser = random.Random(20261130)
+    samples += ["".join(chooser.choice(alphabet) for _ in range(chooser.randrange(1, 60)))
+                for _ in range(400)]
+    for sample in samples:
+        index = NormalisedText(sample)
+        assert (index.text, index.origin) == folded_one_character_at_a_time(sample), sample
