@@ -95,17 +95,17 @@ def written_precision(value: float, text: str) -> float:
     and for a round figure what rounds to it within MAX_ROUNDING_SHARE ('30' → 0.6)."""
     written = re.search(r"\d[\d,]*(?:\.(\d+))?", text or "")
     if written and written.group(1) is not None:  # "7.0" is to a tenth, not to a whole
-        return 0.5 * 10 ** -len(written.group(1))
+        return 0.5 * 10.0 ** -len(written.group(1))
     whole = abs(value)
     if not math.isfinite(whole):  # no text gives one; a model's answer might
         return 0.5
     if whole != int(whole):
         shown = f"{whole:.6f}".rstrip("0")
-        return 0.5 * 10 ** -len(shown.split(".")[1])
+        return 0.5 * 10.0 ** -len(shown.split(".")[1])
     if whole == 0:
         return 0.5
     zeros = len(str(int(whole))) - len(str(int(whole)).rstrip("0"))
-    return max(0.5, min(0.5 * 10 ** zeros, MAX_ROUNDING_SHARE * whole))
+    return max(0.5, min(0.5 * 10.0 ** zeros, MAX_ROUNDING_SHARE * whole))
 
 
 def interval(quantity: Quantity) -> Interval:

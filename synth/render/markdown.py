@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 from synth.metadata import story_title
-from synth.models import Claim, Report
+from synth.models import Claim, Report, Source
 from synth.render.facts import heading, revision_summary, shown_variants
 from synth.text import printable
 
@@ -138,7 +138,7 @@ def counted(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def _quote(claim: Claim, sources: dict) -> str:
+def _quote(claim: Claim, sources: dict[str, Source]) -> str:
     source = sources[claim.source_id]
     who = claim.attributed_to or "unattributed"
     return (f"“{escape(claim.quote)}” — {escape(who)}, {escape(source.outlet or source.id)} "
