@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from synth.config import Settings, resolve_settings
-from synth.errors import ConfigError, InputError, ModelError, ModelRefusedError, SynthError
+from synth.errors import (
+    ConfigError,
+    InputError,
+    ModelError,
+    ModelRefusedError,
+    ModelUnreachableError,
+    SynthError,
+)
 from synth.models import (
     Claim,
     Fact,
@@ -22,7 +29,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Claim", "ConfigError", "Fact", "InputError", "ModelError", "ModelRefusedError",
-    "OverviewSentence", "Problem", "Quantity", "Report", "Settings", "Source", "SynthError",
+    "ModelUnreachableError", "OverviewSentence", "Problem", "Quantity", "Report", "Settings",
+    "Source", "SynthError",
     "Usage", "Variant", "render_html", "render_json", "render_markdown", "resolve_settings",
     "summarise",
 ]

@@ -181,8 +181,8 @@ def _summarise_command(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(output)
     usage = report.usage
-    say(f"synth: {len(report.sources)} sources, {len(report.claims)} claims "
-        f"({usage.claims_dropped} dropped by grounding), {len(report.facts)} facts; "
+    say(f"synth: {_count(len(report.sources), 'source')}, {_count(len(report.claims), 'claim')} "
+        f"({usage.claims_dropped} dropped by grounding), {_count(len(report.facts), 'fact')}; "
         f"{_requests_text(usage.requests, usage.retries)}, "
         f"{usage.prompt_tokens + usage.completion_tokens} tokens, "
         f"{usage.cache_hits} cache hits"
@@ -205,6 +205,10 @@ def check_output_path(out: Path) -> None:
         raise ConfigError(f"--out {out}: the folder {folder} {what}")
     if out.is_dir():
         raise ConfigError(f"--out {out} is a folder; name a file in it")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _requests_text(requests: int, retries: int) -> str:

@@ -38,7 +38,8 @@ def summarise(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], 
         paths = [paths]
     settings = settings or resolve_settings(None, **options)
     extractor = extractor or make_extractor(settings)
-    loaded = load_sources(paths, max_bytes=settings.max_bytes)
+    loaded = load_sources(paths, max_bytes=settings.max_bytes,
+                          fetch_timeout=settings.fetch_timeout)
     cleaned = clean_sources(loaded.sources)
     sources = [d.source for d in cleaned.documents]
     batch = extractor.extract(cleaned.documents, cleaned.story_words, progress)
