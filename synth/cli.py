@@ -18,7 +18,7 @@ from pathlib import Path
 from synth import __version__
 from synth.config import MODES, RECONCILERS, Settings, resolve_settings
 from synth.errors import ConfigError, SynthError
-from synth.extract import ProgressCallback
+from synth.terminal import LinesAboveProgress, TerminalProgress, inputs_label
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -142,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _summarise_command(args: argparse.Namespace) -> int:
     from synth.outcome import run_failure
-    from synth.pipeline import make_extractor, summarise
+    from synth.pipeline import summarise
     from synth.render import FORMATS
 
     settings = resolve_settings(
@@ -160,9 +160,16 @@ def _summarise_command(args: argparse.Namespace) -> int:
     if not settings.uses_model:
         reason = "--offline given" if settings.offline else "no model configured (set SYNTH_MODEL)"
         say(f"synth: using the offline rule-based extractor: {reason}")
-    extractor = make_extractor(settings)
-    report = summarise(args.paths, settings=settings, extractor=extractor,
-                       progress=_progress_printer(settings))
+    progress = _terminal_progress(settings, args.paths)
+    stderr = sys.stderr
+    if progress is not None:
+        sys.stderr = LinesAboveProgress(progress)
+    try:
+        report = summarise(args.paths, settings=settings, progress=progress)
+    finally:
+        if progress is not None:
+            progress.end_line()
+            sys.stderr = stderr
     failure = run_failure(report)
     for problem in report.problems:
         if failure is None or problem not in failure.covered:
@@ -227,18 +234,13 @@ def _stderr_writer(quiet: bool) -> Callable[[str], None]:
     return say
 
 
-def _progress_printer(settings: Settings) -> ProgressCallback | None:
+def _terminal_progress(settings: Settings, paths: Sequence[str]) -> TerminalProgress | None:
+    """Progress lines on stderr when it is a terminal (or --quiet is not given and the
+    settings ask for them); nothing otherwise, where they would only clutter a log."""
     show = settings.show_progress if settings.show_progress is not None else sys.stderr.isatty()
-    if not show or not settings.uses_model:
+    if not show:
         return None
-
-    def progress(done: int, total: int, source_id: str) -> None:
-        width = 24
-        filled = width * done // max(total, 1)
-        end = "\n" if done == total else ""
-        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} articles ({source_id})",
-              end=end, file=sys.stderr, flush=True)
-    return progress
+    return TerminalProgress(sys.stderr, inputs=inputs_label(paths))
 
 
 def _cache_command(args: argparse.Namespace) -> int:
