@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 from synth.config import Settings, resolve_settings
-from synth.errors import (
-    ConfigError,
-    InputError,
-    ModelError,
-    ModelRefusedError,
-    ModelUnreachableError,
-    SynthError,
-)
+from synth.errors import ConfigError, InputError, ModelError, ModelRefusedError, SynthError
 from synth.models import (
     Claim,
     Fact,
@@ -29,8 +22,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Claim", "ConfigError", "Fact", "InputError", "ModelError", "ModelRefusedError",
-    "ModelUnreachableError", "OverviewSentence", "Problem", "Quantity", "Report", "Settings",
-    "Source", "SynthError",
+    "OverviewSentence", "Problem", "Quantity", "Report", "Settings", "Source", "SynthError",
     "Usage", "Variant", "render_html", "render_json", "render_markdown", "resolve_settings",
     "summarise",
 ]
