@@ -13,6 +13,7 @@ from __future__ import annotations
 import socket
 import time
 from dataclasses import dataclass
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from synth.errors import InputError
@@ -47,9 +48,8 @@ def fetch_page(url: str, *, max_bytes: int, timeout: float = FETCH_TIMEOUT_SECON
                                              "*/*;q=0.5"}) as client:
             with client.stream("GET", url) as response:
                 if response.status_code >= 400:
-                    phrase = f" ({response.reason_phrase})" if response.reason_phrase else ""
                     raise InputError(url, f"the server answered HTTP {response.status_code}"
-                                          f"{phrase}")
+                                          f"{_status_phrase(response.status_code)}")
                 declared = response.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > max_bytes:
                     raise InputError(url, f"the page is {readable_size(int(declared))}, "
@@ -78,6 +78,14 @@ def fetch_page(url: str, *, max_bytes: int, timeout: float = FETCH_TIMEOUT_SECON
         raise InputError(url, f"not a usable URL ({error})") from None
     except httpx.HTTPError as error:
         raise InputError(url, f"the download failed ({type(error).__name__}: {error})") from None
+
+
+def _status_phrase(status: int) -> str:
+    """' (Not Found)': the standard phrase, not the server's (whose words are its own)."""
+    try:
+        return f" ({HTTPStatus(status).phrase})"
+    except ValueError:
+        return ""
 
 
 def _connect_failure(error: BaseException, url: str) -> str:

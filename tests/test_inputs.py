@@ -143,6 +143,22 @@ def test_a_url_on_the_command_line_that_fails_is_one_line_and_exit_1():
     assert "Traceback" not in result.stderr
 
 
+def test_a_page_over_max_bytes_on_the_command_line_is_one_line():
+    with PageServer({"/long": Page("<p>" + "z" * 5_000 + "</p>")}) as server:
+        url = server.url("/long")
+        result = synth("summarise", url, "--max-bytes", "2000")
+    assert result.returncode == 1
+    assert f"synth: {url}: the page is 5 KB, over the 2 KB limit for one article (raise it " \
+           "with --max-bytes)" in result.stderr.splitlines()
+
+
+def test_a_status_phrase_is_the_standards_not_the_servers():
+    with PageServer({"/teapot": Page("no", status=418, media_type="text/plain"),
+                     "/odd": Page("no", status=599, media_type="text/plain")}) as server:
+        assert only_problem([server.url("/teapot")]) == "the server answered HTTP 418 (I'm a Teapot)"
+        assert only_problem([server.url("/odd")]) == "the server answered HTTP 599"
+
+
 # --- standard input -----------------------------------------------------------------------
 
 
