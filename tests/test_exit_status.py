@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from synth.models import Claim, Problem, Report, Source
+from synth.outcome import failed_articles, run_failure
 from tests.fault_server import FaultServer
 from tests.stories import subprocess_env, write_story
 
@@ -140,3 +142,65 @@ def test_a_server_that_refuses_the_key_is_exit_1_in_one_line(tmp_path: Path):
     assert result.stderr.splitlines() == [
         f"synth: the API key was refused by {server.base_url} (HTTP 401): Incorrect API key "
         "provided."]
+
+
+# --- the decision itself, on reports written here -------------------------------------------
+
+QUOTE = "The ferry carried 212 passengers when it ran aground."
+
+
+def source(number: int) -> Source:
+    return Source(id=f"S{number}", path=f"story/{number}.txt", text=QUOTE, content_hash="x",
+                  format="txt", encoding="utf-8")
+
+
+def claim_of(source_id: str) -> Claim:
+    return Claim(id=f"{source_id}.1", source_id=source_id, statement=QUOTE, quote=QUOTE,
+                 start=0, end=len(QUOTE))
+
+
+def extract_problem(source_id: str, reason: str) -> Problem:
+    return Problem(path=f"story/{source_id[1:]}.txt", source_id=source_id, stage="extract",
+                   reason=reason)
+
+
+def test_a_report_with_one_article_extracted_rests_on_it():
+    report = Report(sources=[source(1), source(2)], claims=[claim_of("S2")],
+                    problems=[extract_problem("S1", "the server kept failing")])
+    assert failed_articles(report) == {"S1"}
+    assert run_failure(report) is None
+
+
+def test_an_article_with_a_problem_and_claims_still_counts():
+    report = Report(sources=[source(1)], claims=[claim_of("S1")],
+                    problems=[extract_problem("S1", "chunk 2 of 2 was refused")])
+    assert run_failure(report) is None
+
+
+def test_an_article_with_no_claims_and_no_problem_is_not_a_failure():
+    assert run_failure(Report(sources=[source(1)])) is None
+
+
+def test_every_article_failing_for_one_reason_is_that_reason_in_one_line():
+    unreachable = "no model server at http://127.0.0.1:9/v1 (connection refused): start it, " \
+                  "or run with --offline"
+    problems = [extract_problem("S1", unreachable), extract_problem("S2", unreachable)]
+    failure = run_failure(Report(sources=[source(1), source(2)], problems=problems))
+    assert failure is not None
+    assert failure.line == unreachable
+    assert failure.covered == tuple(problems)
+
+
+def test_every_article_failing_for_different_reasons_points_to_the_problems():
+    problems = [extract_problem("S1", "the server kept failing"),
+                extract_problem("S2", "the answer did not fit the schema")]
+    failure = run_failure(Report(sources=[source(1), source(2)], problems=problems))
+    assert failure is not None and failure.covered == ()
+    assert failure.line == "no article could be extracted (2 problems above); fix them, or " \
+                           "run with --offline to use the rule-based extractor"
+
+
+def test_nothing_read_is_a_failure():
+    failure = run_failure(Report(problems=[Problem(path="x.pdf", stage="load",
+                                                   reason="PDF is not supported")]))
+    assert failure is not None and failure.line.startswith("no article could be read (1 problem above)")
