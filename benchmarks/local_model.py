@@ -42,8 +42,8 @@ def main() -> None:
         finished: list[float] = []
         started = time.perf_counter()
         report = summarise([story], settings=settings, extractor=LLMExtractor(settings),
-                           progress=lambda done, total, sid, finished=finished: finished.append(
-                               time.perf_counter()))
+                           progress=lambda p, finished=finished: finished.append(
+                               time.perf_counter()) if p.stage == "extract" and p.done else None)
         wall = time.perf_counter() - started
         per_article = [b - a for a, b in zip([started, *finished], finished, strict=False)]
         usage = report.usage

@@ -1,7 +1,10 @@
 """The `synth` command: parses flags, calls the pipeline, writes output (terminal I/O only).
 
-Errors a user can cause (SynthError) print one line and exit non-zero; anything else is a
-bug and keeps its traceback.
+Exit statuses: 0 when the report rests on at least one article; 1 when it rests on none (no
+input could be read, every article's extraction failed, the model server cannot be reached
+or refuses the requests), with one line saying why and what to do; 2 for a usage error (a
+bad flag value, a setting that cannot work), as one usage line and one error line. Errors a
+user can cause (SynthError) are one line; anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -15,27 +18,65 @@ from pathlib import Path
 from synth import __version__
 from synth.config import MODES, RECONCILERS, Settings, resolve_settings
 from synth.errors import ConfigError, SynthError
-from synth.extract import ProgressCallback
+from synth.models import Report
+from synth.terminal import LinesAboveProgress, TerminalProgress, inputs_label
 
-EXIT_OK, EXIT_NOTHING_PROCESSED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+# Output formats by the extension of --out, when --format is not given.
+FORMAT_BY_EXTENSION = {".json": "json", ".html": "html", ".htm": "html", ".md": "md",
+                       ".markdown": "md"}
+ENVIRONMENT_HELP = """\
+environment:
+  OPENAI_API_KEY    API key for the model endpoint (never printed or stored)
+  OPENAI_BASE_URL   OpenAI-compatible endpoint (default: https://api.openai.com/v1)
+  SYNTH_MODEL       model name; without one, the offline rule-based extractor is used
+  SYNTH_OFFLINE     1: use the offline rule-based extractor, as --offline does
+  SYNTH_MODE        structured-output request format: tools, json_schema, json, md_json
+  SYNTH_RECONCILE   who writes facts and overview: auto, model or rules
+  SYNTH_CACHE_DIR   model-response cache folder (default: ~/.cache/synth)
+  SYNTH_PRICES      JSON file of {"model": [input $/M tokens, output $/M tokens]}
+"""
+EXAMPLES_HELP = """\
+examples:
+  synth summarise examples/articles/nk-troops-russia
+  synth summarise -m gpt-4o-mini -o report.html article1.html https://example.com/story
+  curl -s https://example.com/story | synth summarise -f json - notes/
+"""
+EXIT_HELP = """\
+exit status: 0 the report rests on at least one article; 1 it rests on none (no input could
+be read, every article failed, the model server cannot be reached); 2 a usage error.
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="synth", description="Reconcile what several articles say about one story.")
+        prog="synth", description="Reconcile what several articles say about one story.",
+        epilog=f"{ENVIRONMENT_HELP}\n{EXAMPLES_HELP}\n{EXIT_HELP}",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"synth {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("summarise", aliases=["summarize"],
-                              help="summarise articles (files or folders) into a fact sheet",
-                              usage="synth summarise [options] [--] PATH...")
-    run.add_argument("paths", nargs="+", metavar="PATH", help=".txt, .md, .html files or folders")
-    run.add_argument("--format", choices=["md", "json", "html"], default="md",
-                     help="output format (default: md)")
-    run.add_argument("--out", type=Path, help="write to this file instead of stdout")
+                              help="summarise articles (files, folders, URLs) into a fact sheet",
+                              description="Summarise articles about one story into a fact "
+                                          "sheet: what the sources agree on,\nwhere they "
+                                          "disagree, and who says what, each point cited.",
+                              usage="synth summarise [options] [--] PATH...",
+                              epilog=f"{ENVIRONMENT_HELP}\n{EXAMPLES_HELP}\n{EXIT_HELP}",
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("paths", nargs="+", metavar="PATH",
+                     help=".txt, .md, .html files, folders of them, http(s) URLs, or - for one "
+                          "article on standard input")
+    run.add_argument("-f", "--format", choices=["md", "json", "html"],
+                     help="output format (default: from --out's extension .json, .html or .md; "
+                          "else md)")
+    run.add_argument("-o", "--out", type=Path,
+                     help="write to this file instead of stdout (its folder must exist)")
     run.add_argument("--offline", action="store_true", default=None,
                      help="use the rule-based extractor even if a model is configured")
-    run.add_argument("--model", help="model name (default: $SYNTH_MODEL)")
+    run.add_argument("-m", "--model", help="model name (default: $SYNTH_MODEL)")
     run.add_argument("--base-url", help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL)")
     run.add_argument("--mode", choices=MODES,
                      help="force the structured-output request format (no fallback)")
@@ -61,20 +102,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-bytes", type=int, help="largest article file accepted (default: 10 MB)")
     run.add_argument("--quiet", action="store_true", help="no progress or notes on stderr")
 
-    commands.add_parser("schema", help="print the JSON Schema of the report")
+    schema = commands.add_parser("schema", help="print the JSON Schema of the report")
 
     cache = commands.add_parser("cache", help="inspect or clear the model-response cache")
     cache.add_argument("action", choices=["info", "clear"])
     cache.add_argument("--cache-dir", type=Path)
     # A setting that cannot work is a usage error of the command that was given.
-    run.set_defaults(command_parser=run)
-    cache.set_defaults(command_parser=cache)
+    for command in (run, schema, cache):
+        command.set_defaults(command_parser=command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # told with the usage of the command given, not synth's own
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         if args.command == "schema":
             from synth.models import report_json_schema
@@ -92,14 +135,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except SynthError as error:
         print(f"synth: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("synth: interrupted", file=sys.stderr)
         return 130
 
 
 def _summarise_command(args: argparse.Namespace) -> int:
-    from synth.pipeline import make_extractor, summarise
+    from synth.outcome import run_failure
+    from synth.pipeline import summarise
     from synth.render import FORMATS
 
     settings = resolve_settings(
@@ -110,34 +154,78 @@ def _summarise_command(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir, use_cache=False if args.no_cache else None,
         max_bytes=args.max_bytes, show_progress=False if args.quiet else None,
     )
+    output_format = args.format or output_format_for(args.out)
+    if args.out is not None:
+        check_output_path(args.out)
     say = _stderr_writer(args.quiet)
     if not settings.uses_model:
         reason = "--offline given" if settings.offline else "no model configured (set SYNTH_MODEL)"
         say(f"synth: using the offline rule-based extractor: {reason}")
-    extractor = make_extractor(settings)
-    report = summarise(args.paths, settings=settings, extractor=extractor,
-                       progress=_progress_printer(settings))
+    if "-" in args.paths and sys.stdin is not None and sys.stdin.isatty():
+        say("synth: reading an article from standard input: type or paste it, then Ctrl-D")
+    progress = _terminal_progress(settings, args.paths)
+    stderr = sys.stderr
+    if progress is not None:
+        sys.stderr = LinesAboveProgress(progress)
+    try:
+        report = summarise(args.paths, settings=settings, progress=progress)
+    finally:
+        if progress is not None:
+            progress.end_line()
+            sys.stderr = stderr
+    failure = run_failure(report)
     for problem in report.problems:
-        print(f"synth: {problem.line()}", file=sys.stderr)
-    output = FORMATS[args.format](report)
+        if failure is None or problem not in failure.covered:
+            print(f"synth: {problem.line()}", file=sys.stderr)
+    if failure is not None:
+        # No report: an empty fact sheet would read like a good one.
+        print(f"synth: {failure.line}", file=sys.stderr)
+        return EXIT_FAILED
+    output = FORMATS[output_format](report)
     if args.out:
         try:
-            args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text(output, encoding="utf-8")
         except OSError as error:
             raise SynthError(f"{args.out}: cannot write output ({error.strerror})") from None
         say(f"synth: wrote {args.out}")
     else:
         sys.stdout.write(output)
+    say(summary_line(report))
+    return EXIT_OK
+
+
+def summary_line(report: Report) -> str:
+    """'synth: 5 sources, 80 claims (0 dropped by grounding), 49 facts; 0 requests, …'."""
     usage = report.usage
-    say(f"synth: {len(report.sources)} sources, {len(report.claims)} claims "
-        f"({usage.claims_dropped} dropped by grounding), {len(report.facts)} facts; "
-        f"{_requests_text(usage.requests, usage.retries)}, "
-        f"{usage.prompt_tokens + usage.completion_tokens} tokens, "
-        f"{usage.cache_hits} cache hits"
-        + (f"; facts by {usage.reconciler}" if usage.reconciler != "rules" else "")
-        + (f", ~${usage.estimated_cost_usd:.4f}" if usage.estimated_cost_usd is not None else ""))
-    return EXIT_OK if report.sources else EXIT_NOTHING_PROCESSED
+    return (f"synth: {_count(len(report.sources), 'source')}, "
+            f"{_count(len(report.claims), 'claim')} ({usage.claims_dropped} dropped by "
+            f"grounding), {_count(len(report.facts), 'fact')}; "
+            f"{_requests_text(usage.requests, usage.retries)}, "
+            f"{usage.prompt_tokens + usage.completion_tokens} tokens, "
+            f"{usage.cache_hits} cache hits"
+            + (f"; facts by {usage.reconciler}" if usage.reconciler != "rules" else "")
+            + (f", ~${usage.estimated_cost_usd:.4f}" if usage.estimated_cost_usd is not None
+               else ""))
+
+
+def output_format_for(out: Path | None) -> str:
+    """The format --out's extension names (.json, .html, .md), else Markdown."""
+    return FORMAT_BY_EXTENSION.get(out.suffix.lower(), "md") if out is not None else "md"
+
+
+def check_output_path(out: Path) -> None:
+    """A usage error, before any work, for an --out that cannot be written: its folder must
+    exist (a mistyped folder is not created) and it must not be a folder itself."""
+    folder = out.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise ConfigError(f"--out {out}: the folder {folder} {what}")
+    if out.is_dir():
+        raise ConfigError(f"--out {out} is a folder; name a file in it")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _requests_text(requests: int, retries: int) -> str:
@@ -156,18 +244,13 @@ def _stderr_writer(quiet: bool) -> Callable[[str], None]:
     return say
 
 
-def _progress_printer(settings: Settings) -> ProgressCallback | None:
+def _terminal_progress(settings: Settings, paths: Sequence[str]) -> TerminalProgress | None:
+    """Progress lines on stderr when it is a terminal (or --quiet is not given and the
+    settings ask for them); nothing otherwise, where they would only clutter a log."""
     show = settings.show_progress if settings.show_progress is not None else sys.stderr.isatty()
-    if not show or not settings.uses_model:
+    if not show:
         return None
-
-    def progress(done: int, total: int, source_id: str) -> None:
-        width = 24
-        filled = width * done // max(total, 1)
-        end = "\n" if done == total else ""
-        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} articles ({source_id})",
-              end=end, file=sys.stderr, flush=True)
-    return progress
+    return TerminalProgress(sys.stderr, inputs=inputs_label(paths))
 
 
 def _cache_command(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from synth.errors import ConfigError
+from synth.fetch import FETCH_TIMEOUT_SECONDS
 from synth.load import DEFAULT_MAX_BYTES
 
 MODES = ("tools", "json_schema", "json", "md_json")
@@ -48,6 +49,8 @@ class Settings:
     cache_dir: Path | None = None
     use_cache: bool = True
     max_bytes: int = DEFAULT_MAX_BYTES
+    # Seconds to download one article given as a URL, all of it.
+    fetch_timeout: float = FETCH_TIMEOUT_SECONDS
     temperature: float = 0.0
     # A cap on each answer: a small model can loop until its context is full.
     max_output_tokens: int = 4096
@@ -156,5 +159,7 @@ def _check(settings: Settings) -> None:
         raise ConfigError("timeout must be positive")
     if settings.max_output_tokens < 64:
         raise ConfigError("max output tokens must be at least 64")
+    if not settings.fetch_timeout > 0:
+        raise ConfigError("fetch timeout must be positive")
     if settings.max_bytes < 1:
         raise ConfigError("max bytes must be positive")

@@ -5,6 +5,8 @@
     ├── InputError             an input file that cannot be read as an article
     └── ModelError             the model endpoint failed in a way retries cannot mend
         ├── ModelRefusedError  401/403/404/400: the request will never succeed as sent
+        ├── ModelUnreachableError  connection refused or no such host: no request of this
+        │                          run can reach the server, so the run's model calls stop
         └── RequestTooLongError  this request is longer than the model's context; others may fit
 
 The CLI catches SynthError only; anything else is a bug and keeps its traceback.
@@ -43,3 +45,8 @@ class ModelRefusedError(ModelError):
 class RequestTooLongError(ModelError):
     """The server refused this request as longer than the model's context. Sent again, the
     same request is refused the same way, so the refusal can be kept like an answer."""
+
+
+class ModelUnreachableError(ModelError):
+    """Nothing answers at the endpoint: the connection was refused or its host name is not
+    known. Every other request of the run would fail the same way, so none is sent."""

@@ -4,7 +4,9 @@ One structured call = instructor's bounded re-asks (a reply that fails validatio
 back with the error) inside tenacity's bounded retries of transient faults (429 honouring
 Retry-After, 5xx, timeouts, dropped connections). openai's own retry layer is off
 (max_retries=0), so no request is ever retried by two layers. 401/403/404 and other 4xx
-fail at once with a one-line ModelRefusedError.
+fail at once with a one-line ModelRefusedError. A refused connection or a host name that is
+not known fails at once with ModelUnreachableError, and the client sends nothing more: no
+request of the run could reach the server.
 
 The request format (instructor mode) defaults by endpoint: `tools` for OpenAI itself,
 `json_schema` for other OpenAI-compatible servers. When a server rejects that format, the
@@ -29,6 +31,7 @@ import json
 import logging
 import random
 import re
+import socket
 import sys
 import time
 from collections.abc import Callable
@@ -45,7 +48,13 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from synth.adaptive_limit import AdaptiveLimit, Outcome, Slot, Slowdown
 from synth.config import Settings
-from synth.errors import ConfigError, ModelError, ModelRefusedError, RequestTooLongError
+from synth.errors import (
+    ConfigError,
+    ModelError,
+    ModelRefusedError,
+    ModelUnreachableError,
+    RequestTooLongError,
+)
 from synth.models import Usage
 
 T = TypeVar("T", bound=BaseModel)
@@ -63,6 +72,7 @@ MAX_RETRY_AFTER_SECONDS = 60.0
 # A server that does not accept a connection in this time is down or unreachable; one that
 # accepted the request gets the whole Settings.request_timeout to answer it.
 CONNECT_TIMEOUT_SECONDS = 5.0
+CONNECTION_REFUSED = "connection refused"
 # Statuses that mean "too much at once", not "this request is wrong".
 _BUSY_STATUSES = frozenset({429, 503, 504})
 # How much of a request's time its prompt takes, per token, against a token of the answer:
@@ -151,6 +161,8 @@ class ModelClient:
         # rejects the default format is asked in that format once, not once per article.
         self._format_confirmed = False
         self._probe_lock: asyncio.Lock | None = None
+        # Set when the server could not be reached at all: later calls fail without a request.
+        self._unreachable: str | None = None
 
     @property
     def mode(self) -> str:
@@ -225,6 +237,8 @@ class ModelClient:
         """One attempt; a rejected request format switches mode once and asks again. An
         answer whose re-ask failed is added to `reasked`."""
         while True:
+            if self._unreachable:  # also for calls that were waiting when it was found
+                raise ModelUnreachableError(self._unreachable)
             mode = self.mode
             try:
                 value = await self._client(mode).chat.completions.create(
@@ -258,9 +272,19 @@ class ModelClient:
                                "the run")
                 if mode != self.mode:
                     continue  # the other mode, at once: a format switch is not a fault
+            self._stop_if_unreachable(api_error)
             _raise_if_refused(api_error, self.url, self.settings.model,
                               last_answer=reasked[-1] if reasked else None)
             raise api_error
+
+    def _stop_if_unreachable(self, error: Exception) -> None:
+        why = unreachable_reason(error, urlparse(self.url).hostname or self.url)
+        if why is None:
+            return
+        advice = "start it" if why == CONNECTION_REFUSED else "check the address"
+        self._unreachable = self._unreachable or (
+            f"no model server at {self.url} ({why}): {advice}, or run with --offline")
+        raise ModelUnreachableError(self._unreachable) from None
 
     def _count_retry(self, retry_state: RetryCallState) -> None:
         self.usage.retries += 1
@@ -410,6 +434,25 @@ def is_transient(error: BaseException) -> bool:
         return True
     return isinstance(error, openai.APIStatusError) and (
         error.status_code in (408, 409, 429) or error.status_code >= 500)
+
+
+def unreachable_reason(error: BaseException, host: str) -> str | None:
+    """Why nothing can answer at the endpoint: the connection was refused, or no host of that
+    name was found. None for what another try may mend: a connect timeout may be a busy
+    server, and a dropped connection a restarting one."""
+    if not isinstance(error, openai.APIConnectionError) or \
+            isinstance(error, openai.APITimeoutError):
+        return None
+    seen: set[int] = set()
+    cause = error.__cause__ or error.__context__
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ConnectionRefusedError):
+            return CONNECTION_REFUSED
+        if isinstance(cause, socket.gaierror):
+            return f"no host named {host} was found"
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _raise_if_refused(error: Exception, url: str, model: str | None,

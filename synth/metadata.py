@@ -25,6 +25,7 @@ from synth.furniture import (
     shape_text,
     words_of,
 )
+from synth.inputs import names_a_file
 from synth.models import Source
 
 # How many lines at the top of a text file may carry its header, or its front matter.
@@ -176,7 +177,8 @@ def story_title(sources: Sequence[Source]) -> str | None:
         for source in candidates:
             if source.title:
                 return source.title
-    folders = {Path(s.path).parent.name for s in sources}
+    # A page's URL or standard input names no folder.
+    folders = {Path(s.path).parent.name for s in sources if names_a_file(s.path)}
     if len(folders) == 1:
         return folders.pop() or None
     return None

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 from synth.clean import clean_sources
 from synth.cluster import cluster_claims
 from synth.config import Settings, resolve_settings
-from synth.extract import Extractor, ProgressCallback
+from synth.extract import Extractor
 from synth.extract.offline import OfflineExtractor
 from synth.ground import ground_claims
 from synth.load import load_sources
 from synth.models import Report, UnusedSource, Usage
+from synth.progress import ProgressCallback
 from synth.reconcile.merge import RulesReconcile
 from synth.reconcile.rules import reconcile_groups
 from synth.write import write_overview
@@ -37,8 +38,10 @@ def summarise(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     settings = settings or resolve_settings(None, **options)
+    loaded = load_sources(paths, max_bytes=settings.max_bytes,
+                          fetch_timeout=settings.fetch_timeout, progress=progress)
+    # Made after reading: the model client's imports take a second, and reading comes first.
     extractor = extractor or make_extractor(settings)
-    loaded = load_sources(paths, max_bytes=settings.max_bytes)
     cleaned = clean_sources(loaded.sources)
     sources = [d.source for d in cleaned.documents]
     batch = extractor.extract(cleaned.documents, cleaned.story_words, progress)
@@ -55,7 +58,7 @@ def summarise(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], 
 
         reconciler = reconciler or ModelReconciler(settings)
         reconciled = reconciler.reconcile(grounded.claims, sources,
-                                          RulesReconcile(groups, facts, overview))
+                                          RulesReconcile(groups, facts, overview), progress)
         facts, overview = reconciled.facts, reconciled.overview
         unused_sources = reconciled.unused_sources
         problems += reconciled.problems

@@ -26,6 +26,7 @@ from typing import Any
 from synth.clean import CleanDocument
 from synth.extract import ClaimDraft, ExtractionBatch, ProgressCallback
 from synth.models import Quantity, Source, Usage
+from synth.progress import Progress
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "articles"
@@ -68,7 +69,7 @@ class FrozenExtractor:
             batch.drafts[source.id] = [draft_from_json(source.id, item)
                                        for item in article["drafts"]]
             if progress:
-                progress(done, len(documents), source.id)
+                progress(Progress("extract", done, len(documents), item=source.id))
         return batch
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from synth.cli import main
+from synth.cli import build_parser, main
 from tests.conftest import TROOPS
 
 
@@ -119,7 +119,82 @@ def test_a_model_run_against_a_refusing_server_is_one_line(tmp_path: Path):
         result = run("summarise", str(TROOPS / "02-han-river-review-2024-10-24.md"),
                      "--model", "fault-model", "--base-url", server.base_url,
                      "--cache-dir", str(tmp_path))
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith(
         f"synth: the API key was refused by {server.base_url} (HTTP 401)")
     assert "Traceback" not in result.stderr
+
+
+def test_short_flags_name_the_output_file_its_format_and_the_model(tmp_path: Path):
+    out = tmp_path / "report.md"
+    assert main(["summarise", str(TROOPS), "-f", "json", "-o", str(out), "--quiet"]) == 0
+    assert json.loads(out.read_text())["usage"]["extractor"] == "offline"
+    parsed = build_parser().parse_args(["summarise", "x", "-m", "gpt-4o-mini"])
+    assert parsed.model == "gpt-4o-mini"
+
+
+@pytest.mark.parametrize("name, looks_like", [
+    ("report.json", lambda text: json.loads(text)["sources"]),
+    ("report.html", lambda text: text.startswith("<!DOCTYPE html>")),
+    ("report.HTM", lambda text: text.startswith("<!DOCTYPE html>")),
+    ("report.md", lambda text: text.startswith("# Fact sheet")),
+    ("report.txt", lambda text: text.startswith("# Fact sheet")),
+])
+def test_the_format_follows_the_extension_of_out(name, looks_like, tmp_path: Path):
+    out = tmp_path / name
+    assert main(["summarise", str(TROOPS / "02-han-river-review-2024-10-24.md"), "-o", str(out),
+                 "--quiet"]) == 0
+    assert looks_like(out.read_text())
+
+
+def test_a_format_given_wins_over_the_extension(tmp_path: Path):
+    out = tmp_path / "report.html"
+    assert main(["summarise", str(TROOPS / "02-han-river-review-2024-10-24.md"), "-o", str(out),
+                 "--format", "md", "--quiet"]) == 0
+    assert out.read_text().startswith("# Fact sheet")
+
+
+def test_out_into_a_missing_folder_is_an_error_naming_it_and_creates_nothing(
+        tmp_path: Path, capsys):
+    out = tmp_path / "no" / "such" / "r.md"
+    assert main(["summarise", str(TROOPS), "--out", str(out)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "usage: synth summarise [options] [--] PATH...",
+        f"synth summarise: error: --out {out}: the folder {out.parent} does not exist"]
+    assert not (tmp_path / "no").exists()
+
+
+def test_out_naming_a_folder_is_an_error(tmp_path: Path, capsys):
+    assert main(["summarise", str(TROOPS), "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == \
+        f"synth summarise: error: --out {tmp_path} is a folder; name a file in it"
+
+
+@pytest.mark.parametrize("args, error", [
+    (["summarise", "x", "--format", "xml"], "synth summarise: error: argument -f/--format: "
+                                            "invalid choice: 'xml'"),
+    (["summarise", "x", "--nope"], "synth summarise: error: unrecognized arguments: --nope"),
+    (["summarise"], "synth summarise: error: the following arguments are required: PATH"),
+    (["summarise", "x", "--reconcile", "maybe"], "synth summarise: error: argument --reconcile: "
+                                                 "invalid choice: 'maybe'"),
+])
+def test_a_bad_value_is_one_usage_line_and_one_error_line(args, error, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(args)
+    assert exit.value.code == 2
+    usage, message = capsys.readouterr().err.splitlines()
+    assert usage == "usage: synth summarise [options] [--] PATH..."
+    assert message.startswith(error)
+
+
+def test_help_lists_the_environment_variables_and_three_examples(capsys):
+    with pytest.raises(SystemExit):
+        main(["summarise", "--help"])
+    help_text = capsys.readouterr().out
+    for variable in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SYNTH_MODEL", "SYNTH_MODE",
+                     "SYNTH_RECONCILE", "SYNTH_CACHE_DIR", "SYNTH_PRICES"):
+        assert f"\n  {variable} " in help_text
+    examples = help_text.split("examples:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert len(examples) == 3 and all("synth summarise" in line for line in examples)
+    for flag in ("-o OUT, --out OUT", "-m MODEL, --model MODEL", "-f {md,json,html}"):
+        assert flag in help_text

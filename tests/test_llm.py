@@ -263,7 +263,11 @@ def test_an_unreachable_endpoint_is_a_problem_per_article_not_a_crash(tmp_path):
     settings = resolve_settings({}, model="m", base_url="http://127.0.0.1:9/v1",
                                 cache_dir=tmp_path, max_retries=1, timeout=1.0)
     report = summarise([ARTICLE], settings=settings, extractor=extractor(settings, []))
-    assert report.problems and "kept failing after 2 attempts" in report.problems[0].reason
+    # A refused connection is not retried: no request of the run could reach the server.
+    assert [p.reason for p in report.problems] == [
+        "no model server at http://127.0.0.1:9/v1 (connection refused): start it, or run with "
+        "--offline"]
+    assert (report.usage.requests, report.usage.retries) == (1, 0)
 
 
 def test_a_request_too_long_for_the_context_is_a_problem_for_that_article_only():

@@ -207,11 +207,12 @@ def test_a_device_is_never_read_until_memory_runs_out():
 def test_a_fifo_inside_a_folder_is_named_and_the_folder_still_loads(tmp_path: Path):
     (tmp_path / "a.txt").write_text(ARTICLE, encoding="utf-8")
     os.mkfifo(tmp_path / "b.txt")
-    os.mkfifo(tmp_path / "c.csv")  # not an article's name: passed over, never opened
+    os.mkfifo(tmp_path / "c.csv")  # not an article's name: named as skipped, never opened
     result = load_sources([tmp_path])
     assert [Path(s.path).name for s in result.sources] == ["a.txt"]
-    assert [Path(p.path).name for p in result.problems] == ["b.txt"]
+    assert [Path(p.path).name for p in result.problems] == ["b.txt", "c.csv"]
     assert "FIFO" in result.problems[0].reason
+    assert result.problems[1].reason.startswith("a .csv file is not read from a folder")
 
 
 def test_links_that_loop_or_point_nowhere_are_named(tmp_path: Path):

@@ -7,15 +7,15 @@ every quote in its source and drops what it cannot find.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from synth.clean import CleanDocument
 from synth.models import Problem, Quantity, Stance, Usage
+from synth.progress import ProgressCallback
 
-# Called after each article finishes: (articles done, articles in all, source id).
-ProgressCallback = Callable[[int, int, str], None]
+__all__ = ["ClaimDraft", "ExtractionBatch", "Extractor", "ProgressCallback"]
 
 
 @dataclass
@@ -49,5 +49,6 @@ class Extractor(Protocol):
 
     def extract(self, documents: Sequence[CleanDocument], story_words: frozenset[str],
                 progress: ProgressCallback | None = None) -> ExtractionBatch:
-        """Claim drafts for every document; one article's failure goes to `problems`."""
+        """Claim drafts for every document; one article's failure goes to `problems`.
+        `progress` hears Progress("extract", articles done, articles) as articles finish."""
         ...

@@ -29,6 +29,7 @@ from synth.extract.schema import (
 from synth.llm import ModelClient, mode_chain
 from synth.model_stage import ModelStage, stderr_note
 from synth.models import Problem, Quantity, Usage
+from synth.progress import Progress
 from synth.salvage import json_object, valid_items
 from synth.units import canonical_unit
 
@@ -77,9 +78,11 @@ class LLMExtractor(ModelStage):
                                                   stage="extract", reason=str(error)))
             done += 1
             if progress:
-                progress(done, len(documents), document.source.id)
+                progress(Progress("extract", done, len(documents), self.requests_in_flight,
+                                  item=document.source.id))
 
-        async with self.client_for_run(batch.usage) as get_client:
+        async with self.client_for_run(batch.usage) as get_client, \
+                self.reporting(progress, "extract", lambda: (done, len(documents))):
             await asyncio.gather(*(one(d, get_client) for d in documents))
         return batch
 

@@ -25,6 +25,7 @@ from synth.extract.rules.nlp import MIN_BLOCKS_FOR_TWO_PROCESSES, english_model,
 from synth.extract.rules.speakers import SpeakerMemory, speaker_clauses
 from synth.extract.rules.story import StoryProfile, story_profile
 from synth.models import Usage
+from synth.progress import Progress
 from synth.text import Span, ends_like_sentence
 from synth.units import unit_key
 
@@ -51,6 +52,8 @@ class OfflineExtractor:
     def extract(self, documents: Sequence[CleanDocument], story_words: frozenset[str],
                 progress: ProgressCallback | None = None) -> ExtractionBatch:
         batch = ExtractionBatch(usage=Usage(extractor=self.name))
+        if progress:  # loading the English model and parsing take seconds before any article
+            progress(Progress("extract", 0, len(documents)))
         blocks = [body_blocks(document) for document in documents]
         texts = [document.source.text[b.start:b.end]
                  for document, spans in zip(documents, blocks, strict=True) for b in spans]
@@ -72,7 +75,7 @@ class OfflineExtractor:
             batch.drafts[document.source.id] = [draft for draft, _ in claims]
             read.extend(claims)
             if progress:
-                progress(done, len(documents), document.source.id)
+                progress(Progress("extract", done, len(documents), item=document.source.id))
         settle_scopes(read)
         return batch
 

@@ -22,6 +22,7 @@ from synth.errors import ModelError, ModelRefusedError
 from synth.llm import ModelClient, mode_chain
 from synth.model_stage import ModelStage, stderr_note
 from synth.models import Claim, Source, Usage
+from synth.progress import Progress, ProgressCallback
 from synth.reconcile.batches import ReconcileBatch, batch_payload, plan_batches
 from synth.reconcile.checks import CheckContext
 from synth.reconcile.merge import BatchAnswer, Reconciled, RulesReconcile, assemble
@@ -47,13 +48,15 @@ class ModelReconciler(ModelStage):
         self.usage = Usage(extractor="llm", model=settings.model)
 
     def reconcile(self, claims: Sequence[Claim], sources: Sequence[Source],
-                  rules: RulesReconcile) -> Reconciled:
-        return asyncio.run(self.reconcile_async(claims, sources, rules))
+                  rules: RulesReconcile, progress: ProgressCallback | None = None) -> Reconciled:
+        return asyncio.run(self.reconcile_async(claims, sources, rules, progress))
 
     async def reconcile_async(self, claims: Sequence[Claim], sources: Sequence[Source],
-                              rules: RulesReconcile) -> Reconciled:
+                              rules: RulesReconcile,
+                              progress: ProgressCallback | None = None) -> Reconciled:
         """The model's facts and overview where they pass the checks, and `rules` (the
-        rules' reconcile of the same claims) for the rest."""
+        rules' reconcile of the same claims) for the rest. `progress` hears
+        Progress("reconcile", batches done, batches, requests in flight, "N claims")."""
         batches = plan_batches(rules.groups, claims, sources,
                                self.settings.reconcile_budget_tokens)
         if len(batches) > 1:
@@ -61,20 +64,32 @@ class ModelReconciler(ModelStage):
                       f"{self.settings.reconcile_budget_tokens} tokens; reconciling them in "
                       f"{len(batches)} batches of whole groups")
         semaphore = asyncio.Semaphore(self.settings.concurrency)
+        done = 0
+        claim_count = f"{len(claims)} claim{'' if len(claims) == 1 else 's'}"
+
+        def report() -> None:
+            if progress:
+                progress(Progress("reconcile", done, len(batches), self.requests_in_flight,
+                                  item=claim_count))
 
         async def one(batch: ReconcileBatch, get_client: Callable[[], ModelClient]) -> BatchAnswer:
+            nonlocal done
             async with semaphore:
                 try:
-                    return await self._answer(batch, sources, get_client)
+                    answer = await self._answer(batch, sources, get_client)
                 except ModelRefusedError:
                     raise
                 except ModelError as error:
                     # Not cached: the next run asks again. What came back before the
                     # failure is checked part by part like any last answer.
-                    return BatchAnswer(batch, parse_leniently(error.last_answer), str(error),
-                                       interrupted=error.last_answer is not None)
+                    answer = BatchAnswer(batch, parse_leniently(error.last_answer), str(error),
+                                         interrupted=error.last_answer is not None)
+            done += 1
+            report()
+            return answer
 
-        async with self.client_for_run(self.usage) as get_client:
+        async with self.client_for_run(self.usage) as get_client, \
+                self.reporting(progress, "reconcile", lambda: (done, len(batches)), claim_count):
             answers = await asyncio.gather(*(one(b, get_client) for b in batches))
         # This Usage counts the reconcile alone, so all its requests are reconcile requests.
         self.usage.reconcile_requests = self.usage.requests
