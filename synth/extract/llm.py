@@ -12,7 +12,10 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import BaseModel
 
 from synth.cache import ResponseCache, cache_key
 from synth.chunking import chunk_text
@@ -26,10 +29,10 @@ from synth.extract.schema import (
     ExtractedClaim,
     ExtractionResponse,
 )
-from synth.llm import ModelClient, mode_chain
+from synth.llm import ModelClient, RequestFormats, mode_chain
 from synth.model_stage import ModelStage, stderr_note
 from synth.models import Problem, Quantity, Usage
-from synth.salvage import json_object, valid_items
+from synth.salvage import after_reasks, json_object, valid_items
 from synth.units import canonical_unit
 
 PROMPT_NAME = "extract_claims.v1"
@@ -41,15 +44,42 @@ MAX_REASKS = 2
 _DELIMITER_LIKE = re.compile(r"<(\s*/?\s*article\b[^<>]*)>", re.IGNORECASE)
 
 
+class CachedChunk(BaseModel):
+    """A chunk's cache entry: what the model made of the request, kept even when re-asks ran
+    out or it was refused, since at temperature 0 asking again only repeats it."""
+
+    claims: list[ExtractedClaim]
+    error: str | None = None  # the validation error re-asks could not mend
+    refusal: str | None = None  # a refusal of the request that asking again would repeat
+    # Re-asks that ran; entries written before this was kept were after all of them.
+    reasks: int = MAX_REASKS
+    cut_off: str | None = None  # the token caps the answer was cut off at, in words
+
+
+@dataclass
+class _Answer:
+    claims: list[ExtractedClaim] = field(default_factory=list)
+    error: str | None = None
+    refusal: str | None = None
+    reasks: int = 0
+    cut_off: str | None = None
+
+    def entry(self) -> dict[str, Any]:
+        return CachedChunk(claims=self.claims, error=self.error, refusal=self.refusal,
+                           reasks=self.reasks, cut_off=self.cut_off).model_dump(
+            exclude_none=True)
+
+
 class LLMExtractor(ModelStage):
     name = "llm"
 
     def __init__(self, settings: Settings, *, cache: ResponseCache | None = None,
                  client_factory: Callable[[], ModelClient] | None = None,
-                 note: Callable[[str], None] = stderr_note) -> None:
+                 note: Callable[[str], None] = stderr_note,
+                 formats: RequestFormats | None = None) -> None:
         super().__init__(settings, prompt_name=PROMPT_NAME, response_model=ExtractionResponse,
                          schema_version=SCHEMA_VERSION, cache=cache,
-                         client_factory=client_factory, note=note)
+                         client_factory=client_factory, note=note, formats=formats)
         self.model = settings.model
 
     def extract(self, documents: Sequence[CleanDocument], story_words: frozenset[str],
@@ -113,30 +143,24 @@ class LLMExtractor(ModelStage):
         for number, chunk in enumerate(chunks, 1):
             messages = self.request_messages(document, chunk)
             key = self.request_key(messages)
-            cached = self.cache.get(key)
+            cached = self.cache.get_as(key, CachedChunk)
             if cached is not None:
                 batch.usage.cache_hits += 1
-                claims = [ExtractedClaim.model_validate(c) for c in cached["claims"]]
-                error, refusal = cached.get("error"), cached.get("refusal")
+                answer = _Answer(cached.claims, cached.error, cached.refusal, cached.reasks,
+                                 cached.cut_off)
             else:
-                claims, error, refusal = await self._ask(get_client(), messages, chunk)
+                answer = await self._ask(get_client(), messages, chunk)
                 # What the model made of the request is kept even when re-asks ran out or
                 # it was refused: at temperature 0 asking again only repeats it, and a rerun
                 # reports the same problem without a request (--no-cache asks afresh).
-                self.cache.set(key, {"claims": [c.model_dump() for c in claims],
-                                     **({"error": error} if error else {}),
-                                     **({"refusal": refusal} if refusal else {})})
+                self.cache.set(key, answer.entry())
             where = f" (chunk {number} of {len(chunks)})" if len(chunks) > 1 else ""
-            if refusal:
-                batch.problems.append(Problem(
-                    path=document.source.path, source_id=document.source.id,
-                    stage="extract", reason=f"{refusal}{where}"))
-            elif error:
-                batch.problems.append(Problem(
-                    path=document.source.path, source_id=document.source.id,
-                    stage="extract", reason=f"the model's answer{where} did not fit the "
-                                            f"schema after {MAX_REASKS} re-asks: {error}"))
-            for claim in claims:
+            reason = answer_problem(answer, where)
+            if reason:
+                batch.problems.append(Problem(path=document.source.path,
+                                              source_id=document.source.id,
+                                              stage="extract", reason=reason))
+            for claim in answer.claims:
                 # Overlapping chunks propose the same sentence twice; keep the first.
                 if claim.quote.strip() in seen_quotes:
                     continue
@@ -145,9 +169,10 @@ class LLMExtractor(ModelStage):
         return drafts
 
     async def _ask(self, client: ModelClient, messages: list[dict[str, str]],
-                   chunk: str) -> tuple[list[ExtractedClaim], str | None, str | None]:
-        """The claims, the validation error re-asks could not mend, and a refusal of the
-        request that asking again would only repeat."""
+                   chunk: str) -> _Answer:
+        """The claims, the validation error re-asks could not mend or the token caps the
+        answer was cut off at, and a refusal of the request that asking again would only
+        repeat."""
         # Quotes are checked against the article as the model was shown it.
         article = ARTICLE_BEING_EXTRACTED.set(delimited_safely(chunk))  # this task's requests only
         try:
@@ -160,11 +185,29 @@ class LLMExtractor(ModelStage):
             ARTICLE_BEING_EXTRACTED.reset(article)
         if refusal is not None:
             # A re-ask grown past the context: the answer it re-asked may still have claims.
-            return salvage_claims(refusal.last_answer), None, str(refusal)
+            return _Answer(salvage_claims(refusal.last_answer), refusal=str(refusal))
         if isinstance(reply.value, ExtractionResponse):
-            return reply.value.claims, None, None
-        # Re-asks ran out: keep each claim that parses; ground drops unplaceable quotes.
-        return salvage_claims(reply.unvalidated), reply.error or "no answer", None
+            return _Answer(reply.value.claims)
+        # Re-asks ran out, or the answer was cut off: keep each claim that parses (each whole
+        # one before the cut); ground drops unplaceable quotes.
+        return _Answer(salvage_claims(reply.unvalidated), reply.error or "no answer",
+                       reasks=reply.reasks, cut_off=reply.cut_off)
+
+
+def answer_problem(answer: _Answer, where: str) -> str | None:
+    """The one line a chunk's answer is reported with, or None when it was a good one."""
+    if answer.refusal:
+        return f"{answer.refusal}{where}"
+    if answer.cut_off:
+        kept = len({c.quote.strip() for c in answer.claims})  # a looping answer repeats one
+        return (f"the model's answer{where} was cut off at the token cap of {answer.cut_off}; "
+                f"{kept} whole claim{'s' if kept != 1 else ''} before the cut "
+                f"{'were' if kept != 1 else 'was'} kept (a larger --max-output-tokens, or a "
+                "smaller --chunk-chars, leaves room for the rest)")
+    if answer.error:
+        return (f"the model's answer{where} did not fit the schema "
+                f"{after_reasks(answer.reasks)}: {answer.error}")
+    return None
 
 
 def delimited_safely(article: str) -> str:
@@ -174,7 +217,7 @@ def delimited_safely(article: str) -> str:
 
 
 def salvage_claims(text: Any) -> list[ExtractedClaim]:
-    data = json_object(text) if isinstance(text, str) else None
+    data = json_object(text)
     return valid_items(data, "claims", ExtractedClaim) if data is not None else []
 
 

@@ -47,6 +47,7 @@ from synth.reconcile.rules import (
     subject_of,
 )
 from synth.reconcile.schema import OverviewLine, ReconciledFact, ReconcileResponse
+from synth.salvage import after_reasks
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,10 @@ class BatchAnswer:
     # True when a request failed after this answer came back (its re-ask got a 5xx): the
     # answer failed a check, and its parts that pass are all there is.
     interrupted: bool = False
+    # Re-asks that ran before the answer was given up on; None when not known (a failed
+    # request, or an answer cached before the count was kept: `error` then says it all).
+    reasks: int | None = None
+    cut_off: str | None = None  # the token caps the answer was cut off at, in words
 
 
 @dataclass
@@ -139,9 +144,16 @@ def _keep_what_passes(answer: BatchAnswer, number: int, where: str, kept: _Kept,
     if answer.response is None:
         kept.fact_claims.update(batch_ids)
         kept.sentence_claims.update(batch_ids)
+        if answer.cut_off:
+            what = (f"was cut off at the token cap of {answer.cut_off}, with nothing whole "
+                    "before the cut")
+        elif answer.reasks is not None:
+            what = f"failed {after_reasks(answer.reasks)}: {answer.error}"
+        else:
+            what = f"failed: {answer.error}"
         kept.problems.append(Problem(stage="reconcile", reason=(
-            f"the model's reconcile{where} failed: {answer.error}; the deterministic "
-            f"reconcile covers its {len(batch_ids)} claims")))
+            f"the model's reconcile{where} {what}; the deterministic reconcile covers its "
+            f"{len(batch_ids)} claims")))
         return
     context = CheckContext.for_claims(answer.batch.claims, sources)
     rejected: list[str] = []
@@ -166,23 +178,31 @@ def _keep_what_passes(answer: BatchAnswer, number: int, where: str, kept: _Kept,
     kept.unused.update(declared)
     uncovered = coverage_errors(answer.response, context)
     if uncovered:
-        rejected.append(uncovered[-1])
         cited_or_declared = _cited_sources([p.fact for p in kept.facts], kept.sentences,
                                            by_id) | set(declared)
         kept.fact_claims.update(c.id for c in answer.batch.claims
                                 if c.source_id not in cited_or_declared)
     total = len(answer.response.facts) + len(answer.response.overview)
+    # What failed: the parts rejected (if any), then the sources left out (if any).
+    first = f", first rejected: {rejected[0]}" if rejected else ""
+    left_out = f"; {uncovered[-1]}" if uncovered else ""
+    passed = f"{len(facts) + len(sentences)} of {total} parts pass synth's checks and are kept"
     if answer.interrupted:
-        first = f", first rejected: {rejected[0]}" if rejected else ""
         kept.problems.append(Problem(stage="reconcile", reason=(
             f"the model's reconcile{where} failed: {answer.error}; of its last answer, "
-            f"{len(facts) + len(sentences)} of {total} parts pass synth's checks and are kept"
-            f"{first}; the deterministic reconcile covers the rest")))
-    elif rejected:
+            f"{passed}{first}{left_out}; the deterministic reconcile covers the rest")))
+    elif answer.cut_off:
         kept.problems.append(Problem(stage="reconcile", reason=(
-            f"the model's reconcile{where} still failed synth's checks after its re-asks: "
-            f"{len(rejected)} of {total} parts rejected, first: {rejected[0]}; the "
-            "deterministic reconcile covers those claims")))
+            f"the model's reconcile{where} was cut off at the token cap of {answer.cut_off}; "
+            f"of the whole parts before the cut, {passed}{first}{left_out}; the deterministic "
+            "reconcile covers the rest")))
+    elif rejected or uncovered:
+        failed = (f"{len(rejected)} of {total} part{'s' if total != 1 else ''} rejected, first: "
+                  f"{rejected[0]}{left_out}") if rejected else uncovered[-1]
+        kept.problems.append(Problem(stage="reconcile", reason=(
+            f"the model's reconcile{where} still failed synth's checks "
+            f"{after_reasks(answer.reasks)}: {failed}; the deterministic reconcile covers "
+            "those claims")))
 
 
 Checked = TypeVar("Checked", ReconciledFact, OverviewLine)
