@@ -51,7 +51,9 @@ from synth.salvage import before_the_cut, looks_looping
 from synth.wire import (
     completion_problem,
     display_url,
+    repaired_utf8,
     retry_after_seconds,
+    retry_delay,
     scrub_bytes,
     strip_url_credentials,
     url_secrets,
@@ -354,13 +356,9 @@ class ModelClient:
     def _wait(self, retry_state: RetryCallState) -> float:
         error = retry_state.outcome.exception() if retry_state.outcome else None
         response = getattr(error, "response", None)
-        retry_after = retry_after_seconds(getattr(response, "headers", None), time.time())
-        if retry_after is not None:
-            return min(retry_after, MAX_RETRY_AFTER_SECONDS)
-        # No readable Retry-After: exponential backoff with jitter, capped.
-        ceiling = min(self._retry_max_delay,
-                      self._retry_base_delay * 2 ** (retry_state.attempt_number - 1))
-        return random.uniform(ceiling / 2, ceiling)
+        return retry_delay(retry_after_seconds(getattr(response, "headers", None), time.time()),
+                           retry_state.attempt_number, self._retry_base_delay,
+                           self._retry_max_delay, MAX_RETRY_AFTER_SECONDS, random.uniform)
 
     def _is_format_rejection(self, error: Exception) -> bool:
         if not isinstance(error, openai.APIStatusError):
@@ -465,7 +463,8 @@ class PacedHttpClient(openai.DefaultAsyncHttpxClient):
                                           f"that does not decode as its Content-Encoding "
                                           f"({_short(scrub(encoding))}) says",
                                           transient=True) from None
-            answer = _answer_with(response, scrub_bytes(body, _CONFIGURED_KEYS), request)
+            answer = _answer_with(response, scrub_bytes(repaired_utf8(body), _CONFIGURED_KEYS),
+                                  request)
             if response.status_code in _BUSY_STATUSES:
                 outcome, detail = Outcome.BUSY, f"HTTP {response.status_code}"
             elif response.is_success:

@@ -8,18 +8,19 @@ raises on anything a server can send.
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 # A Retry-After of delay-seconds (RFC 9110 10.2.3). Decimals are read too, since some servers
 # send them; "nan", "inf" and exponents are not numbers of seconds.
-_SECONDS = re.compile(r"\d{1,12}(\.\d{1,6})?")
+_SECONDS = re.compile(r"[0-9]{1,12}(\.[0-9]{1,6})?")  # ASCII digits only, as RFC 9110 says
 # The credentials part of any URL in a message: "http://user:key@host" -> "http://host".
 _URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/@?#]*@")
 
@@ -47,6 +48,17 @@ def retry_after_seconds(headers: Any, now: float) -> float | None:
     except (OverflowError, OSError, ValueError):
         return None
     return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def retry_delay(retry_after: float | None, attempt: int, base: float, ceiling: float,
+                longest_wait: float, draw: Callable[[float, float], float]) -> float:
+    """Seconds to wait before attempt `attempt` + 1: what the server asked, up to
+    `longest_wait`; without a readable Retry-After, exponential backoff from `base` with
+    jitter (`draw`, e.g. random.uniform), never over `ceiling`."""
+    if retry_after is not None:
+        return min(retry_after, longest_wait)
+    highest = min(ceiling, base * 2 ** min(max(attempt - 1, 0), 60))
+    return draw(highest / 2, highest)
 
 
 def _header(headers: Any, name: str) -> str | None:
@@ -77,7 +89,7 @@ def display_url(url: str) -> str:
 
 def url_secrets(url: str | None) -> tuple[list[str], list[str]]:
     """The user names and the passwords written into a URL, each raw and percent-decoded;
-    "user:password" counts as a password."""
+    "user:password", and its Basic auth token, count as passwords."""
     if not url:
         return [], []
     try:
@@ -89,6 +101,8 @@ def url_secrets(url: str | None) -> tuple[list[str], list[str]]:
     user, has_password, password = userinfo.partition(":")
     users = [user, unquote(user)]
     passwords = [userinfo, unquote(userinfo), password, unquote(password)] if has_password else []
+    # The HTTP client sends them as Basic auth, which a server can echo as it came.
+    passwords.append(base64.b64encode(unquote(userinfo).encode("utf-8")).decode("ascii"))
     return (list(dict.fromkeys(u for u in users if u)),
             list(dict.fromkeys(p for p in passwords if p)))
 
@@ -108,6 +122,16 @@ def scrub_bytes(body: bytes, secrets: Iterable[str]) -> bytes:
     return body
 
 
+def repaired_utf8(body: bytes) -> bytes:
+    """The body with bytes that are not UTF-8 replaced by U+FFFD, so that one stray byte in
+    an answer costs the text it is in (a quote that then matches nothing), not the answer."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("utf-8", errors="replace").encode("utf-8")
+    return body
+
+
 def completion_problem(body: bytes, content_type: str | None) -> tuple[str, bool] | None:
     """What makes a 2xx answer to a chat completion request unusable, and whether asking
     again may help; None when it is a chat completion with a message to read.
@@ -120,7 +144,9 @@ def completion_problem(body: bytes, content_type: str | None) -> tuple[str, bool
     kind = (content_type or "").split(";", 1)[0].strip().lower()
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, RecursionError):
+    except RecursionError:
+        return "JSON nested too deeply to read", False
+    except UnicodeDecodeError:
         return f"{len(body):,} bytes that are not UTF-8 JSON", True
     except ValueError:
         if kind and not kind.endswith("json"):

@@ -35,7 +35,7 @@ Faults of a hostile or broken server (synth must end each as one line, never a t
   "short_body"       200, Content-Length of the whole body, half of it sent, then the close
   "empty"            200 with an empty body          "html"   200, a text/html page
   "not_object"       200, a JSON body that is a list
-  "bad_utf8"         200, a JSON body with bytes that are not UTF-8
+  "bad_utf8"         200, a normal answer with two bytes that are not UTF-8 in its id
   "error_200"        200 whose body is an error object, as some proxies answer
   "status:<n>"       HTTP status <n> with a small JSON error body (no body for 1xx, 204, 304)
   "redirect:<n>"     HTTP status <n> (3xx) with Location: the same URL (a loop, if followed)
@@ -713,7 +713,7 @@ class FaultServer:
             handler._send_raw(200, b'["not", "an", "object"]')
         elif name == "bad_utf8":
             data = completion_bytes()
-            handler._send_raw(200, data.replace(b'"claims"', b'"cl\xff\xfeaims"', 1))
+            handler._send_raw(200, data.replace(b'"chatcmpl-', b'"chatcmpl-\xff\xfe', 1))
         elif name == "error_200":
             handler._send_json(200, {"error": {"message": "upstream model crashed",
                                                "type": "server_error"}})

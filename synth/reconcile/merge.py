@@ -192,10 +192,11 @@ def _keep_what_passes(answer: BatchAnswer, number: int, where: str, kept: _Kept,
             f"the model's reconcile{where} failed: {answer.error}; of its last answer, "
             f"{passed}{first}{left_out}; the deterministic reconcile covers the rest")))
     elif answer.cut_off:
+        before = f"of the whole parts before the cut, {passed}{first}{left_out}" if total \
+            else "nothing whole came before the cut"
         kept.problems.append(Problem(stage="reconcile", reason=(
             f"the model's reconcile{where} was cut off at the token cap of {answer.cut_off}; "
-            f"of the whole parts before the cut, {passed}{first}{left_out}; the deterministic "
-            "reconcile covers the rest")))
+            f"{before}; the deterministic reconcile covers the rest")))
     elif rejected or uncovered:
         failed = (f"{len(rejected)} of {total} part{'s' if total != 1 else ''} rejected, first: "
                   f"{rejected[0]}{left_out}") if rejected else uncovered[-1]
