@@ -48,6 +48,7 @@ from synth.config import Settings
 from synth.errors import ConfigError, ModelError, ModelRefusedError, RequestTooLongError
 from synth.models import Usage
 from synth.salvage import before_the_cut, looks_looping
+from synth.text import printable
 from synth.wire import (
     completion_problem,
     display_url,
@@ -70,10 +71,14 @@ _FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object|\btools?\b|
 _CONTEXT_TOO_LONG = re.compile(r"context[ _]length|maximum context|too many tokens|"
                                r"reduce the length", re.I)
 _KEY_LIKE = re.compile(r"sk-[A-Za-z0-9_*\-]{3,}")
+# What an API key may be made of: printable ASCII without spaces.
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 MAX_RETRY_AFTER_SECONDS = 60.0
 # No answer of a few thousand tokens comes near this; a server sending more (a padded body, a
 # gzip bomb) is stopped here, before the whole of it is in memory.
 MAX_ANSWER_BYTES = 16 * 1024 * 1024
+# More tokens than any model's context holds: a usage count above it is not believed.
+MAX_TOKENS_PER_ANSWER = 100_000_000
 # A reply cut off at the token cap is asked for once more with this many times the cap.
 CUT_OFF_CAP_FACTOR = 2
 # A server that does not accept a connection in this time is down or unreachable; one that
@@ -185,7 +190,13 @@ class ModelClient:
         _remember_secrets(settings.api_key, settings.base_url)
         # Only scheme, host, port and path are ever shown: never credentials in the URL.
         self.url = display_url(settings.base_url or "https://api.openai.com/v1")
-        api_key = settings.api_key
+        # A key pasted with its newline would fail every request as "Connection error.",
+        # and the HTTP library's debug log of that failure quotes the header, key and all.
+        api_key = (settings.api_key or "").strip()
+        if api_key and not _HEADER_SAFE.fullmatch(api_key):
+            raise ConfigError("the API key holds characters an HTTP header cannot carry "
+                              "(a space, a control character or a non-ASCII letter)")
+        _remember_secrets(api_key, None)
         if not api_key:
             if endpoint_kind(settings.base_url) == "openai":
                 raise ConfigError(f"OPENAI_API_KEY is not set; it is needed for {self.url}")
@@ -363,7 +374,9 @@ class ModelClient:
     def _is_format_rejection(self, error: Exception) -> bool:
         if not isinstance(error, openai.APIStatusError):
             return False
-        if error.status_code in (400, 422) or error.status_code >= 500:
+        # llama-cpp-python answers 500, others 400, 422 or 501; a 502, 503 or 504 is a
+        # gateway or a busy server, whatever its message says about tools.
+        if error.status_code in (400, 422, 500, 501):
             return bool(_FORMAT_WORDS.search(_reason(error)))
         return False
 
@@ -384,10 +397,14 @@ def _cut_off_reply(mode: str, text: Any, caps: list[int], note: str = "") -> Str
 
 
 def _token_count(value: Any) -> int:
-    """A token count a server reported; anything but a finite number >= 0 counts as none."""
+    """A token count a server reported; anything but a number from 0 to MAX_TOKENS_PER_ANSWER
+    counts as none, so that a lying server can neither break the sum nor inflate it
+    without bound."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return 0
-    return int(value) if math.isfinite(value) and value > 0 else 0
+    if isinstance(value, float) and not math.isfinite(value):
+        return 0
+    return int(value) if 0 < value <= MAX_TOKENS_PER_ANSWER else 0
 
 
 def _http_library() -> ModuleType:
@@ -642,7 +659,9 @@ def _timeout_reason(error: openai.APITimeoutError, bound: float) -> str:
 
 
 def _short(text: str) -> str:
-    text = " ".join(text.split())
+    """Server text made fit for one line: whitespace collapsed, controls (terminal escapes,
+    bidirectional overrides) shown as escapes rather than obeyed, at most 300 characters."""
+    text = printable(" ".join(text.split()))
     return text if len(text) <= 300 else text[:297] + "..."
 
 

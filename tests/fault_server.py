@@ -46,6 +46,11 @@ Faults of a hostile or broken server (synth must end each as one line, never a t
   "no_choices"       200, `choices: []`
   "null_content"     200, a message with neither content nor tool calls
   "no_usage"         200, a normal answer without `usage`
+  "args_object"      200, tool call arguments (or content) as a JSON object, not a string
+  "content_number"   200, a message whose content is the number 42
+  "ansi:<n>"         HTTP status <n> whose error message holds terminal escapes and a bidi override
+  "busy_tools"       503 whose message speaks of tools: busy, not a rejected request format
+  "huge_usage"       200, a normal answer claiming 10^400 prompt tokens and "many" completion ones
   "echo_key"         200, the API key of the request's Authorization header echoed in a
                      claim's quote and speaker (and a quote not in the article, so it is re-asked)
 
@@ -114,12 +119,14 @@ FAULTS = frozenset({"429", "500", "503", "401", "drop", "slow", "malformed", "sc
                     "too_long", "length", "length_loop", "retry_after", "trickle", "cut_body",
                     "short_body", "empty", "html", "not_object", "bad_utf8", "error_200", "status",
                     "redirect", "huge", "gzip_lie", "gzip_bomb", "wrong_tool", "no_choices",
-                    "null_content", "no_usage", "echo_key"})
+                    "null_content", "no_usage", "echo_key", "args_object", "content_number",
+                    "ansi", "huge_usage", "busy_tools"})
 # Faults that take a number after a colon ("slow:2"), those that need one, and the one whose
 # argument is text passed on as it is.
-_NUMBER_ARGUMENT = frozenset({"429", "slow", "trickle", "status", "redirect", "huge", "gzip_bomb"})
+_NUMBER_ARGUMENT = frozenset({"429", "slow", "trickle", "status", "redirect", "huge", "gzip_bomb",
+                              "ansi"})
 _NEEDS_ARGUMENT = frozenset({"slow", "trickle", "status", "redirect", "huge", "gzip_bomb",
-                             "retry_after"})
+                             "retry_after", "ansi"})
 _TEXT_ARGUMENT = frozenset({"retry_after"})
 # The faults answered by FaultServer._answer_hostile.
 HOSTILE = FAULTS - {"429", "500", "503", "401", "drop", "slow", "malformed", "schema", "invented",
@@ -150,7 +157,7 @@ def parse_fault(fault: str) -> tuple[str, float | None]:
         raise ValueError(f"fault {fault!r}: {arg!r} is not a number") from None
     if not seconds >= 0:
         raise ValueError(f"fault {fault!r}: the number must not be negative")
-    if name in ("status", "redirect") and not (seconds == int(seconds) and 100 <= seconds <= 999):
+    if name in ("status", "redirect", "ansi") and not (seconds == int(seconds) and 100 <= seconds <= 999):
         raise ValueError(f"fault {fault!r}: not an HTTP status")
     if name == "redirect" and not 300 <= seconds < 400:
         raise ValueError(f"fault {fault!r}: a redirect is a 3xx status")
@@ -754,6 +761,30 @@ class FaultServer:
         elif name == "no_usage":
             payload = self._completion(body, raw, number, normal)
             del payload["usage"]
+            handler._send_json(200, payload)
+        elif name == "args_object":
+            payload = self._completion(body, raw, number, normal)
+            message = payload["choices"][0]["message"]
+            if message.get("tool_calls"):
+                message["tool_calls"][0]["function"]["arguments"] = json.loads(normal)
+            else:
+                message["content"] = json.loads(normal)
+            handler._send_json(200, payload)
+        elif name == "content_number":
+            payload = self._completion(body, raw, number, normal)
+            payload["choices"][0]["message"] = {"role": "assistant", "content": 42}
+            handler._send_json(200, payload)
+        elif name == "ansi":
+            handler._send_json(int(number_argument or 500), {"error": {
+                "message": "\x1b[2J\x1b]0;owned\x07Rate \u202elimit\u202c reached\r\nX-Injected: 1",
+                "type": "server_error"}})
+        elif name == "busy_tools":
+            handler._send_json(503, {"error": {"message": "all tools workers are busy; try again",
+                                               "type": "server_error"}})
+        elif name == "huge_usage":
+            payload = self._completion(body, raw, number, normal)
+            payload["usage"] = {"prompt_tokens": 10 ** 400, "completion_tokens": "many",
+                                "total_tokens": -1}
             handler._send_json(200, payload)
         elif name == "echo_key":
             key = (handler.headers.get("Authorization") or "").removeprefix("Bearer ").strip()

@@ -241,7 +241,8 @@ def test_an_informational_status_and_then_silence_is_given_up_at_the_timeout(sto
 ONCE = {"cut_body": 2, "short_body": 2, "empty": 2, "not_object": 2, "error_200": 2,
         "no_choices": 2, "status:299": 2, "status:204": 2, "status:599": 2, "gzip_lie": 2,
         "drop": 2, "500": 2, "429:0": 2, "invented": 2, "malformed": 2, "length": 2,
-        "null_content": 2, "bad_utf8": 1, "no_usage": 1}
+        "null_content": 2, "args_object": 2, "content_number": 2, "busy_tools": 2,
+        "bad_utf8": 1, "no_usage": 1, "huge_usage": 1}
 
 
 @pytest.mark.parametrize("fault", sorted(ONCE))
@@ -508,3 +509,67 @@ def test_a_careful_reconcile_answer_still_needs_nothing_more(tmp_path):
         report = reconcile_run(reconcile_settings(server, tmp_path))
         assert server.request_count == 1
     assert report.problems == [] and report.usage.reconciler == "model"
+
+
+# --- 9. more of what a hostile server or a careless setting can do -----------------------------
+
+
+def test_a_usage_count_no_model_could_have_is_not_believed(story, tmp_path):
+    with FaultServer() as server:
+        server.enqueue("huge_usage")  # 10^400 prompt tokens, "many" completion tokens
+        report = run(settings_for(server, tmp_path / "cache"), story)
+        assert report.usage.requests == server.request_count == 3
+    assert not report.problems
+    # Only the two honest answers are summed (their counts are a quarter of their bytes).
+    assert 0 < report.usage.prompt_tokens < 10_000 and report.usage.completion_tokens < 10_000
+
+
+def test_a_busy_server_speaking_of_tools_is_retried_not_taken_for_a_rejected_format(story,
+                                                                                     tmp_path):
+    notes: list[str] = []
+    with FaultServer() as server:
+        server.enqueue("busy_tools")
+        report = run(settings_for(server, tmp_path / "cache"), story, notes)
+        assert all(r.get("response_format") for r in server.requests)  # json_schema throughout
+    assert report.usage.retries == 1 and not report.problems
+    assert not any("request format" in n for n in notes)
+
+
+def test_terminal_escapes_in_a_servers_words_are_shown_not_obeyed(story, tmp_path):
+    with FaultServer() as server:
+        server.enqueue(*["ansi:500"] * ATTEMPTS)
+        report = run(settings_for(server, tmp_path / "cache"), story)
+    reason = only_problem_of_s1(report, story)
+    assert "\\x1b[2J\\x1b]0;owned\\x07Rate \\u202elimit\\u202c reached X-Injected: 1" in reason
+    assert not any(ch in reason for ch in "\x1b\x07\u202e\r\n")
+
+
+def test_a_refusal_with_terminal_escapes_stops_the_cli_with_one_clean_line(story, tmp_path):
+    with FaultServer() as server:
+        server.enqueue("ansi:401")
+        result = subprocess.run(
+            [sys.executable, "-m", "synth.cli", "summarise", *map(str, story), "--model",
+             "fault-model", "--base-url", server.base_url, "--concurrency", "1",
+             "--cache-dir", str(tmp_path), "--reconcile", "rules"],
+            capture_output=True, text=True, timeout=60, env=subprocess_env())
+    assert "Traceback" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if "HTTP 401" in line]
+    assert "\\x1b[2J" in line and "\x1b" not in result.stderr and "\u202e" not in result.stderr
+
+
+def test_an_api_key_pasted_with_its_newline_works(story, tmp_path):
+    with FaultServer() as server:
+        report = run(settings_for(server, tmp_path / "cache", api_key="sk-pasted-key-123\n"),
+                     story)
+        assert server.request_count == 3
+    assert not report.problems
+
+
+def test_an_api_key_no_http_header_can_carry_is_one_line(story, tmp_path):
+    with FaultServer() as server:
+        settings = settings_for(server, tmp_path / "cache", api_key="sk-two words-secret")
+        with pytest.raises(SynthError, match="the API key holds characters an HTTP header "
+                                             "cannot carry") as caught:
+            run(settings, story)
+        assert server.request_count == 0
+    assert "two words" not in str(caught.value)
