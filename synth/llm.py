@@ -8,14 +8,23 @@ fail at once with a one-line ModelRefusedError.
 
 The request format (instructor mode) defaults by endpoint: `tools` for OpenAI itself,
 `json_schema` for other OpenAI-compatible servers. When a server rejects that format, the
-client falls back once to the next mode, says so in one line, and keeps it for the run.
+client falls back once to the next mode, says so in one line, and keeps it for the run:
+RequestFormats is shared by the run's extraction and reconcile clients.
+
+A reply cut off at the token cap (finish_reason "length", instructor's
+IncompleteOutputException) is asked for once more with twice the cap, unless it was
+repeating itself; cut off again, or refused the higher cap, its whole items before the cut
+are the answer, returned like one whose re-asks ran out (StructuredReply.cut_off says so).
 
 Every HTTP request, re-asks and retries included, goes through PacedHttpClient: it takes a
 slot from the run's AdaptiveLimit (synth.adaptive_limit), which halves the requests in
 flight when the server shows it is saturated and says so in one line, and it bounds the
 request as a whole (connecting, waiting, reading) by Settings.request_timeout, while
 connecting alone is bounded by CONNECT_TIMEOUT_SECONDS so that a dead server is found
-within seconds.
+within seconds. It also counts each request that reached the server, whatever came back;
+reads at most MAX_ANSWER_BYTES of an answer; replaces configured secrets echoed in it; and
+turns a 2xx that is no chat completion, or a redirect, into one line (synth.wire judges).
+Nothing a server sends is shown unscrubbed or with its control characters (_short).
 """
 
 from __future__ import annotations
