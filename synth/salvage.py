@@ -36,8 +36,8 @@ def valid_items(data: dict[str, Any], key: str, model: type[M]) -> list[M]:
     return kept
 
 
-# Cut points tried, from the end, before giving up on a cut-off answer: each is one parse.
-MAX_CUT_POINTS = 200
+# More text than any answer under a token cap: only this much of a cut-off reply is read.
+MAX_CUT_OFF_CHARS = 2_000_000
 
 
 def before_the_cut(text: str) -> dict[str, Any] | None:
@@ -49,6 +49,7 @@ def before_the_cut(text: str) -> dict[str, Any] | None:
     whole = json_object(text)
     if whole is not None:
         return whole
+    text = text[:MAX_CUT_OFF_CHARS]  # reading less is only an earlier cut
     text = text[max(text.find("{"), 0):]  # after a "```json" fence, say
     stack: list[str] = []
     cuts: list[tuple[int, str]] = []  # (end of a whole item, the brackets that close it)
@@ -68,15 +69,23 @@ def before_the_cut(text: str) -> dict[str, Any] | None:
             stack.append("}" if char == "{" else "]")
         elif char in "}]":
             if not stack or stack.pop() != char:
-                return None  # not JSON as far as it goes
+                break  # not JSON from here on: the cuts before it may still be
             # Depth 2 is inside a top-level list (or object): what just closed was whole.
             if len(stack) <= 2 and stack and stack[0] == "}":
                 cuts.append((position + 1, "".join(reversed(stack))))
-    for end, closing in reversed(cuts[-MAX_CUT_POINTS:]):
+    # A cut that parses means all the text before it is JSON, so every earlier cut parses
+    # too: the last one that does is found by bisection, in a few parses, not one a cut.
+    found: dict[str, Any] | None = None
+    low, high = 0, len(cuts) - 1
+    while low <= high:
+        middle = (low + high) // 2
+        end, closing = cuts[middle]
         closed = json_object(text[:end] + closing)
         if closed is not None:
-            return closed
-    return None
+            found, low = closed, middle + 1
+        else:
+            high = middle - 1
+    return found
 
 
 def looks_looping(text: str, tail: int = 200) -> bool:

@@ -117,6 +117,10 @@ def test_a_looping_reply_is_not_asked_again_and_keeps_what_it_repeated(story, cl
         in reason
     assert claims_of(report, "S1") == claims_of(clean_report, "S1")[:1]
     assert_untouched(report, clean_report, "S2", "S3")
+    # The claim it repeated 59 times is cached once.
+    with diskcache.Cache(str(tmp_path / "cache")) as store:
+        cached = [json.loads(store[key]) for key in store.iterkeys()]
+    assert sorted(len(entry["claims"]) for entry in cached) == [1, 3, 3]
 
 
 def test_a_higher_cap_the_server_refuses_leaves_the_first_cut(story, clean_report, tmp_path):

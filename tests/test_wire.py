@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import time
 
 import pytest
 
@@ -181,6 +182,18 @@ def test_nothing_whole_before_the_cut_is_none(text):
 
 def test_a_fenced_cut_off_answer_is_read_after_its_fence():
     assert before_the_cut('```json\n{"claims": [{"q": 1}, {"q": ') == {"claims": [{"q": 1}]}
+
+
+def test_a_cut_off_answer_of_any_size_is_read_in_bounded_time():
+    """A hostile server can send 16 MB marked as cut off: only the first 2 million characters
+    are read, and the last whole item is found in a few parses, not one per item."""
+    item = json.dumps({"quote": "The same sentence.", "quantities": [{"value": 1}]})
+    text = '{"claims": [' + ", ".join([item] * 300_000)
+    started = time.perf_counter()
+    kept = before_the_cut(text)
+    assert time.perf_counter() - started < 15  # about 1.5 s on this project's 2 cores
+    assert kept is not None and 0 < len(kept["claims"]) < 300_000
+    assert set(map(json.dumps, kept["claims"])) == {item}
 
 
 def test_an_answer_repeating_itself_to_the_cap_is_looping():

@@ -199,7 +199,7 @@ def answer_problem(answer: _Answer, where: str) -> str | None:
     if answer.refusal:
         return f"{answer.refusal}{where}"
     if answer.cut_off:
-        kept = len({c.quote.strip() for c in answer.claims})  # a looping answer repeats one
+        kept = len({c.quote.strip() for c in answer.claims})
         return (f"the model's answer{where} was cut off at the token cap of {answer.cut_off}; "
                 f"{kept} whole claim{'s' if kept != 1 else ''} before the cut "
                 f"{'were' if kept != 1 else 'was'} kept (a larger --max-output-tokens, or a "
@@ -217,8 +217,14 @@ def delimited_safely(article: str) -> str:
 
 
 def salvage_claims(text: Any) -> list[ExtractedClaim]:
+    """The claims of a last answer that parse, each quote once: an answer that looped to the
+    token cap repeats one claim thousands of times, and the cache needs it once."""
     data = json_object(text)
-    return valid_items(data, "claims", ExtractedClaim) if data is not None else []
+    claims = valid_items(data, "claims", ExtractedClaim) if data is not None else []
+    first: dict[str, ExtractedClaim] = {}
+    for claim in claims:
+        first.setdefault(claim.quote.strip(), claim)
+    return list(first.values())
 
 
 def _draft(source_id: str, claim: ExtractedClaim) -> ClaimDraft:
