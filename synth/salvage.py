@@ -19,7 +19,7 @@ def json_object(answer: Any) -> dict[str, Any] | None:
     if isinstance(answer, str):
         try:
             answer = json.loads(answer)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than Python goes
             return None
     return answer if isinstance(answer, dict) else None
 

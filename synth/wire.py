@@ -123,13 +123,18 @@ def scrub_bytes(body: bytes, secrets: Iterable[str]) -> bytes:
 
 
 def repaired_utf8(body: bytes) -> bytes:
-    """The body with bytes that are not UTF-8 replaced by U+FFFD, so that one stray byte in
-    an answer costs the text it is in (a quote that then matches nothing), not the answer."""
+    """The body as UTF-8: JSON sent as UTF-16 or UTF-32 (which JSON allows) re-encoded, and
+    bytes that do not decode replaced by U+FFFD, so that one stray byte in an answer costs
+    the text it is in (a quote that then matches nothing), not the answer."""
+    encoding = json.detect_encoding(body)
     try:
-        body.decode("utf-8")
+        text = body.decode(encoding)
     except UnicodeDecodeError:
-        return body.decode("utf-8", errors="replace").encode("utf-8")
-    return body
+        text = body.decode(encoding, errors="replace")
+    else:
+        if encoding == "utf-8":
+            return body
+    return text.encode("utf-8")
 
 
 def completion_problem(body: bytes, content_type: str | None) -> tuple[str, bool] | None:

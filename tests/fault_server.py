@@ -50,6 +50,8 @@ Faults of a hostile or broken server (synth must end each as one line, never a t
   "content_number"   200, a message whose content is the number 42
   "ansi:<n>"         HTTP status <n> whose error message holds terminal escapes and a bidi override
   "busy_tools"       503 whose message speaks of tools: busy, not a rejected request format
+  "deep_json"        200, an answer of JSON nested 100,000 lists deep
+  "utf16"            200, a normal answer encoded as UTF-16 (JSON allows it)
   "huge_usage"       200, a normal answer claiming 10^400 prompt tokens and "many" completion ones
   "echo_key"         200, the API key of the request's Authorization header echoed in a
                      claim's quote and speaker (and a quote not in the article, so it is re-asked)
@@ -120,7 +122,7 @@ FAULTS = frozenset({"429", "500", "503", "401", "drop", "slow", "malformed", "sc
                     "short_body", "empty", "html", "not_object", "bad_utf8", "error_200", "status",
                     "redirect", "huge", "gzip_lie", "gzip_bomb", "wrong_tool", "no_choices",
                     "null_content", "no_usage", "echo_key", "args_object", "content_number",
-                    "ansi", "huge_usage", "busy_tools"})
+                    "ansi", "huge_usage", "busy_tools", "deep_json", "utf16"})
 # Faults that take a number after a colon ("slow:2"), those that need one, and the one whose
 # argument is text passed on as it is.
 _NUMBER_ARGUMENT = frozenset({"429", "slow", "trickle", "status", "redirect", "huge", "gzip_bomb",
@@ -778,6 +780,12 @@ class FaultServer:
             handler._send_json(int(number_argument or 500), {"error": {
                 "message": "\x1b[2J\x1b]0;owned\x07Rate \u202elimit\u202c reached\r\nX-Injected: 1",
                 "type": "server_error"}})
+        elif name == "deep_json":
+            deep = '{"claims": ' + "[" * 100_000 + "]" * 100_000 + "}"
+            handler._send_json(200, self._completion(body, raw, number, deep))
+        elif name == "utf16":
+            handler._send_raw(200, completion_bytes().decode("utf-8").encode("utf-16"),
+                              content_type="application/json; charset=utf-16")
         elif name == "busy_tools":
             handler._send_json(503, {"error": {"message": "all tools workers are busy; try again",
                                                "type": "server_error"}})

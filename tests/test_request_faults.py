@@ -246,7 +246,7 @@ ONCE = {"cut_body": 2, "short_body": 2, "empty": 2, "not_object": 2, "error_200"
         "no_choices": 2, "status:299": 2, "status:204": 2, "status:599": 2, "gzip_lie": 2,
         "drop": 2, "500": 2, "429:0": 2, "invented": 2, "malformed": 2, "length": 2,
         "null_content": 2, "args_object": 2, "content_number": 2, "busy_tools": 2,
-        "bad_utf8": 1, "no_usage": 1, "huge_usage": 1}
+        "deep_json": 2, "bad_utf8": 1, "utf16": 1, "no_usage": 1, "huge_usage": 1}
 
 
 @pytest.mark.parametrize("fault", sorted(ONCE))
@@ -577,3 +577,15 @@ def test_an_api_key_no_http_header_can_carry_is_one_line(story, tmp_path):
             run(settings, story)
         assert server.request_count == 0
     assert "two words" not in str(caught.value)
+
+
+def test_an_answer_nested_deeper_than_python_goes_is_re_asked_then_one_line(story, clean_report,
+                                                                             tmp_path):
+    with FaultServer() as server:
+        server.enqueue(*["deep_json"] * ANSWERS)
+        report = run(settings_for(server, tmp_path / "cache"), story)
+        assert requests_per_article(server) == {"S1": ANSWERS, "S2": 1, "S3": 1}
+    reason = only_problem_of_s1(report, story)
+    assert reason.startswith("the model's answer did not fit the schema after 2 re-asks: ")
+    assert "recursion limit" in reason and len(reason) < 400
+    assert_untouched(report, clean_report, "S2", "S3")

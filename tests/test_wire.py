@@ -112,6 +112,18 @@ def test_bytes_that_are_not_utf8_become_replacement_characters():
     assert repaired_utf8('{"a": "café"}'.encode()) == '{"a": "café"}'.encode()
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32", "utf-8-sig"])
+def test_json_in_another_unicode_encoding_becomes_utf8(encoding):
+    assert repaired_utf8('{"a": "café"}'.encode(encoding)) == '{"a": "café"}'.encode()
+
+
+def test_json_nested_deeper_than_python_goes_is_no_object():
+    from synth.salvage import json_object
+
+    assert json_object("[" * 100_000 + "]" * 100_000) is None
+    assert before_the_cut('{"claims": ' + "[" * 100_000) is None
+
+
 # --- a 2xx that is no chat completion ---------------------------------------------------------
 
 COMPLETION = {"choices": [{"message": {"role": "assistant", "content": "{}"}}]}
