@@ -155,7 +155,8 @@ def completion_problem(body: bytes, content_type: str | None) -> tuple[str, bool
         return f"{len(body):,} bytes that are not UTF-8 JSON", True
     except ValueError:
         if kind and not kind.endswith("json"):
-            return f"a {kind} page, not JSON; is this an OpenAI-compatible API?", False
+            what = f"a {kind} page" if kind.endswith("html") else f"{kind} content"
+            return f"{what}, not JSON; is this an OpenAI-compatible API?", False
         return f"JSON that is cut off or malformed ({len(body):,} bytes)", True
     if not isinstance(data, dict):
         return f"a JSON {type(data).__name__}, not a chat completion", True

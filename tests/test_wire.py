@@ -135,6 +135,7 @@ COMPLETION = {"choices": [{"message": {"role": "assistant", "content": "{}"}}]}
     (b'{"choices": [{"mess', "application/json", "JSON that is cut off or malformed (19 bytes)",
      True),
     (b"<html>hi</html>", "text/html; charset=utf-8", "a text/html page, not JSON", False),
+    (b"data: {}\n\n", "text/event-stream", "text/event-stream content, not JSON", False),
     (b"[1, 2]", "application/json", "a JSON list, not a chat completion", True),
     (b'"text"', "application/json", "a JSON str, not a chat completion", True),
     (b'{"error": {"message": "overloaded"}}', "application/json",
