@@ -21,6 +21,11 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 # A Retry-After of delay-seconds (RFC 9110 10.2.3). Decimals are read too, since some servers
 # send them; "nan", "inf" and exponents are not numbers of seconds.
 _SECONDS = re.compile(r"[0-9]{1,12}(\.[0-9]{1,6})?")  # ASCII digits only, as RFC 9110 says
+# What a terminal or a renderer obeys rather than shows: control characters (escape
+# sequences, a bell; not tab, newline or carriage return), bidirectional marks, overrides and
+# isolates, and invisible tag characters.
+_OBEYED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e"
+                     "\u2066-\u2069\U000e0000-\U000e007f]")
 # The credentials part of any URL in a message: "http://user:key@host" -> "http://host".
 _URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/@?#]*@")
 
@@ -172,3 +177,9 @@ def completion_problem(body: bytes, content_type: str | None) -> tuple[str, bool
     if not isinstance(first, dict) or not isinstance(first.get("message"), dict):
         return "a choice without a message", True
     return None
+
+
+def plain(text: str) -> str:
+    """Text a model wrote, without the characters a terminal or renderer would obey: a
+    model's fact that passed every check on its words can still carry an escape sequence."""
+    return _OBEYED.sub("", text)

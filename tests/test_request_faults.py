@@ -589,3 +589,40 @@ def test_an_answer_nested_deeper_than_python_goes_is_re_asked_then_one_line(stor
     assert reason.startswith("the model's answer did not fit the schema after 2 re-asks: ")
     assert "recursion limit" in reason and len(reason) < 400
     assert_untouched(report, clean_report, "S2", "S3")
+
+
+OBEYED = "\x07\x1b[K\u202e\u2066\U000e0041"  # a bell, an escape sequence, bidi, a tag
+
+
+def test_characters_a_terminal_obeys_never_reach_the_report_from_a_model(tmp_path):
+    """The checks read words: a sentence passes them with an escape sequence in it, so what
+    the model wrote is kept without such characters."""
+    def with_controls(claims):
+        answer = careful_answer(claims)
+        answer["overview"][0]["text"] = answer["overview"][0]["text"][:-1] + OBEYED + "."
+        answer["facts"][0]["explanation"] = f"They count{OBEYED} differently."
+        return answer
+
+    with ReconcileServer(with_controls) as server:
+        report = reconcile_run(reconcile_settings(server, tmp_path))
+    assert report.problems == [] and report.usage.reconciler == "model"
+    text = report.model_dump_json()
+    for obeyed in ("\x07", "\x1b", "\u202e", "\u2066", "\U000e0041"):
+        assert json.dumps(obeyed)[1:-1] not in text and obeyed not in text
+    assert any(s.text.endswith("[K.") for s in report.overview)  # only the controls went
+
+
+def test_characters_a_terminal_obeys_never_reach_a_claim_from_a_model(story, tmp_path):
+    class ControlsServer(FaultServer):
+        def _claims_json(self, body):
+            answer = json.loads(super()._claims_json(body))
+            for claim in answer["claims"]:
+                claim["statement"] = claim["quote"][:-1] + "\x1b[2J\u202e."
+                claim["attributed_to"] = "the mayor\x07"
+            return json.dumps(answer)
+
+    with ControlsServer() as server:
+        report = run(settings_for(server, tmp_path / "cache"), story)
+    assert report.claims and not report.problems
+    text = report.model_dump_json()
+    assert "\\u001b" not in text and "\\u0007" not in text and "\\u202e" not in text

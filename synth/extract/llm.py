@@ -34,6 +34,7 @@ from synth.model_stage import ModelStage, stderr_note
 from synth.models import Problem, Quantity, Usage
 from synth.salvage import after_reasks, json_object, valid_items
 from synth.units import canonical_unit
+from synth.wire import plain
 
 PROMPT_NAME = "extract_claims.v1"
 MAX_CLAIMS_PER_CHUNK = 30
@@ -228,13 +229,17 @@ def salvage_claims(text: Any) -> list[ExtractedClaim]:
 
 
 def _draft(source_id: str, claim: ExtractedClaim) -> ClaimDraft:
+    """A claim as synth keeps it. What the model wrote in its own words is kept without the
+    characters a terminal would obey; the quote is checked against the article instead."""
     quantities = []
     for q in claim.quantities:
-        unit = canonical_unit(q.unit) or "count"
+        unit = canonical_unit(plain(q.unit)) or "count"
         quantities.append(Quantity(value=q.value, value_max=q.value_max, unit=unit,
-                                   scope=(q.scope or None), qualifier=q.qualifier,
-                                   time_ref=q.time_ref or None, text=q.text or str(q.value)))
-    return ClaimDraft(source_id=source_id, statement=claim.statement.strip() or claim.quote,
-                      quote=claim.quote, attributed_to=claim.attributed_to or None,
-                      stance=claim.stance, quantities=quantities, dates=list(claim.dates),
-                      extractor="llm")
+                                   scope=plain(q.scope or "") or None, qualifier=q.qualifier,
+                                   time_ref=plain(q.time_ref or "") or None,
+                                   text=plain(q.text) or str(q.value)))
+    return ClaimDraft(source_id=source_id,
+                      statement=plain(claim.statement).strip() or claim.quote,
+                      quote=claim.quote, attributed_to=plain(claim.attributed_to or "") or None,
+                      stance=claim.stance, quantities=quantities,
+                      dates=[plain(d) for d in claim.dates], extractor="llm")

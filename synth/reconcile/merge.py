@@ -48,6 +48,7 @@ from synth.reconcile.rules import (
 )
 from synth.reconcile.schema import OverviewLine, ReconciledFact, ReconcileResponse
 from synth.salvage import after_reasks
+from synth.wire import plain
 
 
 @dataclass(frozen=True)
@@ -164,16 +165,18 @@ def _keep_what_passes(answer: BatchAnswer, number: int, where: str, kept: _Kept,
         # The model saw each claim with its group: the figure the fact is about is the one
         # of the group most of its claims came in, when they give it.
         preferred = kinds.get(sent_under.most_common(1)[0][0])
-        kept.facts.append(_Part(number, model_fact(fact.statement, fact.status,
-                                                   fact.explanation, cited, index,
+        # The checks read words; characters a terminal obeys pass them, so they go here.
+        kept.facts.append(_Part(number, model_fact(plain(fact.statement), fact.status,
+                                                   plain(fact.explanation or ""), cited, index,
                                                    kind=preferred), frozenset(sent_under)))
     sentences = _passing(answer.response.overview, sentence_errors, context, rejected,
                          kept.sentence_claims, lambda line: f"sentence {line.text[:60]!r}")
-    kept.sentences += [OverviewSentence(text=line.text.strip(), claim_ids=[c.id for c in cited],
+    kept.sentences += [OverviewSentence(text=plain(line.text).strip(),
+                                        claim_ids=[c.id for c in cited],
                                         written_by="model") for line, cited in sentences]
     if not sentences:
         kept.sentence_claims.update(batch_ids)
-    declared = {n.source_id.strip(): n.reason.strip() for n in answer.response.unused_sources
+    declared = {n.source_id.strip(): plain(n.reason).strip() for n in answer.response.unused_sources
                 if n.source_id.strip() in context.sources_with_claims}
     kept.unused.update(declared)
     uncovered = coverage_errors(answer.response, context)
