@@ -626,3 +626,17 @@ def test_characters_a_terminal_obeys_never_reach_a_claim_from_a_model(story, tmp
     assert report.claims and not report.problems
     text = report.model_dump_json()
     assert "\\u001b" not in text and "\\u0007" not in text and "\\u202e" not in text
+
+
+def test_a_reconcile_answer_repeating_its_facts_has_each_in_the_report_once(tmp_path):
+    def looping(claims):
+        answer = careful_answer(claims)
+        return {**answer, "facts": answer["facts"] * 5, "overview": answer["overview"] * 5}
+
+    with ReconcileServer(careful_answer) as server:
+        once = reconcile_run(reconcile_settings(server, tmp_path / "once"))
+    with ReconcileServer(looping) as server:
+        report = reconcile_run(reconcile_settings(server, tmp_path / "looping"))
+    assert report.problems == [] and report.usage.reconciler == "model"
+    assert [f.statement for f in report.facts] == [f.statement for f in once.facts]
+    assert [s.text for s in report.overview] == [s.text for s in once.overview]

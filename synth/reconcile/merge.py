@@ -157,8 +157,9 @@ def _keep_what_passes(answer: BatchAnswer, number: int, where: str, kept: _Kept,
             f"{len(batch_ids)} claims")))
         return
     context = CheckContext.for_claims(answer.batch.claims, sources)
+    response = without_repeats(answer.response)
     rejected: list[str] = []
-    facts = _passing(answer.response.facts, fact_errors, context, rejected, kept.fact_claims,
+    facts = _passing(response.facts, fact_errors, context, rejected, kept.fact_claims,
                      lambda fact: f"fact {fact.statement[:60]!r}")
     for fact, cited in facts:
         sent_under = Counter(group_of[c.id] for c in cited)
@@ -169,23 +170,23 @@ def _keep_what_passes(answer: BatchAnswer, number: int, where: str, kept: _Kept,
         kept.facts.append(_Part(number, model_fact(plain(fact.statement), fact.status,
                                                    plain(fact.explanation or ""), cited, index,
                                                    kind=preferred), frozenset(sent_under)))
-    sentences = _passing(answer.response.overview, sentence_errors, context, rejected,
+    sentences = _passing(response.overview, sentence_errors, context, rejected,
                          kept.sentence_claims, lambda line: f"sentence {line.text[:60]!r}")
     kept.sentences += [OverviewSentence(text=plain(line.text).strip(),
                                         claim_ids=[c.id for c in cited],
                                         written_by="model") for line, cited in sentences]
     if not sentences:
         kept.sentence_claims.update(batch_ids)
-    declared = {n.source_id.strip(): plain(n.reason).strip() for n in answer.response.unused_sources
+    declared = {n.source_id.strip(): plain(n.reason).strip() for n in response.unused_sources
                 if n.source_id.strip() in context.sources_with_claims}
     kept.unused.update(declared)
-    uncovered = coverage_errors(answer.response, context)
+    uncovered = coverage_errors(response, context)
     if uncovered:
         cited_or_declared = _cited_sources([p.fact for p in kept.facts], kept.sentences,
                                            by_id) | set(declared)
         kept.fact_claims.update(c.id for c in answer.batch.claims
                                 if c.source_id not in cited_or_declared)
-    total = len(answer.response.facts) + len(answer.response.overview)
+    total = len(response.facts) + len(response.overview)
     # What failed: the parts rejected (if any), then the sources left out (if any).
     first = f", first rejected: {rejected[0]}" if rejected else ""
     left_out = f"; {uncovered[-1]}" if uncovered else ""
@@ -207,6 +208,19 @@ def _keep_what_passes(answer: BatchAnswer, number: int, where: str, kept: _Kept,
             f"the model's reconcile{where} still failed synth's checks "
             f"{after_reasks(answer.reasks)}: {failed}; the deterministic reconcile covers "
             "those claims")))
+
+
+def without_repeats(response: ReconcileResponse) -> ReconcileResponse:
+    """The answer with each fact and sentence once, where it first came: a model looping
+    until its token cap writes the same fact over and over, and the report needs it once."""
+    facts: dict[Hashable, ReconciledFact] = {}
+    for fact in response.facts:
+        facts.setdefault((fact.statement.strip(), fact.status, tuple(fact.claim_ids)), fact)
+    lines: dict[Hashable, OverviewLine] = {}
+    for line in response.overview:
+        lines.setdefault((line.text.strip(), tuple(line.claim_ids)), line)
+    return response.model_copy(update={"facts": list(facts.values()),
+                                       "overview": list(lines.values())})
 
 
 Checked = TypeVar("Checked", ReconciledFact, OverviewLine)
