@@ -30,7 +30,7 @@ from synth.reconcile.model import MAX_REASKS as RECONCILE_REASKS
 from synth.reconcile.model import ModelReconciler
 from synth.render import render_html, render_markdown
 from tests.conftest import TROOPS
-from tests.fault_server import FaultServer
+from tests.fault_server import FaultServer, claim, find_article
 from tests.frozen_extractor import FrozenExtractor
 from tests.reconcile_server import ReconcileServer, careful_answer
 from tests.stories import is_reconcile_request, subprocess_env, write_story
@@ -616,9 +616,9 @@ def test_characters_a_terminal_obeys_never_reach_a_claim_from_a_model(story, tmp
     class ControlsServer(FaultServer):
         def _claims_json(self, body):
             answer = json.loads(super()._claims_json(body))
-            for claim in answer["claims"]:
-                claim["statement"] = claim["quote"][:-1] + "\x1b[2J\u202e."
-                claim["attributed_to"] = "the mayor\x07"
+            for item in answer["claims"]:
+                item["statement"] = item["quote"][:-1] + "\x1b[2J\u202e."
+                item["attributed_to"] = "the mayor\x07"
             return json.dumps(answer)
 
     with ControlsServer() as server:
@@ -640,3 +640,28 @@ def test_a_reconcile_answer_repeating_its_facts_has_each_in_the_report_once(tmp_
     assert report.problems == [] and report.usage.reconciler == "model"
     assert [f.statement for f in report.facts] == [f.statement for f in once.facts]
     assert [s.text for s in report.overview] == [s.text for s in once.overview]
+
+
+def test_an_answer_with_far_more_claims_than_asked_keeps_the_first_and_says_so(story,
+                                                                                tmp_path):
+    """Every run of words in an article is a quote in it: 200 of them all ground."""
+    from synth.extract.llm import MAX_CLAIMS_PER_CHUNK, MAX_KEPT_CLAIMS_PER_CHUNK
+
+    class ManyClaimsServer(FaultServer):
+        def _claims_json(self, body):
+            words = (find_article(body) or "").split()
+            runs = [" ".join(words[i:j]) for i in range(len(words))
+                    for j in range(i + 3, len(words))]
+            return json.dumps({"claims": [claim(run) for run in runs[:200]]})
+
+    with ManyClaimsServer() as server:
+        report = run(settings_for(server, tmp_path / "cache"), story[:1])
+        assert server.request_count == 1
+    [problem] = report.problems
+    assert problem.reason == (f"the model's answer had 200 claims, more than the "
+                              f"{MAX_CLAIMS_PER_CHUNK} asked for; the first "
+                              f"{MAX_KEPT_CLAIMS_PER_CHUNK} were kept")
+    assert 0 < len(report.claims) <= MAX_KEPT_CLAIMS_PER_CHUNK
+    with diskcache.Cache(str(tmp_path / "cache")) as store:
+        [entry] = [json.loads(store[key]) for key in store.iterkeys()]
+    assert len(entry["claims"]) == MAX_KEPT_CLAIMS_PER_CHUNK and entry["beyond_limit"] == 80

@@ -38,6 +38,10 @@ from synth.wire import plain
 
 PROMPT_NAME = "extract_claims.v1"
 MAX_CLAIMS_PER_CHUNK = 30
+# Claims kept of one answer: the prompt asks for at most MAX_CLAIMS_PER_CHUNK, and every
+# substring of an article is a quote in it, so a hostile server could send a hundred
+# thousand claims that all ground.
+MAX_KEPT_CLAIMS_PER_CHUNK = 4 * MAX_CLAIMS_PER_CHUNK
 # Re-asks after a reply that fails validation (a quote not in the article, a bad field).
 MAX_REASKS = 2
 # Article text that looks like the prompt's own <article> or </article> marker. Left as it
@@ -55,6 +59,7 @@ class CachedChunk(BaseModel):
     # Re-asks that ran; entries written before this was kept were after all of them.
     reasks: int = MAX_REASKS
     cut_off: str | None = None  # the token caps the answer was cut off at, in words
+    beyond_limit: int = 0  # claims past MAX_KEPT_CLAIMS_PER_CHUNK, not kept
 
 
 @dataclass
@@ -64,11 +69,19 @@ class _Answer:
     refusal: str | None = None
     reasks: int = 0
     cut_off: str | None = None
+    beyond_limit: int = 0
+
+    def within_limit(self) -> _Answer:
+        """The answer with its first MAX_KEPT_CLAIMS_PER_CHUNK distinct claims only."""
+        distinct = unique_claims(self.claims)
+        self.claims = distinct[:MAX_KEPT_CLAIMS_PER_CHUNK]
+        self.beyond_limit = len(distinct) - len(self.claims)
+        return self
 
     def entry(self) -> dict[str, Any]:
         return CachedChunk(claims=self.claims, error=self.error, refusal=self.refusal,
-                           reasks=self.reasks, cut_off=self.cut_off).model_dump(
-            exclude_none=True)
+                           reasks=self.reasks, cut_off=self.cut_off,
+                           beyond_limit=self.beyond_limit).model_dump(exclude_none=True)
 
 
 class LLMExtractor(ModelStage):
@@ -148,9 +161,9 @@ class LLMExtractor(ModelStage):
             if cached is not None:
                 batch.usage.cache_hits += 1
                 answer = _Answer(cached.claims, cached.error, cached.refusal, cached.reasks,
-                                 cached.cut_off)
+                                 cached.cut_off, cached.beyond_limit)
             else:
-                answer = await self._ask(get_client(), messages, chunk)
+                answer = (await self._ask(get_client(), messages, chunk)).within_limit()
                 # What the model made of the request is kept even when re-asks ran out or
                 # it was refused: at temperature 0 asking again only repeats it, and a rerun
                 # reports the same problem without a request (--no-cache asks afresh).
@@ -197,17 +210,24 @@ class LLMExtractor(ModelStage):
 
 def answer_problem(answer: _Answer, where: str) -> str | None:
     """The one line a chunk's answer is reported with, or None when it was a good one."""
+    beyond = (f"; it had {len(answer.claims) + answer.beyond_limit} claims, more than the "
+              f"{MAX_CLAIMS_PER_CHUNK} asked for, and the first {len(answer.claims)} were kept"
+              ) if answer.beyond_limit else ""
     if answer.refusal:
-        return f"{answer.refusal}{where}"
+        return f"{answer.refusal}{where}{beyond}"
     if answer.cut_off:
         kept = len({c.quote.strip() for c in answer.claims})
         return (f"the model's answer{where} was cut off at the token cap of {answer.cut_off}; "
                 f"{kept} whole claim{'s' if kept != 1 else ''} before the cut "
                 f"{'were' if kept != 1 else 'was'} kept (a larger --max-output-tokens, or a "
-                "smaller --chunk-chars, leaves room for the rest)")
+                f"smaller --chunk-chars, leaves room for the rest){beyond}")
     if answer.error:
         return (f"the model's answer{where} did not fit the schema "
-                f"{after_reasks(answer.reasks)}: {answer.error}")
+                f"{after_reasks(answer.reasks)}: {answer.error}{beyond}")
+    if beyond:
+        return f"the model's answer{where} had {len(answer.claims) + answer.beyond_limit} " \
+               f"claims, more than the {MAX_CLAIMS_PER_CHUNK} asked for; the first " \
+               f"{len(answer.claims)} were kept"
     return None
 
 
@@ -221,7 +241,11 @@ def salvage_claims(text: Any) -> list[ExtractedClaim]:
     """The claims of a last answer that parse, each quote once: an answer that looped to the
     token cap repeats one claim thousands of times, and the cache needs it once."""
     data = json_object(text)
-    claims = valid_items(data, "claims", ExtractedClaim) if data is not None else []
+    return unique_claims(valid_items(data, "claims", ExtractedClaim) if data is not None else [])
+
+
+def unique_claims(claims: Sequence[ExtractedClaim]) -> list[ExtractedClaim]:
+    """Each quote's first claim, in order."""
     first: dict[str, ExtractedClaim] = {}
     for claim in claims:
         first.setdefault(claim.quote.strip(), claim)
