@@ -196,16 +196,15 @@ class ModelClient:
                  formats: RequestFormats | None = None) -> None:
         if not settings.model:
             raise ConfigError("no model configured: set SYNTH_MODEL or pass --model")
-        _remember_secrets(settings.api_key, settings.base_url)
         # Only scheme, host, port and path are ever shown: never credentials in the URL.
         self.url = display_url(settings.base_url or "https://api.openai.com/v1")
         # A key pasted with its newline would fail every request as "Connection error.",
         # and the HTTP library's debug log of that failure quotes the header, key and all.
         api_key = (settings.api_key or "").strip()
+        _remember_secrets(api_key, settings.base_url)
         if api_key and not _HEADER_SAFE.fullmatch(api_key):
             raise ConfigError("the API key holds characters an HTTP header cannot carry "
                               "(a space, a control character or a non-ASCII letter)")
-        _remember_secrets(api_key, None)
         if not api_key:
             if endpoint_kind(settings.base_url) == "openai":
                 raise ConfigError(f"OPENAI_API_KEY is not set; it is needed for {self.url}")
@@ -485,7 +484,7 @@ class PacedHttpClient(openai.DefaultAsyncHttpxClient):
                                        request=request) from None
             except HTTP.DecodingError:
                 encoding = response.headers.get("content-encoding", "?")
-                raise UnusableAnswerError(response, f"{request.url.host} answered with a body "
+                raise UnusableAnswerError(response, f"HTTP {response.status_code} with a body "
                                           f"that does not decode as its Content-Encoding "
                                           f"({_short(scrub(encoding))}) says",
                                           transient=True) from None

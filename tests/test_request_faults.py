@@ -281,7 +281,7 @@ UNUSABLE = {
     "error_200": "HTTP 200 with an error instead of an answer: upstream model crashed",
     "no_choices": "HTTP 200 with no answer in it (no choices)",
     "status:204": "HTTP 204 with an empty body",
-    "gzip_lie": "answered with a body that does not decode as its Content-Encoding (gzip) says",
+    "gzip_lie": "HTTP 200 with a body that does not decode as its Content-Encoding (gzip) says",
 }
 
 
