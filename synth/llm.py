@@ -464,18 +464,25 @@ class PacedHttpClient(openai.DefaultAsyncHttpxClient):
     async def send(self, request: Any, **kwargs: Any) -> Any:
         slot = await self._take_slot(after_timeout=_REPEATS_A_TIMEOUT.get())
         outcome, detail, work = Outcome.FAILED, "", None
+        # The request reached the server once its headers started to go out on a connection
+        # (the HTTP library's trace says when), or, where nothing traces (a cassette), once
+        # an answer came: a request that never connected is not counted, one that timed out
+        # or was dropped after it was sent is.
         reached = False
+        earlier_trace = request.extensions.get("trace")
+
+        async def trace(event: str, info: dict[str, Any]) -> None:
+            nonlocal reached
+            if event.endswith(".send_request_headers.started"):
+                reached = True
+            if earlier_trace is not None:
+                await earlier_trace(event, info)
+
+        request.extensions["trace"] = trace
         try:
             try:
                 async with asyncio.timeout(self.total_seconds):
-                    try:
-                        response = await super().send(request, **{**kwargs, "stream": True})
-                    except (HTTP.ConnectError, HTTP.ConnectTimeout, HTTP.PoolTimeout,
-                            HTTP.UnsupportedProtocol):
-                        raise  # never sent: the server saw nothing
-                    except BaseException:
-                        reached = True  # sent, then the connection failed or timed out
-                        raise
+                    response = await super().send(request, **{**kwargs, "stream": True})
                     reached = True
                     # The body is part of the answer, and of its bound.
                     body = await _read_bounded(response, MAX_ANSWER_BYTES)
