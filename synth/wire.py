@@ -164,7 +164,9 @@ def completion_problem(body: bytes, content_type: str | None) -> tuple[str, bool
             return f"{what}, not JSON; is this an OpenAI-compatible API?", False
         return f"JSON that is cut off or malformed ({len(body):,} bytes)", True
     if not isinstance(data, dict):
-        return f"a JSON {type(data).__name__}, not a chat completion", True
+        kind = {list: "a JSON list", str: "a JSON string", bool: "a JSON true or false",
+                type(None): "a JSON null"}.get(type(data), "a JSON number")
+        return f"{kind}, not a chat completion", True
     choices = data.get("choices")
     if not isinstance(choices, list) or not choices:
         error = data.get("error")
