@@ -400,7 +400,8 @@ def _cut_off_reply(mode: str, text: Any, caps: list[int], note: str = "") -> Str
     if note:
         said += f" ({note})"
     return StructuredReply(value=None, mode=mode,
-                           unvalidated=before_the_cut(text) if isinstance(text, str) else None,
+                           unvalidated=before_the_cut(text) if isinstance(text, str)
+                           else text if isinstance(text, dict) else None,
                            error=f"cut off at the token cap of {said}", cut_off=said)
 
 
