@@ -665,3 +665,17 @@ def test_an_answer_with_far_more_claims_than_asked_keeps_the_first_and_says_so(s
     with diskcache.Cache(str(tmp_path / "cache")) as store:
         [entry] = [json.loads(store[key]) for key in store.iterkeys()]
     assert len(entry["claims"]) == MAX_KEPT_CLAIMS_PER_CHUNK and entry["beyond_limit"] == 80
+
+
+@pytest.mark.parametrize("mode", ["tools", "json_schema", "json", "md_json"])
+def test_a_reply_cut_off_twice_keeps_its_whole_claims_in_every_request_format(mode, story,
+                                                                               clean_report,
+                                                                               tmp_path):
+    with FaultServer() as server:
+        server.enqueue("length", "length")
+        report = run(settings_for(server, tmp_path / "cache", mode=mode), story)
+        assert requests_per_article(server) == {"S1": 2, "S2": 1, "S3": 1}
+    assert "and again at 8,192; 2 whole claims before the cut were kept" in \
+        only_problem_of_s1(report, story)
+    assert claims_of(report, "S1") == claims_of(clean_report, "S1")[:2]
+    assert_untouched(report, clean_report, "S2", "S3")
