@@ -206,11 +206,18 @@ def test_a_retry_after_that_is_neither_seconds_nor_a_date_is_ignored(header, sto
 
 
 def test_a_past_http_date_means_at_once(story, tmp_path):
+    """The client's own backoff is made 10-20 s here: only a Retry-After read as 0 s (a
+    date in the past) ends the run in a few seconds."""
     with FaultServer() as server:
+        settings = settings_for(server, tmp_path / "cache")
+        extractor = LLMExtractor(settings, note=lambda line: None, client_factory=lambda: ModelClient(
+            settings, retry_base_delay=20.0, retry_max_delay=20.0))
         server.enqueue("retry_after:Wed, 21 Oct 2015 07:28:00 GMT")
-        report = run(settings_for(server, tmp_path / "cache"), story)
+        started = time.monotonic()
+        report = summarise(story, settings=settings, extractor=extractor)
+        assert time.monotonic() - started < 8
         assert requests_per_article(server) == {"S1": 2, "S2": 1, "S3": 1}
-    assert not report.problems
+    assert not report.problems and report.usage.retries == 1
 
 
 def test_an_answer_trickling_a_byte_at_a_time_is_given_up_at_the_timeout(story, clean_report,
