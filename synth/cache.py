@@ -15,15 +15,17 @@ import pickle
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import diskcache
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 # Bump when the stored value's shape or the key's meaning changes: old entries then miss.
 CACHE_KEY_VERSION = "synth-cache-v1"
 
 log = logging.getLogger("synth.cache")
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def schema_hash(response_model: type[BaseModel], version: str) -> str:
@@ -70,12 +72,30 @@ class ResponseCache:
             value = json.loads(raw)
             if not isinstance(value, dict):
                 raise ValueError("not an object")
-        except (TypeError, ValueError, EOFError, pickle.UnpicklingError):
-            self._warn(f"synth: cache entry {key[:12]}… in {self.directory} is damaged; "
-                       "ignoring it and asking again")
-            store.delete(key)
+        except (TypeError, ValueError, EOFError, RecursionError, pickle.UnpicklingError):
+            self._damaged(store, key)
             return None
         return value
+
+    def get_as(self, key: str, shape: type[M]) -> M | None:
+        """The entry parsed as `shape`; an entry of another shape (valid JSON, but not what
+        this version writes) is damaged like one that is not JSON: said in one line,
+        dropped, and asked for again."""
+        value = self.get(key)
+        if value is None:
+            return None
+        try:
+            return shape.model_validate(value)
+        except (ValidationError, RecursionError):
+            store = self._cache()
+            if store is not None:
+                self._damaged(store, key)
+            return None
+
+    def _damaged(self, store: diskcache.Cache, key: str) -> None:
+        self._warn(f"synth: cache entry {key[:12]}… in {self.directory} is damaged; "
+                   "ignoring it and asking again")
+        store.delete(key)
 
     def set(self, key: str, value: Mapping[str, Any]) -> None:
         store = self._cache()

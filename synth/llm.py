@@ -10,14 +10,23 @@ request of the run could reach the server.
 
 The request format (instructor mode) defaults by endpoint: `tools` for OpenAI itself,
 `json_schema` for other OpenAI-compatible servers. When a server rejects that format, the
-client falls back once to the next mode, says so in one line, and keeps it for the run.
+client falls back once to the next mode, says so in one line, and keeps it for the run:
+RequestFormats is shared by the run's extraction and reconcile clients.
+
+A reply cut off at the token cap (finish_reason "length", instructor's
+IncompleteOutputException) is asked for once more with twice the cap, unless it was
+repeating itself; cut off again, or refused the higher cap, its whole items before the cut
+are the answer, returned like one whose re-asks ran out (StructuredReply.cut_off says so).
 
 Every HTTP request, re-asks and retries included, goes through PacedHttpClient: it takes a
 slot from the run's AdaptiveLimit (synth.adaptive_limit), which halves the requests in
 flight when the server shows it is saturated and says so in one line, and it bounds the
 request as a whole (connecting, waiting, reading) by Settings.request_timeout, while
 connecting alone is bounded by CONNECT_TIMEOUT_SECONDS so that a dead server is found
-within seconds.
+within seconds. It also counts each request that reached the server, whatever came back;
+reads at most MAX_ANSWER_BYTES of an answer; replaces configured secrets echoed in it; and
+turns a 2xx that is no chat completion, or a redirect, into one line (synth.wire judges).
+Nothing a server sends is shown unscrubbed or with its control characters (_short).
 """
 
 from __future__ import annotations
@@ -25,10 +34,10 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import copy
-import email.utils
 import functools
 import json
 import logging
+import math
 import random
 import re
 import socket
@@ -42,7 +51,7 @@ from urllib.parse import urlparse
 
 import instructor
 import openai
-from instructor.core.exceptions import InstructorRetryException
+from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
@@ -56,6 +65,18 @@ from synth.errors import (
     RequestTooLongError,
 )
 from synth.models import Usage
+from synth.salvage import before_the_cut, looks_looping
+from synth.text import printable
+from synth.wire import (
+    completion_problem,
+    display_url,
+    repaired_utf8,
+    retry_after_seconds,
+    retry_delay,
+    scrub_bytes,
+    strip_url_credentials,
+    url_secrets,
+)
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -68,7 +89,16 @@ _FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object|\btools?\b|
 _CONTEXT_TOO_LONG = re.compile(r"context[ _]length|maximum context|too many tokens|"
                                r"reduce the length", re.I)
 _KEY_LIKE = re.compile(r"sk-[A-Za-z0-9_*\-]{3,}")
+# What an API key may be made of: printable ASCII without spaces.
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 MAX_RETRY_AFTER_SECONDS = 60.0
+# No answer of a few thousand tokens comes near this; a server sending more (a padded body, a
+# gzip bomb) is stopped here, before the whole of it is in memory.
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
+# More tokens than any model's context holds: a usage count above it is not believed.
+MAX_TOKENS_PER_ANSWER = 100_000_000
+# A reply cut off at the token cap is asked for once more with this many times the cap.
+CUT_OFF_CAP_FACTOR = 2
 # A server that does not accept a connection in this time is down or unreachable; one that
 # accepted the request gets the whole Settings.request_timeout to answer it.
 CONNECT_TIMEOUT_SECONDS = 5.0
@@ -94,8 +124,13 @@ class StructuredReply:
     value: BaseModel | None
     mode: str
     # Set when re-asks ran out: the last reply's text, for the caller to salvage or report.
+    # For a reply cut off at the token cap, its whole items before the cut, as an object.
     unvalidated: Any = None
     error: str | None = None
+    # How many re-asks (a failed answer sent back with the reason) actually ran.
+    reasks: int = 0
+    # Set when the reply was cut off at the token cap: the caps it ran into, in words.
+    cut_off: str | None = None
 
 
 def endpoint_kind(base_url: str | None) -> str:
@@ -111,81 +146,128 @@ def mode_chain(settings: Settings) -> tuple[str, ...]:
     return MODE_CHAINS[endpoint_kind(settings.base_url)]
 
 
-# Keys of this process's clients, whatever their shape, so that an echo is scrubbed too.
+# Keys of this process's clients, whatever their shape, and credentials written into their
+# base URLs, so that an echo is scrubbed too.
 _CONFIGURED_KEYS: set[str] = set()
+# Shorter secrets are not looked for in text: "***" in place of every "api" would garble it.
+MIN_SECRET_CHARS = 8
+MIN_URL_PASSWORD_CHARS = 4
 
 
 def scrub(message: str) -> str:
-    """Error text from a server can echo a key or part of it; never pass that on."""
-    message = _KEY_LIKE.sub("sk-***", message)
-    for key in _CONFIGURED_KEYS:
+    """Error text from a server can echo a key or part of it, or a URL with credentials;
+    never pass that on."""
+    message = strip_url_credentials(_KEY_LIKE.sub("sk-***", message))
+    for key in sorted(_CONFIGURED_KEYS, key=len, reverse=True):  # "user:pw" before "pw"
         message = message.replace(key, "***")
     return message
 
 
+def _remember_secrets(api_key: str | None, base_url: str | None) -> None:
+    if api_key and len(api_key) >= MIN_SECRET_CHARS:
+        _CONFIGURED_KEYS.add(api_key)
+    users, passwords = url_secrets(base_url)
+    # A user name is looked for only when it is long enough to be a key ("sk-…@host").
+    _CONFIGURED_KEYS.update(u for u in users if len(u) >= MIN_SECRET_CHARS)
+    _CONFIGURED_KEYS.update(p for p in passwords if len(p) >= MIN_URL_PASSWORD_CHARS)
+
+
+class RequestFormats:
+    """The request format an endpoint takes, learned once and shared by the clients of one
+    run (extraction's and reconcile's), so that a rejected format is said once and never
+    asked in again."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.chain = mode_chain(settings)
+        self.forced = settings.mode is not None
+        self.index = 0
+        # Until one request has gone through, requests go one at a time, so a server that
+        # rejects the default format is asked in that format once, not once per article.
+        self.confirmed = False
+
+    @property
+    def mode(self) -> str:
+        return self.chain[self.index]
+
+    def fall_back(self, rejected: str) -> bool:
+        """Moves past a rejected format; True when this call moved (say so), False when
+        another request already did or there is nothing to move to."""
+        if rejected != self.mode or self.index + 1 >= len(self.chain):
+            return False
+        self.index += 1
+        return True
+
+
 class ModelClient:
-    """Structured calls against one OpenAI-compatible endpoint, shared by a whole run."""
+    """Structured calls against one OpenAI-compatible endpoint, shared by a whole stage."""
 
     def __init__(self, settings: Settings, note: Callable[[str], None] | None = None,
-                 retry_base_delay: float = 0.5, retry_max_delay: float = 20.0) -> None:
+                 retry_base_delay: float = 0.5, retry_max_delay: float = 20.0,
+                 formats: RequestFormats | None = None) -> None:
         if not settings.model:
             raise ConfigError("no model configured: set SYNTH_MODEL or pass --model")
-        api_key = settings.api_key
+        # Only scheme, host, port and path are ever shown: never credentials in the URL.
+        self.url = display_url(settings.base_url or "https://api.openai.com/v1")
+        # A key pasted with its newline would fail every request as "Connection error.",
+        # and the HTTP library's debug log of that failure quotes the header, key and all.
+        api_key = (settings.api_key or "").strip()
+        _remember_secrets(api_key, settings.base_url)
+        if api_key and not _HEADER_SAFE.fullmatch(api_key):
+            raise ConfigError("the API key holds characters an HTTP header cannot carry "
+                              "(a space, a control character or a non-ASCII letter)")
         if not api_key:
             if endpoint_kind(settings.base_url) == "openai":
-                raise ConfigError("OPENAI_API_KEY is not set; it is needed for "
-                                  f"{settings.base_url or 'https://api.openai.com/v1'}")
+                raise ConfigError(f"OPENAI_API_KEY is not set; it is needed for {self.url}")
             api_key = "not-needed"  # local servers ignore it, but the client requires one
-        elif len(api_key) >= 8:
-            _CONFIGURED_KEYS.add(api_key)
         self.settings = settings
-        self.url = settings.base_url or "https://api.openai.com/v1"
-        self.modes = mode_chain(settings)
-        self.forced = settings.mode is not None
-        self._mode_index = 0
+        self.formats = formats or RequestFormats(settings)
         self._note = note or (lambda _line: None)
         self._retry_base_delay = retry_base_delay
         self._retry_max_delay = retry_max_delay
         self.limit = AdaptiveLimit(
             settings.concurrency,
             min_slow_seconds=settings.request_timeout * SLOW_ANSWER_SHARE_OF_BOUND)
+        # Counted for every HTTP request that reached the server, re-asks and retries
+        # included, whatever came back (instructor #2391: its hooks miss some).
+        self.usage = Usage()
         self._http = PacedHttpClient(self.limit, settings.request_timeout,
-                                     on_slowdown=self._say_slowdown)
+                                     on_slowdown=self._say_slowdown,
+                                     on_request=self._count_request)
         self._openai = openai.AsyncOpenAI(api_key=api_key, base_url=settings.base_url,
                                           timeout=self._http.timeout, max_retries=0,
                                           http_client=self._http)
         self._clients: dict[str, Any] = {}
-        # Counted for every HTTP attempt, re-asks and retries included (instructor #2391).
-        self.usage = Usage()
-        # Until one request has gone through, requests go one at a time, so a server that
-        # rejects the default format is asked in that format once, not once per article.
-        self._format_confirmed = False
         self._probe_lock: asyncio.Lock | None = None
         # Set when the server could not be reached at all: later calls fail without a request.
         self._unreachable: str | None = None
 
     @property
     def mode(self) -> str:
-        return self.modes[self._mode_index]
+        return self.formats.mode
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        return self.formats.chain
+
+    @property
+    def forced(self) -> bool:
+        return self.formats.forced
 
     def _client(self, mode: str) -> Any:
         if mode not in self._clients:
             client = instructor.from_openai(self._openai, mode=_INSTRUCTOR_MODES[mode])
-            client.on("completion:response", self._count_response)
-            client.on("completion:error", self._count_error)
+            client.on("completion:response", self._count_tokens)
             self._clients[mode] = client
         return self._clients[mode]
 
-    def _count_response(self, response: Any) -> None:
+    def _count_request(self) -> None:
         self.usage.requests += 1
+
+    def _count_tokens(self, response: Any) -> None:
         usage = getattr(response, "usage", None)
         if usage is not None:
-            self.usage.prompt_tokens += getattr(usage, "prompt_tokens", 0) or 0
-            self.usage.completion_tokens += getattr(usage, "completion_tokens", 0) or 0
-
-    def _count_error(self, error: Exception, **_metadata: Any) -> None:
-        if isinstance(error, (openai.APIStatusError, openai.APIConnectionError)):
-            self.usage.requests += 1
+            self.usage.prompt_tokens += _token_count(getattr(usage, "prompt_tokens", 0))
+            self.usage.completion_tokens += _token_count(getattr(usage, "completion_tokens", 0))
 
     async def structured(self, response_model: type[T], messages: list[dict[str, str]],
                          max_reasks: int) -> StructuredReply:
@@ -201,9 +283,11 @@ class ModelClient:
         # Answers that failed validation before a re-ask of them failed, latest last.
         reasked: list[Any] = []
         repeats_a_timeout = False
+        attempts = 0
         try:
             async for attempt in retrying:
                 with attempt:
+                    attempts += 1
                     marker = _REPEATS_A_TIMEOUT.set(repeats_a_timeout)
                     try:
                         return await self._call(response_model, messages, max_reasks, reasked)
@@ -213,29 +297,33 @@ class ModelClient:
                     finally:
                         _REPEATS_A_TIMEOUT.reset(marker)
         except (openai.APIError, openai.APIConnectionError) as error:
-            attempts = self.settings.max_retries + 1
             reason = _timeout_reason(error, self.settings.request_timeout) \
                 if isinstance(error, openai.APITimeoutError) else _reason(error)
-            raise ModelError(f"{self.url} kept failing after {attempts} attempts: {reason}",
+            failed = f"kept failing after {attempts} attempts" if attempts > 1 else "failed"
+            raise ModelError(f"{self.url} {failed}: {reason}",
                              last_answer=reasked[-1] if reasked else None) from None
         raise AssertionError("unreachable: tenacity either returns or raises")
 
     async def _call(self, response_model: type[T], messages: list[dict[str, str]],
                     max_reasks: int, reasked: list[Any]) -> StructuredReply:
-        if not self._format_confirmed:
+        if not self.formats.confirmed:
             self._probe_lock = self._probe_lock or asyncio.Lock()
             async with self._probe_lock:
-                if not self._format_confirmed:
+                if not self.formats.confirmed:
                     reply = await self._call_in_mode(response_model, messages, max_reasks,
                                                      reasked)
-                    self._format_confirmed = True
+                    self.formats.confirmed = True
                     return reply
         return await self._call_in_mode(response_model, messages, max_reasks, reasked)
 
     async def _call_in_mode(self, response_model: type[T], messages: list[dict[str, str]],
                             max_reasks: int, reasked: list[Any]) -> StructuredReply:
-        """One attempt; a rejected request format switches mode once and asks again. An
-        answer whose re-ask failed is added to `reasked`."""
+        """One attempt; a rejected request format switches mode once and asks again, and a
+        reply cut off at the token cap is asked for once more with a higher cap. An answer
+        whose re-ask failed is added to `reasked`."""
+        cap = self.settings.max_output_tokens
+        caps: list[int] = []  # the caps replies were cut off at
+        first_cut: Any = None  # that first cut-off reply, while a higher cap is tried
         while True:
             if self._unreachable:  # also for calls that were waiting when it was found
                 raise ModelUnreachableError(self._unreachable)
@@ -244,29 +332,44 @@ class ModelClient:
                 value = await self._client(mode).chat.completions.create(
                     model=self.settings.model, response_model=prepared_model(response_model),
                     messages=messages, max_retries=max_reasks,
-                    temperature=self.settings.temperature,
-                    max_tokens=self.settings.max_output_tokens,
+                    temperature=self.settings.temperature, max_tokens=cap,
                     **({"seed": self.settings.seed} if self.settings.seed is not None else {}))
                 return StructuredReply(value=value, mode=mode)
+            except IncompleteOutputException as error:
+                text = _completion_text(getattr(error, "last_completion", None))
+                caps.append(cap)
+                # A model looping until the cap would only loop longer with a higher one.
+                looping = looks_looping(text if isinstance(text, str) else "")
+                if first_cut is None and not looping:
+                    first_cut, cap = text, cap * CUT_OFF_CAP_FACTOR
+                    continue
+                return _cut_off_reply(mode, text, caps, note="it was repeating itself; not "
+                                      "asked again" if looping and len(caps) == 1 else "")
             except InstructorRetryException as error:
                 cause = error.__cause__
                 if not isinstance(cause, (openai.APIError, openai.APIConnectionError)):
+                    attempts = getattr(error, "n_attempts", None) or 1
                     return StructuredReply(value=None, mode=mode,
                                            unvalidated=_last_reply_text(error),
-                                           error=_short(str(cause or error)))
+                                           error=_short(scrub(str(cause or error))),
+                                           reasks=max(0, min(attempts - 1, max_reasks)))
                 last_answer = _last_reply_text(error)
                 if last_answer is not None:
                     reasked.append(last_answer)
                 api_error: Exception = cause
             except (openai.APIError, openai.APIConnectionError) as error:
                 api_error = error
+            if first_cut is not None:
+                # The higher cap was refused (longer than the context, say) or failed: what
+                # came before the first cut is the answer.
+                return _cut_off_reply(mode, first_cut, caps, note=f"asking again with a cap "
+                                      f"of {cap:,} failed: {_reason(api_error)}")
             if self._is_format_rejection(api_error):
                 if self.forced:
                     raise ModelRefusedError(
                         f"{self.url} rejected the '{mode}' request format (--mode {mode}): "
                         f"{_reason(api_error)}") from None
-                if mode == self.mode and self._mode_index + 1 < len(self.modes):
-                    self._mode_index += 1
+                if self.formats.fall_back(mode):
                     self._note(f"synth: {self.url} does not accept the '{mode}' request format "
                                f"({_reason(api_error)}); using '{self.mode}' for the rest of "
                                "the run")
@@ -295,23 +398,46 @@ class ModelClient:
 
     def _wait(self, retry_state: RetryCallState) -> float:
         error = retry_state.outcome.exception() if retry_state.outcome else None
-        retry_after = _retry_after(error) if error else None
-        if retry_after is not None:
-            return min(retry_after, MAX_RETRY_AFTER_SECONDS)
-        # Exponential backoff with jitter.
-        ceiling = min(self._retry_max_delay,
-                      self._retry_base_delay * 2 ** (retry_state.attempt_number - 1))
-        return random.uniform(ceiling / 2, ceiling)
+        response = getattr(error, "response", None)
+        return retry_delay(retry_after_seconds(getattr(response, "headers", None), time.time()),
+                           retry_state.attempt_number, self._retry_base_delay,
+                           self._retry_max_delay, MAX_RETRY_AFTER_SECONDS, random.uniform)
 
     def _is_format_rejection(self, error: Exception) -> bool:
         if not isinstance(error, openai.APIStatusError):
             return False
-        if error.status_code in (400, 422) or error.status_code >= 500:
+        # llama-cpp-python answers 500, others 400, 422 or 501; a 502, 503 or 504 is a
+        # gateway or a busy server, whatever its message says about tools.
+        if error.status_code in (400, 422, 500, 501):
             return bool(_FORMAT_WORDS.search(_reason(error)))
         return False
 
     async def close(self) -> None:
         await self._openai.close()
+
+
+def _cut_off_reply(mode: str, text: Any, caps: list[int], note: str = "") -> StructuredReply:
+    """A reply cut off at the token cap: its whole items before the cut, for the caller to
+    check like any unvalidated answer, and the caps it ran into in words ("4,096 tokens, and
+    again at 8,192")."""
+    said = f"{caps[0]:,} tokens" + "".join(f", and again at {c:,}" for c in caps[1:])
+    if note:
+        said += f" ({note})"
+    return StructuredReply(value=None, mode=mode,
+                           unvalidated=before_the_cut(text) if isinstance(text, str)
+                           else text if isinstance(text, dict) else None,
+                           error=f"cut off at the token cap of {said}", cut_off=said)
+
+
+def _token_count(value: Any) -> int:
+    """A token count a server reported; anything but a number from 0 to MAX_TOKENS_PER_ANSWER
+    counts as none, so that a lying server can neither break the sum nor inflate it
+    without bound."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0
+    if isinstance(value, float) and not math.isfinite(value):
+        return 0
+    return int(value) if 0 < value <= MAX_TOKENS_PER_ANSWER else 0
 
 
 def _http_library() -> ModuleType:
@@ -327,36 +453,90 @@ def _http_library() -> ModuleType:
 HTTP = _http_library()
 
 
+class UnusableAnswerError(openai.APIResponseValidationError):
+    """A 2xx or 3xx answer that is no chat completion: cut off, empty, not JSON, too big, a
+    redirect. Raised inside the HTTP client as an OpenAIError, which openai passes on as it is,
+    so it reaches synth with its own words rather than as "Connection error."."""
+
+    def __init__(self, response: Any, message: str, *, transient: bool) -> None:
+        super().__init__(response, None, message=message)
+        self.transient = transient
+
+
 class PacedHttpClient(openai.DefaultAsyncHttpxClient):
     """openai's HTTP client, with every request paced by an AdaptiveLimit and bounded as a
     whole: a server that trickles its answer a byte at a time is given up on at the bound
-    just like one that says nothing, and a timed-out request is reported as a ReadTimeout."""
+    just like one that says nothing, and a timed-out request is reported as a ReadTimeout.
+
+    It reads each answer itself, so that it can stop reading one over MAX_ANSWER_BYTES
+    (decompressed), count every request that reached the server whatever came back, refuse
+    a 2xx that is no chat completion in one line, and replace a configured secret echoed in
+    an answer before anything else sees it. Redirects are not followed: a chat completions
+    endpoint that redirects is the wrong address, and each hop would be a request uncounted."""
 
     def __init__(self, limit: AdaptiveLimit, total_seconds: float,
-                 on_slowdown: Callable[[Slowdown], None]) -> None:
+                 on_slowdown: Callable[[Slowdown], None],
+                 on_request: Callable[[], None] = lambda: None) -> None:
         super().__init__(timeout=HTTP.Timeout(total_seconds,
-                                              connect=min(CONNECT_TIMEOUT_SECONDS, total_seconds)))
+                                              connect=min(CONNECT_TIMEOUT_SECONDS, total_seconds)),
+                         follow_redirects=False)
         self.total_seconds = total_seconds
         self._limit = limit
         self._on_slowdown = on_slowdown
+        self._on_request = on_request
         self._turn: asyncio.Condition | None = None
 
     async def send(self, request: Any, **kwargs: Any) -> Any:
         slot = await self._take_slot(after_timeout=_REPEATS_A_TIMEOUT.get())
         outcome, detail, work = Outcome.FAILED, "", None
+        # The request reached the server once its headers started to go out on a connection
+        # (the HTTP library's trace says when), or, where nothing traces (a cassette), once
+        # an answer came: a request that never connected is not counted, one that timed out
+        # or was dropped after it was sent is.
+        reached = False
+        earlier_trace = request.extensions.get("trace")
+
+        async def trace(event: str, info: dict[str, Any]) -> None:
+            nonlocal reached
+            if event.endswith(".send_request_headers.started"):
+                reached = True
+            if earlier_trace is not None:
+                await earlier_trace(event, info)
+
+        request.extensions["trace"] = trace
         try:
             try:
                 async with asyncio.timeout(self.total_seconds):
-                    response = await super().send(request, **kwargs)
-                    await response.aread()  # the body is part of the answer, and of its bound
+                    response = await super().send(request, **{**kwargs, "stream": True})
+                    reached = True
+                    # The body is part of the answer, and of its bound.
+                    body = await _read_bounded(response, MAX_ANSWER_BYTES)
             except TimeoutError:
                 raise HTTP.ReadTimeout(f"no complete answer within {self.total_seconds:g} s",
                                        request=request) from None
+            except HTTP.DecodingError:
+                encoding = response.headers.get("content-encoding", "?")
+                raise UnusableAnswerError(response, f"HTTP {response.status_code} with a body "
+                                          f"that does not decode as its Content-Encoding "
+                                          f"({_short(scrub(encoding))}) says",
+                                          transient=True) from None
+            answer = _answer_with(response, scrub_bytes(repaired_utf8(body), _CONFIGURED_KEYS),
+                                  request)
             if response.status_code in _BUSY_STATUSES:
                 outcome, detail = Outcome.BUSY, f"HTTP {response.status_code}"
             elif response.is_success:
-                outcome, work = Outcome.ANSWERED, answer_work(response.content)
-            return response
+                problem = completion_problem(answer.content, answer.headers.get("content-type"))
+                if problem is not None and request.url.path.endswith("/chat/completions"):
+                    what, transient = problem
+                    raise UnusableAnswerError(answer, f"HTTP {response.status_code} with "
+                                              f"{_short(scrub(what))}", transient=transient)
+                outcome, work = Outcome.ANSWERED, answer_work(answer.content)
+            elif response.is_redirect or 300 <= response.status_code < 400:
+                location = response.headers.get("location") or "nowhere"
+                raise UnusableAnswerError(answer, f"HTTP {response.status_code}, a redirect to "
+                                          f"{_short(scrub(display_url(location)))}; set the base "
+                                          "URL to the API's own address", transient=False)
+            return answer
         except HTTP.ConnectTimeout:
             outcome, detail = Outcome.BUSY, "no connection within " \
                                             f"{min(CONNECT_TIMEOUT_SECONDS, self.total_seconds):g} s"
@@ -365,6 +545,8 @@ class PacedHttpClient(openai.DefaultAsyncHttpxClient):
             outcome, detail = Outcome.TIMED_OUT, f"no answer within {self.total_seconds:g} s"
             raise
         finally:
+            if reached:
+                self._on_request()
             await self._free_slot(slot, outcome, detail, work)
 
     async def _take_slot(self, after_timeout: bool) -> Slot:
@@ -390,13 +572,49 @@ class PacedHttpClient(openai.DefaultAsyncHttpxClient):
             self._on_slowdown(slowdown)
 
 
+class _AnswerTooLarge(Exception):
+    pass
+
+
+async def _read_bounded(response: Any, limit: int) -> bytes:
+    """The decoded body, read until it ends or passes `limit` bytes (then it is closed and
+    UnusableAnswerError raised): a gzip bomb is stopped as it inflates, not after."""
+    parts: list[bytes] = []
+    size = 0
+    try:
+        async for part in response.aiter_bytes():
+            size += len(part)
+            if size > limit:
+                raise _AnswerTooLarge
+            parts.append(part)
+    except _AnswerTooLarge:
+        await response.aclose()
+        raise UnusableAnswerError(response, f"HTTP {response.status_code} with an answer over "
+                                  f"{limit // (1024 * 1024)} MB; stopped reading it",
+                                  transient=False) from None
+    return b"".join(parts)
+
+
+def _answer_with(response: Any, body: bytes, request: Any) -> Any:
+    """The response as openai reads it, with `body` (decoded, checked) as its content."""
+    headers = [(name, value) for name, value in response.headers.multi_items()
+               if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+    answer = HTTP.Response(response.status_code, headers=headers, content=body, request=request,
+                           extensions=response.extensions, history=response.history)
+    try:
+        answer.elapsed = response.elapsed
+    except RuntimeError:  # not known for an answer that never closed; nothing reads it then
+        pass
+    return answer
+
+
 def answer_work(body: bytes) -> float | None:
     """The size of an answer in units of one answer token, from the usage it reports."""
     try:
         usage = json.loads(body).get("usage") or {}
-        work = (usage.get("completion_tokens") or 0) + \
-            PROMPT_TOKEN_WORK * (usage.get("prompt_tokens") or 0)
-    except (ValueError, AttributeError, TypeError):
+        work = _token_count(usage.get("completion_tokens")) + \
+            PROMPT_TOKEN_WORK * _token_count(usage.get("prompt_tokens"))
+    except (ValueError, AttributeError, TypeError, RecursionError):
         return None
     return float(work) if work > 0 else None
 
@@ -429,9 +647,12 @@ def prepared_model(response_model: type[T]) -> type[T]:
 
 
 def is_transient(error: BaseException) -> bool:
-    """429, 5xx, timeouts and dropped connections are worth another try; nothing else is."""
+    """429, 5xx, timeouts, dropped connections and a 2xx cut off or empty on the way are
+    worth another try; nothing else is."""
     if isinstance(error, (openai.APITimeoutError, openai.APIConnectionError)):
         return True
+    if isinstance(error, UnusableAnswerError):
+        return error.transient
     return isinstance(error, openai.APIStatusError) and (
         error.status_code in (408, 409, 429) or error.status_code >= 500)
 
@@ -497,31 +718,25 @@ def _timeout_reason(error: openai.APITimeoutError, bound: float) -> str:
 
 
 def _short(text: str) -> str:
-    text = " ".join(text.split())
+    """Server text made fit for one line: whitespace collapsed, controls (terminal escapes,
+    bidirectional overrides) shown as escapes rather than obeyed, at most 300 characters."""
+    text = printable(" ".join(text.split()))
     return text if len(text) <= 300 else text[:297] + "..."
-
-
-def _retry_after(error: BaseException) -> float | None:
-    response = getattr(error, "response", None)
-    if response is None:
-        return None
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
 def _last_reply_text(error: Exception) -> Any:
     """The text of the last reply whose validation failed (tool arguments or content)."""
-    completion = getattr(error, "last_completion", None)
+    return _completion_text(getattr(error, "last_completion", None))
+
+
+def _completion_text(completion: Any) -> Any:
+    """The text of a completion's first choice: its first tool call's arguments, else its
+    content; None when it has neither (whatever shape a server gave it)."""
     try:
-        message = completion.choices[0].message  # type: ignore[union-attr]
-    except (AttributeError, IndexError, TypeError):
+        message = completion.choices[0].message
+        calls = getattr(message, "tool_calls", None)
+        if calls:
+            return calls[0].function.arguments
+        return message.content
+    except (AttributeError, IndexError, KeyError, TypeError):
         return None
-    if getattr(message, "tool_calls", None):
-        return message.tool_calls[0].function.arguments
-    return message.content

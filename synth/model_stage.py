@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from synth.cache import ResponseCache, schema_hash
 from synth.config import Settings
-from synth.llm import ModelClient
+from synth.llm import ModelClient, RequestFormats
 from synth.models import Usage
 from synth.pricing import estimate_cost, price_table
 from synth.progress import Progress, ProgressCallback, Stage
@@ -36,15 +36,19 @@ class ModelStage:
     def __init__(self, settings: Settings, *, prompt_name: str,
                  response_model: type[BaseModel], schema_version: str,
                  cache: ResponseCache | None, client_factory: Callable[[], ModelClient] | None,
-                 note: Callable[[str], None]) -> None:
+                 note: Callable[[str], None], formats: RequestFormats | None = None) -> None:
         self.settings = settings
+        # The request format the endpoint takes, shared with the run's other stage (pass
+        # one stage's `formats` to the next), so that a rejected one is not asked in again.
+        self.formats = formats or RequestFormats(settings)
         self.note = note
         self.prompt = load_prompt(prompt_name)
         self.schema_hash = schema_hash(response_model, schema_version)
         assert settings.cache_dir is not None
         self.cache = cache or ResponseCache(settings.cache_dir, enabled=settings.use_cache,
                                             warn=note)
-        self._client_factory = client_factory or (lambda: ModelClient(settings, note=note))
+        self._client_factory = client_factory or (
+            lambda: ModelClient(settings, note=note, formats=self.formats))
         self._client: ModelClient | None = None  # the run's client, once made
 
     @property

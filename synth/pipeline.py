@@ -56,7 +56,9 @@ def summarise(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], 
     if settings.reconciles_with_model and grounded.claims:
         from synth.reconcile.model import ModelReconciler  # imports openai; only with a model
 
-        reconciler = reconciler or ModelReconciler(settings)
+        # The extractor's request formats: a format it found rejected is not asked in again.
+        reconciler = reconciler or ModelReconciler(settings,
+                                                   formats=getattr(extractor, "formats", None))
         reconciled = reconciler.reconcile(grounded.claims, sources,
                                           RulesReconcile(groups, facts, overview), progress)
         facts, overview = reconciled.facts, reconciled.overview

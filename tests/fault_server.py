@@ -26,6 +26,36 @@ Faults for `enqueue`, one per chat request, first in first out:
   "invented"         200, normal shape, but every quote is a sentence not in the article
   "too_long"         400, the request is longer than the model's context (llama-cpp-python's words)
 
+Faults of a hostile or broken server (synth must end each as one line, never a traceback):
+  "length"           200, finish_reason "length": the answer cut off three quarters of the way
+  "length_loop"      200, finish_reason "length": one claim repeated until the cap cut it off
+  "retry_after:<v>"  429 with `Retry-After: <v>` verbatim ("soon", a malformed date, ...)
+  "trickle:<s>"      a normal answer, headers and body sent one byte every <s> seconds
+  "cut_body"         200, a JSON body cut in half (Content-Length says the half)
+  "short_body"       200, Content-Length of the whole body, half of it sent, then the close
+  "empty"            200 with an empty body          "html"   200, a text/html page
+  "not_object"       200, a JSON body that is a list
+  "bad_utf8"         200, a normal answer with two bytes that are not UTF-8 in its id
+  "error_200"        200 whose body is an error object, as some proxies answer
+  "status:<n>"       HTTP status <n> with a small JSON error body (no body for 1xx, 204, 304)
+  "redirect:<n>"     HTTP status <n> (3xx) with Location: the same URL (a loop, if followed)
+  "huge:<mb>"        200, a valid answer padded with whitespace to <mb> megabytes
+  "gzip_lie"         200, `Content-Encoding: gzip` on a body that is not gzip
+  "gzip_bomb:<mb>"   200, a small gzip body that inflates to <mb> megabytes
+  "wrong_tool"       200, a tool call to a function the request did not offer
+  "no_choices"       200, `choices: []`
+  "null_content"     200, a message with neither content nor tool calls
+  "no_usage"         200, a normal answer without `usage`
+  "args_object"      200, tool call arguments (or content) as a JSON object, not a string
+  "content_number"   200, a message whose content is the number 42
+  "ansi:<n>"         HTTP status <n> whose error message holds terminal escapes and a bidi override
+  "busy_tools"       503 whose message speaks of tools: busy, not a rejected request format
+  "deep_json"        200, an answer of JSON nested 100,000 lists deep
+  "utf16"            200, a normal answer encoded as UTF-16 (JSON allows it)
+  "huge_usage"       200, a normal answer claiming 10^400 prompt tokens and "many" completion ones
+  "echo_key"         200, the API key of the request's Authorization header echoed in a
+                     claim's quote and speaker (and a quote not in the article, so it is re-asked)
+
 `one_slot=True` serves chat requests one at a time in arrival order, each taking `latency`,
 the way llama-cpp-python's server runs a local model: a request waits for the ones before
 it, one whose client went away before its turn is skipped (`skipped`), and one whose client
@@ -41,6 +71,7 @@ use one up: the fault stays queued for the next request that is not rejected.
 from __future__ import annotations
 
 import collections
+import gzip
 import json
 import re
 import select
@@ -87,7 +118,21 @@ INVENTED_SENTENCES = (
 )
 
 FAULTS = frozenset({"429", "500", "503", "401", "drop", "slow", "malformed", "schema", "invented",
-                    "too_long"})
+                    "too_long", "length", "length_loop", "retry_after", "trickle", "cut_body",
+                    "short_body", "empty", "html", "not_object", "bad_utf8", "error_200", "status",
+                    "redirect", "huge", "gzip_lie", "gzip_bomb", "wrong_tool", "no_choices",
+                    "null_content", "no_usage", "echo_key", "args_object", "content_number",
+                    "ansi", "huge_usage", "busy_tools", "deep_json", "utf16"})
+# Faults that take a number after a colon ("slow:2"), those that need one, and the one whose
+# argument is text passed on as it is.
+_NUMBER_ARGUMENT = frozenset({"429", "slow", "trickle", "status", "redirect", "huge", "gzip_bomb",
+                              "ansi"})
+_NEEDS_ARGUMENT = frozenset({"slow", "trickle", "status", "redirect", "huge", "gzip_bomb",
+                             "retry_after", "ansi"})
+_TEXT_ARGUMENT = frozenset({"retry_after"})
+# The faults answered by FaultServer._answer_hostile.
+HOSTILE = FAULTS - {"429", "500", "503", "401", "drop", "slow", "malformed", "schema", "invented",
+                    "too_long"}
 REJECTABLE_MODES = frozenset({"json_schema", "tools"})
 
 _ARTICLE = re.compile(r"^<article>[ \t]*\r?\n(.*)\r?\n</article>[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -97,23 +142,33 @@ _DIGIT = re.compile(r"\d")
 
 
 def parse_fault(fault: str) -> tuple[str, float | None]:
-    """'429:3' -> ('429', 3.0); 'slow:2' -> ('slow', 2.0); '500' -> ('500', None)."""
+    """'429:3' -> ('429', 3.0); 'slow:2' -> ('slow', 2.0); '500' -> ('500', None).
+    A text argument ('retry_after:soon') is checked here and read with `fault_text`."""
     name, sep, arg = fault.partition(":")
     if name not in FAULTS:
         raise ValueError(f"unknown fault {fault!r}; expected one of {sorted(FAULTS)}")
-    if name == "slow" and not sep:
-        raise ValueError("the slow fault needs a duration, e.g. 'slow:2'")
-    if sep and name not in ("429", "slow"):
+    if name in _NEEDS_ARGUMENT and not sep:
+        raise ValueError(f"the {name} fault needs an argument, e.g. '{name}:2'")
+    if sep and name not in _NUMBER_ARGUMENT | _TEXT_ARGUMENT:
         raise ValueError(f"fault {name!r} takes no argument: {fault!r}")
-    if not sep:
+    if not sep or name in _TEXT_ARGUMENT:
         return name, None
     try:
         seconds = float(arg)
     except ValueError:
-        raise ValueError(f"fault {fault!r}: {arg!r} is not a number of seconds") from None
-    if seconds < 0:
-        raise ValueError(f"fault {fault!r}: seconds must not be negative")
+        raise ValueError(f"fault {fault!r}: {arg!r} is not a number") from None
+    if not seconds >= 0:
+        raise ValueError(f"fault {fault!r}: the number must not be negative")
+    if name in ("status", "redirect", "ansi") and not (seconds == int(seconds) and 100 <= seconds <= 999):
+        raise ValueError(f"fault {fault!r}: not an HTTP status")
+    if name == "redirect" and not 300 <= seconds < 400:
+        raise ValueError(f"fault {fault!r}: a redirect is a 3xx status")
     return name, seconds
+
+
+def fault_text(fault: str) -> str:
+    """The text argument of a fault: 'retry_after:Wed, 21 Oct' -> 'Wed, 21 Oct'."""
+    return fault.partition(":")[2]
 
 
 def sentences(article: str) -> list[str]:
@@ -313,6 +368,39 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         except OSError:  # the client gave up (e.g. its timeout ran out): nothing left to do
             self.close_connection = True
+
+    def _send_raw(self, status: int, data: bytes, *, content_type: str | None = "application/json",
+                  headers: Iterable[tuple[str, str]] = (), content_length: int | None = None,
+                  send: int | None = None, trickle: float | None = None) -> None:
+        """A response written as given: `content_length` may lie about `data`, only the first
+        `send` bytes may go out (then the connection is closed), and `trickle` sends the
+        whole response, status line included, one byte every that many seconds."""
+        lines = [f"HTTP/1.1 {status} {self.responses.get(status, ('Unknown',))[0]}",
+                 f"Server: {self.version_string()}"]
+        if content_type is not None:
+            lines.append(f"Content-Type: {content_type}")
+        lines.append(f"Content-Length: {len(data) if content_length is None else content_length}")
+        lines += [f"{name}: {value}" for name, value in headers]
+        if send is not None or self.close_connection:
+            lines.append("Connection: close")
+            self.close_connection = True
+        raw = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + data[:send]
+        try:
+            if trickle is None:
+                self.wfile.write(raw)
+                self.wfile.flush()
+            else:
+                for i in range(len(raw)):
+                    if self.server.owner._stopping.wait(trickle) or self._client_gone():
+                        self._drop()
+                        return
+                    self.wfile.write(raw[i:i + 1])
+                    self.wfile.flush()
+        except OSError:
+            self.close_connection = True
+            return
+        if send is not None:
+            self._drop()
 
     def _client_gone(self) -> bool:
         """True when the client has closed its end (it gave up waiting)."""
@@ -585,9 +673,135 @@ class FaultServer:
         elif name == "invented":
             self._count("invented")
             handler._send_json(200, self._completion(body, raw, number, self._invented_json(body)))
+        elif name in HOSTILE:
+            self._count(name)
+            self._answer_hostile(handler, body, raw, number, fault or name, seconds)
         else:
             self._count("ok")
             handler._send_json(200, self._completion(body, raw, number, self._claims_json(body)))
+
+    def _answer_hostile(self, handler: _Handler, body: dict[str, Any], raw: bytes, number: int,
+                        fault: str, number_argument: float | None) -> None:
+        name = fault.partition(":")[0]
+        normal = self._claims_json(body)
+
+        def completion_bytes(answer: str = normal, **changes: Any) -> bytes:
+            payload = self._completion(body, raw, number, answer)
+            payload.update(changes)
+            return json.dumps(payload).encode("utf-8")
+
+        if name == "length":
+            cut = normal[:len(normal) * 3 // 4]
+            payload = self._completion(body, raw, number, cut)
+            payload["choices"][0]["finish_reason"] = "length"
+            handler._send_json(200, payload)
+        elif name == "length_loop":
+            article = find_article(body) or ""
+            first = (pick_quotes(article, 1) or ["Nothing."])[0]
+            looped = '{"claims": [' + ", ".join([json.dumps(claim(first))] * 60)
+            looped = looped[:len(looped) - 40]  # cut inside the last repeat
+            payload = self._completion(body, raw, number, looped)
+            payload["choices"][0]["finish_reason"] = "length"
+            handler._send_json(200, payload)
+        elif name == "retry_after":
+            handler._send_json(429, RATE_LIMIT_ERROR, [("Retry-After", fault_text(fault))])
+        elif name == "trickle":
+            handler._send_raw(200, completion_bytes(), trickle=number_argument)
+        elif name == "cut_body":
+            data = completion_bytes()
+            handler._send_raw(200, data[:len(data) // 2])
+        elif name == "short_body":
+            data = completion_bytes()
+            handler._send_raw(200, data, send=len(data) // 2)
+        elif name == "empty":
+            handler._send_raw(200, b"")
+        elif name == "html":
+            handler._send_raw(200, b"<!doctype html><html><body><h1>Welcome</h1></body></html>",
+                              content_type="text/html; charset=utf-8")
+        elif name == "not_object":
+            handler._send_raw(200, b'["not", "an", "object"]')
+        elif name == "bad_utf8":
+            data = completion_bytes()
+            handler._send_raw(200, data.replace(b'"chatcmpl-', b'"chatcmpl-\xff\xfe', 1))
+        elif name == "error_200":
+            handler._send_json(200, {"error": {"message": "upstream model crashed",
+                                               "type": "server_error"}})
+        elif name == "status":
+            code = int(number_argument or 0)
+            if code < 200 or code in (204, 304):
+                handler._send_raw(code, b"", content_type=None)
+            else:
+                handler._send_json(code, {"error": {"message": f"the server says {code}",
+                                                    "type": "odd_status"}})
+        elif name == "redirect":
+            location = f"http://{HOST}:{self.port}{handler.path}"
+            handler._send_raw(int(number_argument or 307), b"", content_type=None,
+                              headers=[("Location", location)])
+        elif name == "huge":
+            data = completion_bytes()
+            size = int((number_argument or 0) * 1024 * 1024)
+            # Whitespace after the JSON value: still valid JSON, only far too big.
+            handler._send_raw(200, data + b" " * max(size - len(data), 0))
+        elif name == "gzip_lie":
+            handler._send_raw(200, completion_bytes(), headers=[("Content-Encoding", "gzip")])
+        elif name == "gzip_bomb":
+            bomb = gzip.compress(b" " * int((number_argument or 0) * 1024 * 1024), compresslevel=9)
+            handler._send_raw(200, bomb, headers=[("Content-Encoding", "gzip")])
+        elif name == "wrong_tool":
+            payload = self._completion(body, raw, number, normal)
+            message = payload["choices"][0]["message"]
+            if message.get("tool_calls"):
+                message["tool_calls"][0]["function"]["name"] = "transfer_funds"
+            handler._send_json(200, payload)
+        elif name == "no_choices":
+            handler._send_raw(200, completion_bytes(choices=[]))
+        elif name == "null_content":
+            payload = self._completion(body, raw, number, normal)
+            payload["choices"][0]["message"] = {"role": "assistant", "content": None}
+            payload["choices"][0]["finish_reason"] = "stop"
+            handler._send_json(200, payload)
+        elif name == "no_usage":
+            payload = self._completion(body, raw, number, normal)
+            del payload["usage"]
+            handler._send_json(200, payload)
+        elif name == "args_object":
+            payload = self._completion(body, raw, number, normal)
+            message = payload["choices"][0]["message"]
+            if message.get("tool_calls"):
+                message["tool_calls"][0]["function"]["arguments"] = json.loads(normal)
+            else:
+                message["content"] = json.loads(normal)
+            handler._send_json(200, payload)
+        elif name == "content_number":
+            payload = self._completion(body, raw, number, normal)
+            payload["choices"][0]["message"] = {"role": "assistant", "content": 42}
+            handler._send_json(200, payload)
+        elif name == "ansi":
+            handler._send_json(int(number_argument or 500), {"error": {
+                "message": "\x1b[2J\x1b]0;owned\x07Rate \u202elimit\u202c reached\r\nX-Injected: 1",
+                "type": "server_error"}})
+        elif name == "deep_json":
+            deep = '{"claims": ' + "[" * 100_000 + "]" * 100_000 + "}"
+            handler._send_json(200, self._completion(body, raw, number, deep))
+        elif name == "utf16":
+            handler._send_raw(200, completion_bytes().decode("utf-8").encode("utf-16"),
+                              content_type="application/json; charset=utf-16")
+        elif name == "busy_tools":
+            handler._send_json(503, {"error": {"message": "all tools workers are busy; try again",
+                                               "type": "server_error"}})
+        elif name == "huge_usage":
+            payload = self._completion(body, raw, number, normal)
+            payload["usage"] = {"prompt_tokens": 10 ** 400, "completion_tokens": "many",
+                                "total_tokens": -1}
+            handler._send_json(200, payload)
+        elif name == "echo_key":
+            key = (handler.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+            echoed = dict(claim(f"The key is {key} and nobody said so."), attributed_to=key,
+                          statement=f"The server knows {key}.")
+            handler._send_json(200, self._completion(body, raw, number,
+                                                     json.dumps({"claims": [echoed]})))
+        else:
+            raise AssertionError(f"unhandled fault {fault!r}")
 
     def _claims_json(self, body: dict[str, Any]) -> str:
         claims = claims_in_request(body)

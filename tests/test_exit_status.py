@@ -82,9 +82,10 @@ def test_when_the_server_goes_away_the_articles_already_answered_still_make_the_
         ("S3", unreachable), ("S4", unreachable)]
     for problem in extract_problems:
         assert f"synth: {problem['path']}: {unreachable}" in result.stderr.splitlines()
-    # One connection was tried, and not retried; the reconcile of S1's and S2's claims was
-    # the first run's, from the cache.
-    assert (report["usage"]["requests"], report["usage"]["retries"]) == (1, 0)
+    # One connection was tried and refused, and not retried: usage counts requests that
+    # reached a server, so none. The reconcile of S1's and S2's claims was the first run's,
+    # from the cache.
+    assert (report["usage"]["requests"], report["usage"]["retries"]) == (0, 0)
     assert report["usage"]["cache_hits"] == 3
 
 

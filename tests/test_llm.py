@@ -267,7 +267,8 @@ def test_an_unreachable_endpoint_is_a_problem_per_article_not_a_crash(tmp_path):
     assert [p.reason for p in report.problems] == [
         "no model server at http://127.0.0.1:9/v1 (connection refused): start it, or run with "
         "--offline"]
-    assert (report.usage.requests, report.usage.retries) == (1, 0)
+    # Usage counts requests that reached a server: a refused connection reached none.
+    assert (report.usage.requests, report.usage.retries) == (0, 0)
 
 
 def test_a_request_too_long_for_the_context_is_a_problem_for_that_article_only():

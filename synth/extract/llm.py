@@ -12,7 +12,10 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import BaseModel
 
 from synth.cache import ResponseCache, cache_key
 from synth.chunking import chunk_text
@@ -26,15 +29,20 @@ from synth.extract.schema import (
     ExtractedClaim,
     ExtractionResponse,
 )
-from synth.llm import ModelClient, mode_chain
+from synth.llm import ModelClient, RequestFormats, mode_chain
 from synth.model_stage import ModelStage, stderr_note
 from synth.models import Problem, Quantity, Usage
 from synth.progress import Progress
-from synth.salvage import json_object, valid_items
+from synth.salvage import after_reasks, json_object, valid_items
 from synth.units import canonical_unit
+from synth.wire import plain
 
 PROMPT_NAME = "extract_claims.v1"
 MAX_CLAIMS_PER_CHUNK = 30
+# Claims kept of one answer: the prompt asks for at most MAX_CLAIMS_PER_CHUNK, and every
+# substring of an article is a quote in it, so a hostile server could send a hundred
+# thousand claims that all ground.
+MAX_KEPT_CLAIMS_PER_CHUNK = 4 * MAX_CLAIMS_PER_CHUNK
 # Re-asks after a reply that fails validation (a quote not in the article, a bad field).
 MAX_REASKS = 2
 # Article text that looks like the prompt's own <article> or </article> marker. Left as it
@@ -42,15 +50,51 @@ MAX_REASKS = 2
 _DELIMITER_LIKE = re.compile(r"<(\s*/?\s*article\b[^<>]*)>", re.IGNORECASE)
 
 
+class CachedChunk(BaseModel):
+    """A chunk's cache entry: what the model made of the request, kept even when re-asks ran
+    out or it was refused, since at temperature 0 asking again only repeats it."""
+
+    claims: list[ExtractedClaim]
+    error: str | None = None  # the validation error re-asks could not mend
+    refusal: str | None = None  # a refusal of the request that asking again would repeat
+    # Re-asks that ran; entries written before this was kept were after all of them.
+    reasks: int = MAX_REASKS
+    cut_off: str | None = None  # the token caps the answer was cut off at, in words
+    beyond_limit: int = 0  # claims past MAX_KEPT_CLAIMS_PER_CHUNK, not kept
+
+
+@dataclass
+class _Answer:
+    claims: list[ExtractedClaim] = field(default_factory=list)
+    error: str | None = None
+    refusal: str | None = None
+    reasks: int = 0
+    cut_off: str | None = None
+    beyond_limit: int = 0
+
+    def within_limit(self) -> _Answer:
+        """The answer with its first MAX_KEPT_CLAIMS_PER_CHUNK distinct claims only."""
+        distinct = unique_claims(self.claims)
+        self.claims = distinct[:MAX_KEPT_CLAIMS_PER_CHUNK]
+        self.beyond_limit = len(distinct) - len(self.claims)
+        return self
+
+    def entry(self) -> dict[str, Any]:
+        return CachedChunk(claims=self.claims, error=self.error, refusal=self.refusal,
+                           reasks=self.reasks, cut_off=self.cut_off,
+                           beyond_limit=self.beyond_limit).model_dump(exclude_none=True)
+
+
 class LLMExtractor(ModelStage):
     name = "llm"
 
     def __init__(self, settings: Settings, *, cache: ResponseCache | None = None,
                  client_factory: Callable[[], ModelClient] | None = None,
-                 note: Callable[[str], None] = stderr_note) -> None:
+                 note: Callable[[str], None] = stderr_note,
+                 formats: RequestFormats | None = None) -> None:
         super().__init__(settings, prompt_name=PROMPT_NAME, response_model=ExtractionResponse,
                          schema_version=SCHEMA_VERSION, cache=cache,
-                         client_factory=client_factory, note=note)
+                         client_factory=client_factory, note=note, formats=formats)
         self.model = settings.model
 
     def extract(self, documents: Sequence[CleanDocument], story_words: frozenset[str],
@@ -116,30 +160,24 @@ class LLMExtractor(ModelStage):
         for number, chunk in enumerate(chunks, 1):
             messages = self.request_messages(document, chunk)
             key = self.request_key(messages)
-            cached = self.cache.get(key)
+            cached = self.cache.get_as(key, CachedChunk)
             if cached is not None:
                 batch.usage.cache_hits += 1
-                claims = [ExtractedClaim.model_validate(c) for c in cached["claims"]]
-                error, refusal = cached.get("error"), cached.get("refusal")
+                answer = _Answer(cached.claims, cached.error, cached.refusal, cached.reasks,
+                                 cached.cut_off, cached.beyond_limit)
             else:
-                claims, error, refusal = await self._ask(get_client(), messages, chunk)
+                answer = (await self._ask(get_client(), messages, chunk)).within_limit()
                 # What the model made of the request is kept even when re-asks ran out or
                 # it was refused: at temperature 0 asking again only repeats it, and a rerun
                 # reports the same problem without a request (--no-cache asks afresh).
-                self.cache.set(key, {"claims": [c.model_dump() for c in claims],
-                                     **({"error": error} if error else {}),
-                                     **({"refusal": refusal} if refusal else {})})
+                self.cache.set(key, answer.entry())
             where = f" (chunk {number} of {len(chunks)})" if len(chunks) > 1 else ""
-            if refusal:
-                batch.problems.append(Problem(
-                    path=document.source.path, source_id=document.source.id,
-                    stage="extract", reason=f"{refusal}{where}"))
-            elif error:
-                batch.problems.append(Problem(
-                    path=document.source.path, source_id=document.source.id,
-                    stage="extract", reason=f"the model's answer{where} did not fit the "
-                                            f"schema after {MAX_REASKS} re-asks: {error}"))
-            for claim in claims:
+            reason = answer_problem(answer, where)
+            if reason:
+                batch.problems.append(Problem(path=document.source.path,
+                                              source_id=document.source.id,
+                                              stage="extract", reason=reason))
+            for claim in answer.claims:
                 # Overlapping chunks propose the same sentence twice; keep the first.
                 if claim.quote.strip() in seen_quotes:
                     continue
@@ -148,9 +186,10 @@ class LLMExtractor(ModelStage):
         return drafts
 
     async def _ask(self, client: ModelClient, messages: list[dict[str, str]],
-                   chunk: str) -> tuple[list[ExtractedClaim], str | None, str | None]:
-        """The claims, the validation error re-asks could not mend, and a refusal of the
-        request that asking again would only repeat."""
+                   chunk: str) -> _Answer:
+        """The claims, the validation error re-asks could not mend or the token caps the
+        answer was cut off at, and a refusal of the request that asking again would only
+        repeat."""
         # Quotes are checked against the article as the model was shown it.
         article = ARTICLE_BEING_EXTRACTED.set(delimited_safely(chunk))  # this task's requests only
         try:
@@ -163,11 +202,36 @@ class LLMExtractor(ModelStage):
             ARTICLE_BEING_EXTRACTED.reset(article)
         if refusal is not None:
             # A re-ask grown past the context: the answer it re-asked may still have claims.
-            return salvage_claims(refusal.last_answer), None, str(refusal)
+            return _Answer(salvage_claims(refusal.last_answer), refusal=str(refusal))
         if isinstance(reply.value, ExtractionResponse):
-            return reply.value.claims, None, None
-        # Re-asks ran out: keep each claim that parses; ground drops unplaceable quotes.
-        return salvage_claims(reply.unvalidated), reply.error or "no answer", None
+            return _Answer(reply.value.claims)
+        # Re-asks ran out, or the answer was cut off: keep each claim that parses (each whole
+        # one before the cut); ground drops unplaceable quotes.
+        return _Answer(salvage_claims(reply.unvalidated), reply.error or "no answer",
+                       reasks=reply.reasks, cut_off=reply.cut_off)
+
+
+def answer_problem(answer: _Answer, where: str) -> str | None:
+    """The one line a chunk's answer is reported with, or None when it was a good one."""
+    beyond = (f"; it had {len(answer.claims) + answer.beyond_limit} claims, more than the "
+              f"{MAX_CLAIMS_PER_CHUNK} asked for, and the first {len(answer.claims)} were kept"
+              ) if answer.beyond_limit else ""
+    if answer.refusal:
+        return f"{answer.refusal}{where}{beyond}"
+    if answer.cut_off:
+        kept = len({c.quote.strip() for c in answer.claims})
+        return (f"the model's answer{where} was cut off at the token cap of {answer.cut_off}; "
+                f"{kept} whole claim{'s' if kept != 1 else ''} before the cut "
+                f"{'were' if kept != 1 else 'was'} kept (a larger --max-output-tokens, or a "
+                f"smaller --chunk-chars, leaves room for the rest){beyond}")
+    if answer.error:
+        return (f"the model's answer{where} did not fit the schema "
+                f"{after_reasks(answer.reasks)}: {answer.error}{beyond}")
+    if beyond:
+        return f"the model's answer{where} had {len(answer.claims) + answer.beyond_limit} " \
+               f"claims, more than the {MAX_CLAIMS_PER_CHUNK} asked for; the first " \
+               f"{len(answer.claims)} were kept"
+    return None
 
 
 def delimited_safely(article: str) -> str:
@@ -177,18 +241,32 @@ def delimited_safely(article: str) -> str:
 
 
 def salvage_claims(text: Any) -> list[ExtractedClaim]:
-    data = json_object(text) if isinstance(text, str) else None
-    return valid_items(data, "claims", ExtractedClaim) if data is not None else []
+    """The claims of a last answer that parse, each quote once: an answer that looped to the
+    token cap repeats one claim thousands of times, and the cache needs it once."""
+    data = json_object(text)
+    return unique_claims(valid_items(data, "claims", ExtractedClaim) if data is not None else [])
+
+
+def unique_claims(claims: Sequence[ExtractedClaim]) -> list[ExtractedClaim]:
+    """Each quote's first claim, in order."""
+    first: dict[str, ExtractedClaim] = {}
+    for claim in claims:
+        first.setdefault(claim.quote.strip(), claim)
+    return list(first.values())
 
 
 def _draft(source_id: str, claim: ExtractedClaim) -> ClaimDraft:
+    """A claim as synth keeps it. What the model wrote in its own words is kept without the
+    characters a terminal would obey; the quote is checked against the article instead."""
     quantities = []
     for q in claim.quantities:
-        unit = canonical_unit(q.unit) or "count"
+        unit = canonical_unit(plain(q.unit)) or "count"
         quantities.append(Quantity(value=q.value, value_max=q.value_max, unit=unit,
-                                   scope=(q.scope or None), qualifier=q.qualifier,
-                                   time_ref=q.time_ref or None, text=q.text or str(q.value)))
-    return ClaimDraft(source_id=source_id, statement=claim.statement.strip() or claim.quote,
-                      quote=claim.quote, attributed_to=claim.attributed_to or None,
-                      stance=claim.stance, quantities=quantities, dates=list(claim.dates),
-                      extractor="llm")
+                                   scope=plain(q.scope or "") or None, qualifier=q.qualifier,
+                                   time_ref=plain(q.time_ref or "") or None,
+                                   text=plain(q.text) or str(q.value)))
+    return ClaimDraft(source_id=source_id,
+                      statement=plain(claim.statement).strip() or claim.quote,
+                      quote=claim.quote, attributed_to=plain(claim.attributed_to or "") or None,
+                      stance=claim.stance, quantities=quantities,
+                      dates=[plain(d) for d in claim.dates], extractor="llm")

@@ -47,6 +47,8 @@ from synth.reconcile.rules import (
     subject_of,
 )
 from synth.reconcile.schema import OverviewLine, ReconciledFact, ReconcileResponse
+from synth.salvage import after_reasks
+from synth.wire import plain
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,10 @@ class BatchAnswer:
     # True when a request failed after this answer came back (its re-ask got a 5xx): the
     # answer failed a check, and its parts that pass are all there is.
     interrupted: bool = False
+    # Re-asks that ran before the answer was given up on; None when not known (a failed
+    # request, or an answer cached before the count was kept: `error` then says it all).
+    reasks: int | None = None
+    cut_off: str | None = None  # the token caps the answer was cut off at, in words
 
 
 @dataclass
@@ -139,50 +145,82 @@ def _keep_what_passes(answer: BatchAnswer, number: int, where: str, kept: _Kept,
     if answer.response is None:
         kept.fact_claims.update(batch_ids)
         kept.sentence_claims.update(batch_ids)
+        if answer.cut_off:
+            what = (f"was cut off at the token cap of {answer.cut_off}, with nothing whole "
+                    "before the cut")
+        elif answer.reasks is not None:
+            what = f"failed {after_reasks(answer.reasks)}: {answer.error}"
+        else:
+            what = f"failed: {answer.error}"
         kept.problems.append(Problem(stage="reconcile", reason=(
-            f"the model's reconcile{where} failed: {answer.error}; the deterministic "
-            f"reconcile covers its {len(batch_ids)} claims")))
+            f"the model's reconcile{where} {what}; the deterministic reconcile covers its "
+            f"{len(batch_ids)} claims")))
         return
     context = CheckContext.for_claims(answer.batch.claims, sources)
+    response = without_repeats(answer.response)
     rejected: list[str] = []
-    facts = _passing(answer.response.facts, fact_errors, context, rejected, kept.fact_claims,
+    facts = _passing(response.facts, fact_errors, context, rejected, kept.fact_claims,
                      lambda fact: f"fact {fact.statement[:60]!r}")
     for fact, cited in facts:
         sent_under = Counter(group_of[c.id] for c in cited)
         # The model saw each claim with its group: the figure the fact is about is the one
         # of the group most of its claims came in, when they give it.
         preferred = kinds.get(sent_under.most_common(1)[0][0])
-        kept.facts.append(_Part(number, model_fact(fact.statement, fact.status,
-                                                   fact.explanation, cited, index,
+        # The checks read words; characters a terminal obeys pass them, so they go here.
+        kept.facts.append(_Part(number, model_fact(plain(fact.statement), fact.status,
+                                                   plain(fact.explanation or ""), cited, index,
                                                    kind=preferred), frozenset(sent_under)))
-    sentences = _passing(answer.response.overview, sentence_errors, context, rejected,
+    sentences = _passing(response.overview, sentence_errors, context, rejected,
                          kept.sentence_claims, lambda line: f"sentence {line.text[:60]!r}")
-    kept.sentences += [OverviewSentence(text=line.text.strip(), claim_ids=[c.id for c in cited],
+    kept.sentences += [OverviewSentence(text=plain(line.text).strip(),
+                                        claim_ids=[c.id for c in cited],
                                         written_by="model") for line, cited in sentences]
     if not sentences:
         kept.sentence_claims.update(batch_ids)
-    declared = {n.source_id.strip(): n.reason.strip() for n in answer.response.unused_sources
+    declared = {n.source_id.strip(): plain(n.reason).strip() for n in response.unused_sources
                 if n.source_id.strip() in context.sources_with_claims}
     kept.unused.update(declared)
-    uncovered = coverage_errors(answer.response, context)
+    uncovered = coverage_errors(response, context)
     if uncovered:
-        rejected.append(uncovered[-1])
         cited_or_declared = _cited_sources([p.fact for p in kept.facts], kept.sentences,
                                            by_id) | set(declared)
         kept.fact_claims.update(c.id for c in answer.batch.claims
                                 if c.source_id not in cited_or_declared)
-    total = len(answer.response.facts) + len(answer.response.overview)
+    total = len(response.facts) + len(response.overview)
+    # What failed: the parts rejected (if any), then the sources left out (if any).
+    first = f", first rejected: {rejected[0]}" if rejected else ""
+    left_out = f"; {uncovered[-1]}" if uncovered else ""
+    passed = f"{len(facts) + len(sentences)} of {total} parts pass synth's checks and are kept"
     if answer.interrupted:
-        first = f", first rejected: {rejected[0]}" if rejected else ""
         kept.problems.append(Problem(stage="reconcile", reason=(
             f"the model's reconcile{where} failed: {answer.error}; of its last answer, "
-            f"{len(facts) + len(sentences)} of {total} parts pass synth's checks and are kept"
-            f"{first}; the deterministic reconcile covers the rest")))
-    elif rejected:
+            f"{passed}{first}{left_out}; the deterministic reconcile covers the rest")))
+    elif answer.cut_off:
+        before = f"of the whole parts before the cut, {passed}{first}{left_out}" if total \
+            else "nothing whole came before the cut"
         kept.problems.append(Problem(stage="reconcile", reason=(
-            f"the model's reconcile{where} still failed synth's checks after its re-asks: "
-            f"{len(rejected)} of {total} parts rejected, first: {rejected[0]}; the "
-            "deterministic reconcile covers those claims")))
+            f"the model's reconcile{where} was cut off at the token cap of {answer.cut_off}; "
+            f"{before}; the deterministic reconcile covers the rest")))
+    elif rejected or uncovered:
+        failed = (f"{len(rejected)} of {total} part{'s' if total != 1 else ''} rejected, first: "
+                  f"{rejected[0]}{left_out}") if rejected else uncovered[-1]
+        kept.problems.append(Problem(stage="reconcile", reason=(
+            f"the model's reconcile{where} still failed synth's checks "
+            f"{after_reasks(answer.reasks)}: {failed}; the deterministic reconcile covers "
+            "those claims")))
+
+
+def without_repeats(response: ReconcileResponse) -> ReconcileResponse:
+    """The answer with each fact and sentence once, where it first came: a model looping
+    until its token cap writes the same fact over and over, and the report needs it once."""
+    facts: dict[Hashable, ReconciledFact] = {}
+    for fact in response.facts:
+        facts.setdefault((fact.statement.strip(), fact.status, tuple(fact.claim_ids)), fact)
+    lines: dict[Hashable, OverviewLine] = {}
+    for line in response.overview:
+        lines.setdefault((line.text.strip(), tuple(line.claim_ids)), line)
+    return response.model_copy(update={"facts": list(facts.values()),
+                                       "overview": list(lines.values())})
 
 
 Checked = TypeVar("Checked", ReconciledFact, OverviewLine)

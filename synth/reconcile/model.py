@@ -16,10 +16,12 @@ import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pydantic import BaseModel
+
 from synth.cache import ResponseCache, cache_key
 from synth.config import Settings
 from synth.errors import ModelError, ModelRefusedError
-from synth.llm import ModelClient, mode_chain
+from synth.llm import ModelClient, RequestFormats, mode_chain
 from synth.model_stage import ModelStage, stderr_note
 from synth.models import Claim, Source, Usage
 from synth.progress import Progress, ProgressCallback
@@ -38,13 +40,24 @@ PROMPT_NAME = "reconcile_facts.v1"
 MAX_REASKS = 2
 
 
+class CachedBatch(BaseModel):
+    """A batch's cache entry: the answer as it came (checked again on every use) and why it
+    failed, if it did. An entry of another shape is damaged."""
+
+    answer: Any  # required: {} is no entry of this version's
+    error: str | None = None
+    reasks: int | None = None  # None: written before the count was kept
+    cut_off: str | None = None
+
+
 class ModelReconciler(ModelStage):
     def __init__(self, settings: Settings, *, cache: ResponseCache | None = None,
                  client_factory: Callable[[], ModelClient] | None = None,
-                 note: Callable[[str], None] = stderr_note) -> None:
+                 note: Callable[[str], None] = stderr_note,
+                 formats: RequestFormats | None = None) -> None:
         super().__init__(settings, prompt_name=PROMPT_NAME, response_model=ReconcileResponse,
                          schema_version=SCHEMA_VERSION, cache=cache,
-                         client_factory=client_factory, note=note)
+                         client_factory=client_factory, note=note, formats=formats)
         self.usage = Usage(extractor="llm", model=settings.model)
 
     def reconcile(self, claims: Sequence[Claim], sources: Sequence[Source],
@@ -115,23 +128,23 @@ class ModelReconciler(ModelStage):
                       get_client: Callable[[], ModelClient]) -> BatchAnswer:
         messages = self.request_messages(batch, sources)
         key = self.request_key(messages)
-        cached = self.cache.get(key)
+        cached = self.cache.get_as(key, CachedBatch)
         if cached is not None:
             self.usage.cache_hits += 1
-            return BatchAnswer(batch, parse_leniently(cached.get("answer")), cached.get("error"))
+            return BatchAnswer(batch, parse_leniently(cached.answer), cached.error,
+                               reasks=cached.reasks, cut_off=cached.cut_off)
         # Set for this task only: concurrent batches each check against their own claims.
         checks = CHECKS_FOR_REQUEST.set(CheckContext.for_claims(batch.claims, sources))
         try:
             reply = await get_client().structured(ReconcileResponse, messages, MAX_REASKS)
         finally:
             CHECKS_FOR_REQUEST.reset(checks)
-        answer: Any
-        if isinstance(reply.value, ReconcileResponse):
-            answer, error = reply.value.model_dump(), None
-        else:
-            answer = reply.unvalidated
-            error = f"after {MAX_REASKS} re-asks: {reply.error or 'no answer'}"
+        entry = CachedBatch(answer=reply.value.model_dump(), reasks=0) \
+            if isinstance(reply.value, ReconcileResponse) else \
+            CachedBatch(answer=reply.unvalidated, error=reply.error or "no answer",
+                        reasks=reply.reasks, cut_off=reply.cut_off)
         # The answer is cached as it came and checked again on every use, so a cache hit
-        # is judged exactly like a fresh answer.
-        self.cache.set(key, {"answer": answer, "error": error})
-        return BatchAnswer(batch, parse_leniently(answer), error)
+        # is judged exactly like a fresh answer. A cut-off answer is kept as its whole parts.
+        self.cache.set(key, entry.model_dump())
+        return BatchAnswer(batch, parse_leniently(entry.answer), entry.error,
+                           reasks=entry.reasks, cut_off=entry.cut_off)
