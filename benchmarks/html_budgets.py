@@ -61,7 +61,7 @@ PAGES: dict[str, tuple[str, Callable[[], str]]] = {
 CHILD = """
 import json, resource, sys, time
 from synth.load import load_sources
-import synth.html  # trafilatura's import is not the page's cost
+import synth.load.html  # trafilatura's import is not the page's cost
 started = time.perf_counter()
 result = load_sources([sys.argv[1]])
 seconds = time.perf_counter() - started

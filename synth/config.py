@@ -16,8 +16,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from synth.errors import ConfigError
-from synth.fetch import FETCH_TIMEOUT_SECONDS
-from synth.load import DEFAULT_MAX_BYTES
+from synth.limits import DEFAULT_MAX_BYTES, FETCH_TIMEOUT_SECONDS
 
 MODES = ("tools", "json_schema", "json", "md_json")
 RECONCILERS = ("auto", "model", "rules")

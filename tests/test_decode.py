@@ -1,11 +1,11 @@
-"""Decoding never raises for text, and says what it repaired (synth/decode.py)."""
+"""Decoding never raises for text, and says what it repaired (synth/load/decode.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from synth.decode import clean_text, decode_article_bytes
 from synth.errors import InputError
+from synth.load.decode import clean_text, decode_article_bytes
 
 SENTENCE = "Officials said 3,000 troops arrived in Kursk on Monday, the ministry said.\n"
 

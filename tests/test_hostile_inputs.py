@@ -23,8 +23,8 @@ import pytest
 
 from synth.clean import clean_sources
 from synth.extract.offline import MAX_PARSE_CHARS, body_blocks
-from synth.html import MAX_DEPTH
 from synth.load import load_sources
+from synth.load.html import MAX_DEPTH
 from synth.numbers import LARGEST_FIGURE
 from synth.text import printable
 from tests.stories import flood_article, subprocess_env

@@ -1,5 +1,5 @@
 """HTML pages read with budgets: deep, wide or hostile pages lose no article text and cannot
-hold up a run (synth/html.py, through the load stage)."""
+hold up a run (synth/load/html.py, through the load stage)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from synth.html import MAX_DEPTH, MAX_ELEMENTS, html_to_article, plain_text
 from synth.load import load_sources
+from synth.load.html import MAX_DEPTH, MAX_ELEMENTS, html_to_article, plain_text
 
 FIRST = "Officials said 3,000 troops arrived in Kursk on Monday, the ministry said."
 SECOND = "The Pentagon said 10,000 troops were in Russia by Friday, a spokesman told reporters."

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from synth.html import html_to_article
 from synth.load import load_sources
-from synth.metadata import metadata_from_text, story_title
+from synth.load.html import html_to_article
+from synth.load.metadata import metadata_from_text
 from synth.models import Source
+from synth.render.title import story_title
 from tests.conftest import QUAKE, TROOPS
 
 

@@ -24,11 +24,11 @@ from typing import Literal
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from synth.metadata import story_title
 from synth.models import Claim, Fact, Report, Source, Variant, id_order
 from synth.reconcile.origins import Origins
 from synth.reconcile.rules import speaker_names
 from synth.render.facts import fact_headline, heading_case, shown_variants
+from synth.render.title import story_title
 
 STATUS_ORDER = ("corroborated", "single_source", "conflicting", "disputed")
 STATUS_LABEL = {"corroborated": "Corroborated", "single_source": "Single source",

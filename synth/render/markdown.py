@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from synth.metadata import story_title
 from synth.models import Claim, Report, Source
 from synth.render.facts import heading, revision_summary, shown_variants
+from synth.render.title import story_title
 from synth.text import printable
 
 _STATUS_LABEL = {

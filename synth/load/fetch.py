@@ -17,9 +17,9 @@ from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from synth.errors import InputError
-from synth.sizes import over_the_limit, readable_size
+from synth.limits import FETCH_TIMEOUT_SECONDS
+from synth.load.sizes import over_the_limit, readable_size
 
-FETCH_TIMEOUT_SECONDS = 20.0
 MAX_REDIRECTS = 10
 
 

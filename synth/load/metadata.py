@@ -1,5 +1,4 @@
-"""Title, outlet and publication date from the top of a plain-text or Markdown article, and
-the title of a set of articles (pure).
+"""Title, outlet and publication date from the top of a plain-text or Markdown article (pure).
 
 A title is the page's headline: the first line at the top that is neither a header field, a
 masthead, a menu nor page furniture, when it is shaped like a headline. A photo caption, a
@@ -13,10 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from synth.dates import parse_date
-from synth.decode import clean_text
 from synth.furniture import (
     LIST_HEADER,
     count_sentences_marks,
@@ -25,8 +22,7 @@ from synth.furniture import (
     shape_text,
     words_of,
 )
-from synth.inputs import names_a_file
-from synth.models import Source
+from synth.load.decode import clean_text
 
 # How many lines at the top of a text file may carry its header, or its front matter.
 _HEADER_LINES = 12
@@ -168,17 +164,3 @@ def _is_dateline(line: str, outlet: str | None) -> bool:
     """A header line that dates the page ("Outlet | 9 Sept 2023", "By Jane Roe · 24 October
     2024, 07:30"), as opposed to a caption or a sentence that mentions a date."""
     return line_furniture(line.strip(), outlet) in ("dateline or byline", "byline")
-
-
-def story_title(sources: Sequence[Source]) -> str | None:
-    """The title of a fact sheet: the first original source's headline, else any source's,
-    else the name of the folder the articles came from."""
-    for candidates in ([s for s in sources if not s.duplicate_of], sources):
-        for source in candidates:
-            if source.title:
-                return source.title
-    # A page's URL or standard input names no folder.
-    folders = {Path(s.path).parent.name for s in sources if names_a_file(s.path)}
-    if len(folders) == 1:
-        return folders.pop() or None
-    return None

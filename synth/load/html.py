@@ -24,7 +24,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from synth.dates import parse_date
-from synth.metadata import TextMetadata, is_plausible_title
+from synth.load.metadata import TextMetadata, is_plausible_title
 
 # Nesting deeper than this is no news page (theirs is under 50); the parser gives up at 2,048.
 MAX_DEPTH = 200

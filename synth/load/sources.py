@@ -5,8 +5,8 @@ is opened, and at most `max_bytes` + 1 bytes are read, so that a device, a FIFO,
 a file that grows cannot hang a run or fill memory. Folders are walked without following
 links to folders, once each; hidden files and folders (".name") are passed over, and every
 other file in a folder that is not an article is named with the reason. An http(s) URL is
-downloaded (`synth.fetch`, bounded in time and size) and "-" is one article read from
-standard input (bounded in size). Decoding (`synth.decode`) and HTML (`synth.html`) repair
+downloaded (`synth.load.fetch`, bounded in time and size) and "-" is one article read from
+standard input (bounded in size). Decoding (`synth.load.decode`) and HTML (`synth.load.html`) repair
 what they can and say so; every claim offset later points into the text produced here. An
 input that cannot be an article becomes a Problem naming it and the reason, never an
 exception.
@@ -24,17 +24,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from synth.decode import clean_text, decode_article_bytes
 from synth.errors import InputError
-from synth.fetch import FETCH_TIMEOUT_SECONDS, fetch_page
 from synth.inputs import STDIN, STDIN_NAME, is_url
-from synth.metadata import TextMetadata, metadata_from_text
+from synth.limits import DEFAULT_MAX_BYTES, FETCH_TIMEOUT_SECONDS
+from synth.load.decode import clean_text, decode_article_bytes
+from synth.load.fetch import fetch_page
+from synth.load.metadata import TextMetadata, metadata_from_text
+from synth.load.sizes import over_the_limit, readable_size
 from synth.models import Problem, Source
 from synth.progress import Progress, ProgressCallback
-from synth.sizes import over_the_limit, readable_size
 
 ARTICLE_SUFFIXES = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 SAVE_AS_TEXT = "save the article as text or HTML"
 # Files people keep with their articles that synth cannot read, and what to do instead.
 UNSUPPORTED_FORMATS = {
@@ -335,7 +335,7 @@ def source_from_bytes(data: bytes, name: str, fmt: str, source_id: str) -> Loade
     repairs = list(decoded.repairs)
     meta: TextMetadata
     if fmt == "html" or (fmt == "txt" and _looks_like_html(decoded.text)):
-        from synth.html import html_to_article  # trafilatura is slow to import; only for HTML
+        from synth.load.html import html_to_article  # trafilatura is slow to import; only for HTML
 
         article = html_to_article(decoded.text)
         fmt = "html"
