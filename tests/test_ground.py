@@ -96,7 +96,7 @@ def test_a_model_figure_that_is_no_number_is_dropped_even_when_its_words_are_quo
 
 def folded_one_character_at_a_time(text: str) -> tuple[str, list[int]]:
     """The definition NormalisedText's folding must agree with, written the slow way."""
-    from synth.ground import _fold
+    from synth.folding import _fold
     chars: list[str] = []
     origin: list[int] = []
     previous_space = True
@@ -117,7 +117,7 @@ def folded_one_character_at_a_time(text: str) -> tuple[str, list[int]]:
 def test_folding_agrees_with_the_character_by_character_definition():
     import random
 
-    from synth.ground import NormalisedText
+    from synth.folding import NormalisedText
     alphabet = ["a", "B", "7", " ", "\n", "\t", "\u00a0", "\u2009", "\u2019", "\u201c", "\u2014",
                 "\u2026", "é", "Å", "ﬁ", "İ", "¨", "ß", "-", ".", "\u0301", "中"]
     samples = ["", " ", "  lead and trail  ", "The mayor\u2019s \u201cfinal\u201d count\u2026",

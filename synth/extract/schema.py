@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from synth.ground import normalise_for_match
+from synth.folding import normalise_for_match
 from synth.models import Qualifier, Stance
 
 SCHEMA_VERSION = "1"
