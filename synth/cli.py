@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -114,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _quiet_instructor()
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # told with the usage of the command given, not synth's own
@@ -139,6 +141,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("synth: interrupted", file=sys.stderr)
         return 130
+
+
+def _quiet_instructor() -> None:
+    """instructor logs each failed attempt at ERROR, and with no logging configured Python
+    prints such records on stderr; the command reports every failure itself, in one line.
+    A handler that drops them keeps that fallback away. It is set by the command, the
+    application, and only here: a program that imports synth keeps its own logging, and one
+    that configures logging and then calls main() still receives instructor's records."""
+    logger = logging.getLogger("instructor")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
 
 
 def _summarise_command(args: argparse.Namespace) -> int:

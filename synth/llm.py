@@ -36,7 +36,6 @@ import contextvars
 import copy
 import functools
 import json
-import logging
 import math
 import random
 import re
@@ -114,9 +113,6 @@ SLOW_ANSWER_SHARE_OF_BOUND = 1 / 20
 # Set for an attempt that repeats one whose request timed out: it waits to go alone.
 _REPEATS_A_TIMEOUT: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "synth_repeats_a_timeout", default=False)
-# instructor logs every failed attempt at ERROR; synth reports failures itself, once.
-logging.getLogger("instructor").addHandler(logging.NullHandler())
-logging.getLogger("instructor").propagate = False
 
 
 @dataclass
