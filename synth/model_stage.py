@@ -21,7 +21,7 @@ from synth.cache import ResponseCache, schema_hash
 from synth.config import Settings
 from synth.llm import ModelClient, RequestFormats
 from synth.models import Usage
-from synth.pricing import estimate_cost, price_table
+from synth.pricing import estimate_cost
 from synth.progress import Progress, ProgressCallback, Stage
 from synth.prompts import load_prompt
 
@@ -74,7 +74,8 @@ class ModelStage:
                 await client.close()
             self.cache.close()
         usage.estimated_cost_usd = estimate_cost(
-            self.settings.model, usage.prompt_tokens, usage.completion_tokens, price_table())
+            self.settings.model, usage.prompt_tokens, usage.completion_tokens,
+            self.settings.prices)
 
     @asynccontextmanager
     async def reporting(self, progress: ProgressCallback | None, stage: Stage,

@@ -30,14 +30,22 @@ def summarise(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], 
               reconciler: ModelReconciler | None = None, **options: object) -> Report:
     """Summarise the articles at `paths` (files or folders) into a reconciled Report.
 
-    Options are Settings fields (offline=True, model="gpt-4o-mini", cache_dir=…); without a
-    model configured (argument or SYNTH_MODEL) the offline extractor is used. With a model,
+    Options are Settings fields (offline=True, model="gpt-4o-mini", cache_dir=…), resolved
+    over the environment; or `settings` is a Settings, used as it is (giving both is a
+    TypeError). Without a model configured (argument or SYNTH_MODEL) the offline extractor
+    is used. With a model,
     the model also writes the facts and overview (reconcile="rules" keeps synth's own), and
     whatever fails synth's checks is replaced by the deterministic reconcile.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    settings = settings or resolve_settings(None, **options)
+    if settings is None:
+        settings = resolve_settings(None, **options)
+    elif options:
+        # Either would have to be ignored; a silent choice would run with settings the caller
+        # did not mean.
+        raise TypeError(f"summarise() takes settings= or options, not both: got settings= and "
+                        f"{', '.join(sorted(options))}; pass resolve_settings(**options) as settings=")
     loaded = load_sources(paths, max_bytes=settings.max_bytes,
                           fetch_timeout=settings.fetch_timeout, progress=progress)
     # Made after reading: the model client's imports take a second, and reading comes first.

@@ -8,7 +8,8 @@ estimate (tokens only), never a guess.
 from __future__ import annotations
 
 import json
-import os
+import math
+from collections.abc import Mapping
 from pathlib import Path
 
 from synth.errors import ConfigError
@@ -22,21 +23,56 @@ PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
 }
 
 
-def price_table(environ: dict[str, str] | None = None) -> dict[str, tuple[float, float]]:
-    env = os.environ if environ is None else environ
+def price_table(environ: Mapping[str, str]) -> dict[str, tuple[float, float]]:
+    """The built-in prices with the SYNTH_PRICES file's over them. Read once, when the
+    settings are resolved: a file that cannot be read, or a price that is not a pair of
+    finite, non-negative numbers, is one ConfigError line naming the file, before any
+    request is paid for."""
     table = dict(PRICES_PER_MILLION)
-    path = env.get("SYNTH_PRICES")
-    if path:
-        try:
-            extra = json.loads(Path(path).read_text(encoding="utf-8"))
-            table.update({str(k): (float(v[0]), float(v[1])) for k, v in extra.items()})
-        except (OSError, ValueError, TypeError, IndexError, AttributeError) as error:
-            raise ConfigError(f"{path}: cannot read prices (SYNTH_PRICES): {error}") from None
+    path = environ.get("SYNTH_PRICES")
+    if not path:
+        return table
+    try:
+        extra = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read prices (SYNTH_PRICES): "
+                          f"{error.strerror or error}") from None
+    except ValueError as error:  # not UTF-8, or not JSON
+        raise ConfigError(f"{path}: cannot read prices (SYNTH_PRICES): {error}") from None
+    problem = check_prices(extra)
+    if problem:
+        raise ConfigError(f"{path}: cannot read prices (SYNTH_PRICES): {problem}")
+    table.update({str(model): (float(pair[0]), float(pair[1])) for model, pair in extra.items()})
     return table
 
 
+def check_prices(table: object) -> str | None:
+    """Why `table` is not {model: [input, output]} in dollars per million tokens, or None."""
+    if not isinstance(table, Mapping):
+        return 'expected an object such as {"my-model": [0.5, 1.5]}'
+    for model, pair in table.items():
+        if (not isinstance(pair, (list, tuple)) or len(pair) != 2
+                or not all(_is_price(price) for price in pair)):
+            return (f"{json.dumps(str(model))}: expected [input, output], two numbers of "
+                    f"dollars per million tokens, zero or more, got {_shown(pair)}")
+    return None
+
+
+def _is_price(value: object) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value) and value >= 0)
+
+
+def _shown(value: object) -> str:
+    try:
+        text = json.dumps(value)
+    except ValueError:  # NaN and infinity are not JSON
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def estimate_cost(model: str | None, prompt_tokens: int, completion_tokens: int,
-                  table: dict[str, tuple[float, float]]) -> float | None:
+                  table: Mapping[str, tuple[float, float]]) -> float | None:
     if model is None or model not in table:
         return None
     input_price, output_price = table[model]

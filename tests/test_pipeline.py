@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import synth
 from tests.conftest import QUAKE, TROOPS
 
@@ -126,3 +128,10 @@ def test_public_api_is_pinned():
         "OverviewSentence", "Problem", "Quantity", "Report", "Settings", "Source", "SynthError",
         "Usage", "Variant", "render_html", "render_json", "render_markdown", "resolve_settings",
         "summarise"}
+
+
+def test_settings_and_options_together_are_refused_not_one_silently_chosen():
+    settings = synth.resolve_settings({}, offline=True)
+    with pytest.raises(TypeError, match="settings= or options, not both: got settings= and "
+                                        "max_bytes, reconcile"):
+        synth.summarise(TROOPS, settings=settings, max_bytes=1, reconcile="bogus")
