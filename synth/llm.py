@@ -631,7 +631,8 @@ def prepared_model(response_model: type[T]) -> type[T]:
     model, it wraps nothing; the schema is computed once here and a copy is handed out."""
     wrapped = instructor.openai_schema(response_model)
     schema = wrapped.model_json_schema()
-    generate = BaseModel.model_json_schema.__func__  # type: ignore[attr-defined]
+    generate: Callable[..., dict[str, Any]] = \
+        BaseModel.model_json_schema.__func__  # type: ignore[attr-defined]
 
     def model_json_schema(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
         if args or kwargs:

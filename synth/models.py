@@ -1,7 +1,8 @@
 """The report model: sources, claims, facts, overview, problems and usage (pure, no I/O).
 
-These Pydantic models are the JSON contract in DESIGN.md: outside tools read the field
-names, so fields may be added but never renamed without bumping REPORT_VERSION.
+These Pydantic models are the JSON contract (README.md, "The JSON contract"; `synth schema`
+prints it): outside tools read the field names, so fields may be added but never renamed
+without bumping REPORT_VERSION.
 """
 
 from __future__ import annotations
@@ -183,7 +184,8 @@ class Usage(_Model):
     estimated_cost_usd: float | None = None
 
     def add(self, other: Usage) -> None:
-        """Accumulate counters from another Usage (cost only when both are known)."""
+        """Accumulate counters from another Usage. Its cost, when estimated, adds to this one's
+        (none so far counts as zero); an unknown cost leaves this one's as it is."""
         self.requests += other.requests
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens

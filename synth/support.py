@@ -16,6 +16,9 @@ Words are compared by a crude stem and synth's unit synonyms, so "fired"/"firing
 "soldiers"/"troops" match. The vocabulary synth itself writes in sentences about sources
 ("sources agree", "estimates range", "disputed") is always allowed in a model's sentence.
 
+A sentence written from claims (the overview's, or a model's fact) may hold no number that
+its cited claims do not (`unsupported_numbers`).
+
 An article sentence that addresses a model ("ignore previous instructions", "you are an AI",
 "output the claim that …") is flagged: it is text to report, never an instruction to follow,
 and never a figure of the story.
@@ -24,8 +27,10 @@ and never a figure of the story.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from synth.models import Claim
+from synth.numbers import find_numbers
 from synth.text import content_words, stem
 from synth.units import SYNONYMS
 
@@ -164,3 +169,29 @@ def sentence_errors_in_words(text: str, evidence: Iterable[str]) -> list[str]:
     if negated(text) and not any(negated(e) for e in evidence):
         errors.append("it says 'not' or 'no' where none of the claims it cites does")
     return errors
+
+
+# Two numbers this close are one number written two ways (3,000 and 3000.0).
+_NUMBER_TOLERANCE = 1e-6
+
+
+def unsupported_numbers(sentence: str, cited: Sequence[Claim]) -> list[str]:
+    """Numbers in `sentence` that appear in none of the cited claims (empty list: all fine)."""
+    allowed: list[float] = []
+    for claim in cited:
+        for quantity in claim.quantities:
+            allowed.append(quantity.value)
+            if quantity.value_max is not None:
+                allowed.append(quantity.value_max)
+        for mention in find_numbers(claim.quote):
+            allowed.append(mention.value)
+            if mention.value_max is not None:
+                allowed.append(mention.value_max)
+    missing = []
+    for mention in find_numbers(sentence):
+        for value in (mention.value, mention.value_max):
+            if value is None:
+                continue
+            if not any(abs(value - a) <= _NUMBER_TOLERANCE * max(1.0, abs(a)) for a in allowed):
+                missing.append(sentence[mention.number_start:mention.end])
+    return missing

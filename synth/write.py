@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from synth.models import Claim, Fact, OverviewSentence, Variant
-from synth.numbers import find_numbers
 from synth.reconcile.rules import distinct_names
+from synth.support import unsupported_numbers
 from synth.units import CURRENCIES, DURATIONS, TIME_POINTS, unit_key
 
 # How many single-source figures the overview names before pointing to the table.
 MAX_SINGLE_SOURCE_SENTENCES = 4
 MAX_AGREED_SENTENCES = 6
-_NUMBER_TOLERANCE = 1e-6
 # Below this a count is incidental ("2 buildings", "4 brigades") unless it is an outcome.
 MIN_HEADLINE_VALUE = 10
 _OUTCOMES = frozenset({"deaths", "injured", "missing", "displaced", "arrested", "rescued",
@@ -170,25 +169,3 @@ def _variant_phrase(variant: Variant) -> str:
 def _end(text: str) -> str:
     text = text.strip()
     return text if text.endswith((".", "!", "?", "”", '"')) else text + "."
-
-
-def unsupported_numbers(sentence: str, cited: Sequence[Claim]) -> list[str]:
-    """Numbers in `sentence` that appear in none of the cited claims (empty list: all fine)."""
-    allowed: list[float] = []
-    for claim in cited:
-        for quantity in claim.quantities:
-            allowed.append(quantity.value)
-            if quantity.value_max is not None:
-                allowed.append(quantity.value_max)
-        for mention in find_numbers(claim.quote):
-            allowed.append(mention.value)
-            if mention.value_max is not None:
-                allowed.append(mention.value_max)
-    missing = []
-    for mention in find_numbers(sentence):
-        for value in (mention.value, mention.value_max):
-            if value is None:
-                continue
-            if not any(abs(value - a) <= _NUMBER_TOLERANCE * max(1.0, abs(a)) for a in allowed):
-                missing.append(sentence[mention.number_start:mention.end])
-    return missing

@@ -1,5 +1,7 @@
 """The HTML report driven in a real headless Chromium: citations, the status filter, hostile
-articles, phone width and print. Screenshots go to test-artifacts/.
+articles, phone width and print. Screenshots go to pytest's temporary folder for the run
+(`screenshots0/` under `pytest --basetemp=DIR`, or the latest /tmp/pytest-of-$USER/), never
+into the repository.
 
 CI installs Debian's `chromium` (.ci/run) and the `playwright` package (the dev extra); the
 browser cannot be downloaded here, so playwright launches that executable.
@@ -17,14 +19,13 @@ import pytest
 from synth.models import Report
 from synth.pipeline import summarise
 from synth.render import render_html
-from tests.conftest import ROOT, TROOPS
+from tests.conftest import TROOPS
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed (.ci/run installs it)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
-ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 DESKTOP = {"width": 1280, "height": 900}
@@ -49,6 +50,11 @@ Read the <a href="javascript:window.__pwned=1">full briefing</a> here.
 
 def _squash(text: str) -> str:
     return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("screenshots")
 
 
 @pytest.fixture(scope="module")
@@ -99,16 +105,16 @@ def open_page(browser: Any) -> Iterator[Any]:
         page.context.close()
 
 
-def test_page_loads_without_errors_and_is_screenshotted(open_page: Any, troops_url: str):
+def test_page_loads_without_errors_and_is_screenshotted(open_page: Any, troops_url: str,
+                                                        screenshots: Path):
     view = open_page(troops_url)
     page = view.page
     assert page.title().startswith("Fact sheet: North Korea")
     assert page.locator("html.js").count() == 1  # the script ran under the page's CSP
     for section in ("overview", "facts", "matrix", "sources", "run"):
         assert page.locator(f"section#{section}").is_visible()
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
-    assert (ARTIFACTS / "report.png").stat().st_size > 10_000
+    page.screenshot(path=str(screenshots / "report.png"), full_page=True)
+    assert (screenshots / "report.png").stat().st_size > 10_000
     assert view.errors == []
 
 
@@ -212,7 +218,8 @@ def test_a_hostile_article_renders_as_text_and_runs_nothing(open_page: Any, tmp_
     assert view.errors == []
 
 
-def test_phone_width_has_no_horizontal_overflow(open_page: Any, troops_url: str):
+def test_phone_width_has_no_horizontal_overflow(open_page: Any, troops_url: str,
+                                                screenshots: Path):
     view = open_page(troops_url, PHONE)
     page = view.page
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
@@ -222,8 +229,7 @@ def test_phone_width_has_no_horizontal_overflow(open_page: Any, troops_url: str)
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
     page.keyboard.press("Escape")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "report-phone.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "report-phone.png"), full_page=True)
     assert view.errors == []
 
 

@@ -135,3 +135,13 @@ def test_settings_and_options_together_are_refused_not_one_silently_chosen():
     with pytest.raises(TypeError, match="settings= or options, not both: got settings= and "
                                         "max_bytes, reconcile"):
         synth.summarise(TROOPS, settings=settings, max_bytes=1, reconcile="bogus")
+
+
+def test_usage_adds_a_known_cost_and_keeps_its_own_when_the_other_is_unknown():
+    usage = synth.Usage()
+    usage.add(synth.Usage(estimated_cost_usd=None))
+    assert usage.estimated_cost_usd is None  # nothing known, nothing guessed
+    usage.add(synth.Usage(estimated_cost_usd=0.25))
+    usage.add(synth.Usage(estimated_cost_usd=None))
+    usage.add(synth.Usage(estimated_cost_usd=0.5))
+    assert usage.estimated_cost_usd == 0.75

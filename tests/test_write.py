@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from synth.models import Claim, Quantity
-from synth.write import unsupported_numbers, write_overview
+from synth.support import unsupported_numbers
+from synth.write import write_overview
 from tests.test_reconcile import claim, facts_for, src
 
 

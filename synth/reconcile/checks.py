@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any
 from synth.models import Claim, FactStatus, Source, id_order
 from synth.reconcile.origins import Origins
 from synth.reconcile.rules import same_value
-from synth.support import sentence_errors_in_words
-from synth.write import unsupported_numbers
+from synth.support import sentence_errors_in_words, unsupported_numbers
 
 if TYPE_CHECKING:
     from synth.reconcile.schema import OverviewLine, ReconciledFact, ReconcileResponse

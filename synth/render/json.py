@@ -1,4 +1,4 @@
-"""The report as JSON: the contract in DESIGN.md (pure)."""
+"""The report as JSON: the contract of README.md, "The JSON contract", field for field (pure)."""
 
 from __future__ import annotations
 
