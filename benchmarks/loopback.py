@@ -384,36 +384,78 @@ def package_of(filename: str) -> str:
     return path or "?"
 
 
-def _grouped_cprofile(profile: Any) -> tuple[dict[str, float], list[dict[str, Any]]]:
-    """Self time by package. A C function (no file) is charged to the packages calling it, in
-    proportion to the time each caller spent in it, so `dict.get` called by pydantic counts as
-    pydantic's."""
+def _charged(package: str) -> bool:
+    """Whether time in this package stays with it, rather than going to whoever called it:
+    the standard library (typing, copy, asyncio's internals) and C functions are someone's tool."""
+    return not package.startswith("stdlib") and package != "C functions"
+
+
+def _grouped_cprofile(profile: Any) -> dict[str, Any]:
+    """Self time by package, two ways. `self`: a function's own time, C functions charged to
+    their direct callers. `charged`: standard-library and C time passed up to the nearest caller
+    outside the standard library, split between callers in proportion to the time each spent in
+    it (cProfile keeps one level of callers, so a split beyond the first is an estimate)."""
     import pstats
 
     stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
-    by_package: dict[str, float] = {}
-    functions = []
-    for (filename, line, name), (_cc, calls, self_time, cumulative, callers) in stats.items():
-        functions.append({"function": f"{package_of(filename)}:{name}" + (f":{line}" if line else ""),
-                          "calls": calls, "self_s": round(self_time, 4),
-                          "cumulative_s": round(cumulative, 4)})
-        if filename != "~" or not callers:
-            key = package_of(filename) if filename != "~" else "C functions"
-            by_package[key] = by_package.get(key, 0.0) + self_time
+
+    def package(function: tuple[str, int, str]) -> str:
+        return package_of(function[0]) if function[0] != "~" else "C functions"
+
+    by_self: dict[str, float] = {}
+    for function, (_cc, _calls, self_time, _cumulative, callers) in stats.items():
+        if function[0] != "~" or not callers:
+            by_self[package(function)] = by_self.get(package(function), 0.0) + self_time
             continue
-        shares = {caller: entry[2] for caller, entry in callers.items()}
-        total = sum(shares.values()) or 1.0
-        for (caller_file, _line, _name), share in shares.items():
-            key = package_of(caller_file) if caller_file != "~" else "C functions"
-            by_package[key] = by_package.get(key, 0.0) + self_time * share / total
-    functions.sort(key=lambda f: -f["self_s"])
-    return by_package, functions
+        total = sum(entry[2] for entry in callers.values()) or 1.0
+        for caller, entry in callers.items():
+            by_self[package(caller)] = by_self.get(package(caller), 0.0) + self_time * entry[2] / total
+
+    # Pass standard-library and C time up the caller graph, a hop at a time, until it reaches a
+    # function of some other package. Recursion (deepcopy calling itself) is skipped; time going
+    # round a longer cycle leaks out of it a little at each pass.
+    by_charge: dict[str, float] = {}
+    pending = {function: entry[2] for function, entry in stats.items()}
+    for _ in range(1000):
+        passed: dict[tuple[str, int, str], float] = {}
+        for function, amount in pending.items():
+            callers = {c: entry[3] for c, entry in stats[function][4].items() if c != function}
+            total = sum(callers.values())
+            if _charged(package(function)) or total <= 0:
+                by_charge[package(function)] = by_charge.get(package(function), 0.0) + amount
+                continue
+            for caller, weight in callers.items():
+                passed[caller] = passed.get(caller, 0.0) + amount * weight / total
+        pending = {f: a for f, a in passed.items() if a > 1e-9}
+        if not pending:
+            break
+    for function, amount in pending.items():
+        by_charge[package(function)] = by_charge.get(package(function), 0.0) + amount
+    functions = sorted(({"function": f"{package(f)}:{f[2]}" + (f":{f[1]}" if f[1] else ""),
+                         "calls": calls, "self_s": round(self_time, 4), "cumulative_s": round(cumulative, 4)}
+                        for f, (_cc, calls, self_time, cumulative, _callers) in stats.items()),
+                       key=lambda f: -f["self_s"])
+    return {"self": by_self, "charged": by_charge, "functions": functions,
+            "total": sum(by_self.values())}
 
 
-def _grouped_py_spy(raw: Path, frame_filter: str) -> tuple[dict[str, float], int, int]:
-    """Samples by the package of the innermost Python frame, counting only stacks that pass
-    through `frame_filter` (the warm extraction): (shares, samples kept, all samples)."""
-    by_package: dict[str, float] = {}
+def _frames(stack: str) -> list[tuple[str, str]]:
+    """py-spy's raw stack, outermost first, as (function, file) pairs."""
+    frames = []
+    for frame in stack.split(";"):
+        function, _, where = frame.rpartition(" (")
+        frames.append((function, where.rsplit(":", 1)[0]))
+    return frames
+
+
+def _grouped_py_spy(raw: Path, frame_filter: str) -> dict[str, Any]:
+    """Samples by package, counting only stacks that pass through `frame_filter` (the warm
+    extraction). `self`: the innermost Python frame's package. `charged`: the innermost frame
+    outside the standard library (py-spy has the whole stack, so this is exact)."""
+    by_self: dict[str, float] = {}
+    by_charge: dict[str, float] = {}
+    leaves: dict[str, int] = {}
+    charged_functions: dict[str, int] = {}
     kept = every = 0
     for line in raw.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -422,11 +464,23 @@ def _grouped_py_spy(raw: Path, frame_filter: str) -> tuple[dict[str, float], int
         if frame_filter not in stack:
             continue
         kept += count
-        leaf = stack.rsplit(";", 1)[-1]
-        filename = leaf.rsplit("(", 1)[-1].rsplit(":", 1)[0]
-        key = package_of(filename)
-        by_package[key] = by_package.get(key, 0.0) + count
-    return by_package, kept, every
+        frames = _frames(stack)
+        leaf_function, leaf_file = frames[-1]
+        by_self[package_of(leaf_file)] = by_self.get(package_of(leaf_file), 0) + count
+        leaf_name = f"{package_of(leaf_file)}:{leaf_function}"
+        leaves[leaf_name] = leaves.get(leaf_name, 0) + count
+        owner = next(((f, package_of(p)) for f, p in reversed(frames) if _charged(package_of(p))),
+                     (leaf_function, package_of(leaf_file)))
+        by_charge[owner[1]] = by_charge.get(owner[1], 0) + count
+        owner_name = f"{owner[1]}:{owner[0]}"
+        charged_functions[owner_name] = charged_functions.get(owner_name, 0) + count
+    top = sorted(leaves.items(), key=lambda kv: -kv[1])[:40]
+    top_charged = sorted(charged_functions.items(), key=lambda kv: -kv[1])[:40]
+    return {"self": by_self, "charged": by_charge, "total": float(kept), "samples_all": every,
+            "functions": [{"function": name, "self_samples": n, "self_share": round(n / max(kept, 1), 4)}
+                          for name, n in top],
+            "charged_functions": [{"function": name, "samples": n, "share": round(n / max(kept, 1), 4)}
+                                  for name, n in top_charged]}
 
 
 def bench_profile(args: argparse.Namespace) -> None:
@@ -460,9 +514,8 @@ def bench_profile(args: argparse.Namespace) -> None:
                 profile.enable()
                 extractor.extract(cleaned.documents, cleaned.story_words)
                 profile.disable()
-                by_package, functions = _grouped_cprofile(profile)
-                total = sum(by_package.values())
-                samples: dict[str, Any] = {"profiled_cpu_s": round(total, 3)}
+                grouped = _grouped_cprofile(profile)
+                samples: dict[str, Any] = {"profiled_cpu_s": round(grouped["total"], 3)}
             else:
                 raw = work / "py-spy.txt"
                 spy = subprocess.Popen(["py-spy", "record", "--pid", str(os.getpid()), "--gil",
@@ -474,28 +527,39 @@ def bench_profile(args: argparse.Namespace) -> None:
                     extractor.extract(cleaned.documents, cleaned.story_words)
                 spy.send_signal(signal.SIGINT)
                 spy.wait(timeout=30)
-                by_package, kept, every = _grouped_py_spy(raw, "extract_async")
-                total = float(kept)
-                functions = []
-                samples = {"samples_in_extraction": kept, "samples_all": every,
-                           "warm_runs_sampled": max(args.repeat, 1), "rate_hz": 500}
+                grouped = _grouped_py_spy(raw, "extract_async")
+                samples = {"samples_in_extraction": int(grouped["total"]),
+                           "samples_all": grouped["samples_all"],
+                           "warm_runs_sampled": max(args.repeat, 1), "rate_hz": 500,
+                           "top_functions_charged": grouped["charged_functions"]}
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    shares = sorted(((k, v / total) for k, v in by_package.items()), key=lambda kv: -kv[1])
+    total = grouped["total"] or 1.0
+    views = {view: sorted(((k, v / total) for k, v in grouped[view].items()), key=lambda kv: -kv[1])
+             for view in ("self", "charged")}
+    functions = grouped["functions"]
     result = {"params": {"articles": articles, "latency_s": latency, "concurrency": concurrency,
                          "sentences": args.article_sentences, "mean_chars": mean_chars,
                          "sampler": args.sampler, "server": args.server},
               "load_average_before_profiled_run": load,
               "extract_wall_s": round(extractor.wall_s, 3), "extract_cpu_s": round(extractor.cpu_s, 3),
               "extract_requests": extractor.requests, **samples,
-              "share_by_package": {k: round(v, 4) for k, v in shares},
+              "share_by_package_self": {k: round(v, 4) for k, v in views["self"]},
+              "share_by_package_charged": {k: round(v, 4) for k, v in views["charged"]},
               "top_functions_by_self_time": functions[:40]}
-    table([("package", "share of client CPU in extraction")]
-          + [(k, f"{100 * v:.1f} %") for k, v in shares[:25]])
-    if functions:
+    charged = dict(views["charged"])
+    table([("package", "self share", "charged share (stdlib and C time to its caller)")]
+          + [(k, f"{100 * v:.1f} %", f"{100 * charged.get(k, 0.0):.1f} %") for k, v in
+             sorted(views["self"], key=lambda kv: -max(kv[1], charged.get(kv[0], 0.0)))[:25]])
+    if functions and "calls" in functions[0]:
         table([("function (self time)", "calls", "self s", "cumulative s")]
               + [(f["function"], str(f["calls"]), f"{f['self_s']:.3f}", f"{f['cumulative_s']:.3f}")
                  for f in functions[:25]])
+    elif functions:
+        table([("function (innermost frame)", "share")]
+              + [(f["function"], f"{100 * f['self_share']:.1f} %") for f in functions[:25]])
+        table([("function (innermost frame outside the stdlib)", "share")]
+              + [(f["function"], f"{100 * f['share']:.1f} %") for f in samples["top_functions_charged"][:25]])
     print(f"extraction: wall {extractor.wall_s:.2f} s, CPU {extractor.cpu_s:.2f} s (profiler included), "
           f"{extractor.requests} requests")
     write_result(args.result_name or f"profile_c{concurrency}_{args.sampler}", args, result)
