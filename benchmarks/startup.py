@@ -85,30 +85,75 @@ def _environment() -> dict[str, str]:
 
 
 def importtime(statement: str) -> dict[str, Any]:
-    """`-X importtime` of `statement`: cumulative time by top-level package, largest imports."""
+    """`-X importtime` of `statement`: time by top-level package (self times, which add up to the
+    whole), and what the outermost imports spend in their direct children (cumulative)."""
     done = subprocess.run([sys.executable, "-X", "importtime", "-c", statement], capture_output=True,
                           text=True, env=_environment(), check=True)
-    rows = []
+    rows: list[dict[str, Any]] = []
+    pending: list[dict[str, Any]] = []
     for line in done.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
             continue
         self_us, cumulative_us, name = line.removeprefix("import time:").split("|")
-        depth = (len(name) - len(name.lstrip())) // 2
-        rows.append({"module": name.strip(), "depth": depth, "self_us": int(self_us),
-                     "cumulative_us": int(cumulative_us)})
-    # Top-level imports (the outermost of each nest) add up to the whole; group them by package.
+        row = {"module": name.strip(), "depth": (len(name) - len(name.lstrip())) // 2,
+               "self_us": int(self_us), "cumulative_us": int(cumulative_us), "children": []}
+        # Children are printed before their parent, one level deeper.
+        while pending and pending[-1]["depth"] > row["depth"]:
+            child = pending.pop()
+            if child["depth"] == row["depth"] + 1:
+                row["children"].append(child)
+                child["parent"] = row["module"]
+        pending.append(row)
+        rows.append(row)
     by_package: dict[str, int] = {}
     for row in rows:
-        if row["depth"] == 1:
-            package = row["module"].split(".")[0]
-            by_package[package] = by_package.get(package, 0) + row["cumulative_us"]
-    total_us = sum(by_package.values())
-    return {"total_s": round(total_us / 1e6, 3),
-            "by_top_level_package_s": {k: round(v / 1e6, 4) for k, v in
-                                       sorted(by_package.items(), key=lambda kv: -kv[1])},
-            "largest_self_s": [{"module": r["module"], "self_s": round(r["self_us"] / 1e6, 4)}
-                               for r in sorted(rows, key=lambda r: -r["self_us"])[:15]],
-            "modules": len(rows)}
+        package = row["module"].split(".")[0]
+        by_package[package] = by_package.get(package, 0) + row["self_us"]
+    outermost = max((r for r in rows if r["depth"] == 0), key=lambda r: r["cumulative_us"])
+    # What each package costs where another package (or the statement) first imports it: its
+    # cumulative time there. A package imported inside another counts in both.
+    entries: dict[str, int] = {}
+    for row in rows:
+        package = row["module"].split(".")[0]
+        if row.get("parent", "").split(".")[0] != package:
+            entries[package] = entries.get(package, 0) + row["cumulative_us"]
+
+    def seconds(us: int) -> float:
+        return round(us / 1e6, 4)
+
+    return {"total_s": seconds(sum(r["self_us"] for r in rows)), "modules": len(rows),
+            "outermost": outermost["module"], "outermost_s": seconds(outermost["cumulative_us"]),
+            "by_package_self_s": {k: seconds(v) for k, v in
+                                  sorted(by_package.items(), key=lambda kv: -kv[1])[:25]},
+            "entry_cost_by_package_s": {k: seconds(v) for k, v in
+                                        sorted(entries.items(), key=lambda kv: -kv[1])[:25]},
+            "largest_children_of_outermost_s": {
+                c["module"]: seconds(c["cumulative_us"])
+                for c in sorted(outermost["children"], key=lambda c: -c["cumulative_us"])[:15]},
+            "largest_self_s": {r["module"]: seconds(r["self_us"])
+                               for r in sorted(rows, key=lambda r: -r["self_us"])[:15]}}
+
+
+def spacy_cli_share() -> dict[str, Any]:
+    """Of `import spacy`: how much is its command line (spacy.cli: typer, weasel, httpx, rich)."""
+    found = importtime("import spacy")
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import spacy"], capture_output=True,
+                          text=True, env=_environment(), check=True)
+    cli_us = 0
+    for line in done.stderr.splitlines():
+        parts = line.removeprefix("import time:").split("|")
+        if len(parts) == 3 and parts[2].strip() == "spacy.cli":
+            cli_us = int(parts[1])
+    return {"import_spacy_s": found["outermost_s"], "spacy_cli_s": round(cli_us / 1e6, 4),
+            "largest_children_s": found["largest_children_of_outermost_s"],
+            "by_package_self_s": found["by_package_self_s"]}
+
+
+def _median_run(runs: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    """The run whose `key` is the median (its detail is then from one real run), with every
+    run's `key` beside it."""
+    ordered = sorted(runs, key=lambda r: r[key])
+    return ordered[len(ordered) // 2] | {"runs": [r[key] for r in runs]}
 
 
 def main() -> None:
@@ -122,11 +167,12 @@ def main() -> None:
     out_file = work / "report.json"
     cli = [sys.executable, "-m", "synth.cli", "summarise", args.article, "--offline", "--format", "json",
            "--out", str(out_file)]
-    bare, runs, phase_runs, imports = [], [], [], []
+    bare, runs, phase_runs, imports, spacy_imports = [], [], [], [], []
     for _ in range(args.repeat):  # interleaved, so a busy spell touches each kind of run
         bare.append(child_run([sys.executable, "-c", "pass"]))
         runs.append(child_run(cli))
         imports.append(importtime("import synth.cli"))
+        spacy_imports.append(spacy_cli_share())
         measured = child_run([sys.executable, "-c", PHASES, *cli[3:]])
         phase_runs.append(json.loads(measured["stdout"].strip().splitlines()[-1]) | {
             "wall_s": measured["wall_s"], "cpu_s": measured["cpu_s"]})
@@ -142,8 +188,8 @@ def main() -> None:
         "cli": {"wall_s": summary([r["wall_s"] for r in runs]), "cpu_s": summary([r["cpu_s"] for r in runs])},
         "python_pass": {"wall_s": summary([r["wall_s"] for r in bare]),
                         "cpu_s": summary([r["cpu_s"] for r in bare])},
-        "importtime_synth_cli": imports[len(imports) // 2] | {
-            "total_s_runs": [i["total_s"] for i in imports]},
+        "importtime_synth_cli": _median_run(imports, "total_s"),
+        "importtime_spacy": _median_run(spacy_imports, "import_spacy_s"),
         "phases": {name: {"wall_s": summary([p["phases"][name][0] for p in phase_runs]),
                           "cpu_s": summary([p["phases"][name][1] for p in phase_runs])}
                    for name in phases},
@@ -159,11 +205,18 @@ def main() -> None:
               spread([p["phases"][name][1] for p in phase_runs], unit=" s")) for name in phases)])
     middle = result["importtime_synth_cli"]
     print(f"-X importtime, import synth.cli: {middle['total_s']:.3f} s over {middle['modules']} modules "
-          f"(runs: {middle['total_s_runs']})")
-    table([("top-level package", "cumulative import s")]
-          + [(k, f"{v:.3f}") for k, v in list(middle["by_top_level_package_s"].items())[:12]])
-    table([("module", "self import s")]
-          + [(r["module"], f"{r['self_s']:.3f}") for r in middle["largest_self_s"][:10]])
+          f"(runs: {middle['runs']})")
+    table([("top-level package", "self import s, summed")]
+          + [(k, f"{v:.3f}") for k, v in list(middle["by_package_self_s"].items())[:12]])
+    table([("package, where first imported", "cumulative s")]
+          + [(k, f"{v:.3f}") for k, v in list(middle["entry_cost_by_package_s"].items())[:14]])
+    table([("module", "self s")]
+          + [(k, f"{v:.3f}") for k, v in list(middle["largest_self_s"].items())[:10]])
+    spacy = result["importtime_spacy"]
+    print(f"-X importtime, import spacy: {spacy['import_spacy_s']:.3f} s, of which spacy.cli "
+          f"{spacy['spacy_cli_s']:.3f} s (runs: {spacy['runs']})")
+    table([("imported by spacy directly", "cumulative s")]
+          + [(k, f"{v:.3f}") for k, v in list(spacy["largest_children_s"].items())[:10]])
     print("loaded by an offline run:", result["loaded_by_an_offline_run"])
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
