@@ -2,7 +2,8 @@
 
     pip install -e '.[bench]'                  # langextract: a benchmark dependency only
     python benchmarks/peers.py --repeat 3      # every configuration below
-    python benchmarks/peers.py --configs synth-c16,lx-default --repeat 1
+    python benchmarks/peers.py --configs synth-c16,lx-defaults --repeat 1
+    python benchmarks/peers.py profile --configs synth-c16,lx-defaults --repeat 2   # py-spy
 
 The articles are 200 generated flood reports of about 3,000 characters (benchmarks/story.py,
 our own text), written once as .txt files. Both libraries talk to the same OpenAI-compatible
@@ -345,7 +346,7 @@ def timed_run(config: str, worker_process: Child, server: Child) -> dict[str, An
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("mode", nargs="?", default="bench", choices=("bench", "serve", "worker"))
+    parser.add_argument("mode", nargs="?", default="bench", choices=("bench", "profile", "serve", "worker"))
     parser.add_argument("--configs", default=",".join(CONFIGS),
                         help=f"comma-separated, of: {', '.join(CONFIGS)}")
     parser.add_argument("--repeat", type=int, default=3)
@@ -362,6 +363,8 @@ def main() -> None:
         serve(args.latency)
     elif args.mode == "worker":
         worker(args.config, Path(args.folder), args.base_url)
+    elif args.mode == "profile":
+        profile(args)
     else:
         bench(args)
 
@@ -468,6 +471,61 @@ def bench(args: argparse.Namespace) -> None:
                "run first); timed runs interleaved across configurations; CPU is the worker "
                "process's (all threads); requests and bytes are counted by the server",
         "results": results, "runs": runs}, indent=2) + "\n")
+    print(f"-> {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+
+
+def profile(args: argparse.Namespace) -> None:
+    """Where each configuration's client CPU goes: py-spy (--gil, every thread) over a worker
+    making a cold run and --repeat warm ones, samples inside the library call, by package."""
+    from benchmarks.loopback import _grouped_py_spy, machine, table
+    from benchmarks.story import write_articles
+
+    configs = [c.strip() for c in args.configs.split(",") if c.strip()]
+    work = Path(tempfile.mkdtemp(prefix="synth-bench-peers-profile-"))
+    folder = work / "articles"
+    write_articles(folder, args.articles, sentences=args.sentences)
+    server = Child(["serve", "--latency", str(args.latency)], work / "server.log")
+    found: dict[str, Any] = {}
+    try:
+        base_url = server.read()["base_url"]
+        for config in configs:
+            raw = work / f"{config}.txt"
+            runs = "run\n" * (args.repeat + 1)
+            load = [round(x, 2) for x in os.getloadavg()]
+            done = subprocess.run(["py-spy", "record", "--gil", "--full-filenames", "--rate", "200",
+                                   "--format", "raw", "--output", str(raw), "--", sys.executable,
+                                   __file__, "worker", "--config", config, "--folder", str(folder),
+                                   "--base-url", base_url], input=runs + "stop\n",
+                                  capture_output=True, text=True, check=True)
+            measured = [json.loads(line) for line in done.stdout.splitlines()[1:] if line.startswith("{")]
+            # synth's call is summarise(); langextract's is extract(): both frames are named so.
+            frame = "summarise (" if CONFIGS[config][0] == "synth" else "extract ("
+            grouped = _grouped_py_spy(raw, frame)
+            total = grouped["total"] or 1.0
+            found[config] = {
+                "load_average_at_start": load, "runs": measured, "samples": int(grouped["total"]),
+                "note": "the first run is cold: its imports are among the samples",
+                "share_by_package_charged": {k: round(v / total, 4) for k, v in
+                                             sorted(grouped["charged"].items(), key=lambda kv: -kv[1])},
+                "share_by_package_self": {k: round(v / total, 4) for k, v in
+                                          sorted(grouped["self"].items(), key=lambda kv: -kv[1])},
+                "top_functions_charged": grouped["charged_functions"][:25]}
+            print(f"== {config}: {int(grouped['total'])} samples")
+            table([("package (stdlib and C time to its caller)", "share")]
+                  + [(k, f"{100 * v:.1f} %") for k, v in
+                     list(found[config]["share_by_package_charged"].items())[:10]])
+            table([("function (innermost outside the stdlib)", "share")]
+                  + [(f["function"], f"{100 * f['share']:.1f} %")
+                     for f in grouped["charged_functions"][:10]])
+    finally:
+        server.close()
+        shutil.rmtree(work, ignore_errors=True)
+    out = Path(args.out if args.out != str(RESULTS / "peers.json") else RESULTS / "peers_profile.json")
+    out.write_text(json.dumps({"benchmark": "peers profile", "machine": machine(),
+                               "command": "python benchmarks/peers.py " + " ".join(sys.argv[1:]),
+                               "params": {"articles": args.articles, "sentences": args.sentences,
+                                          "latency_s": args.latency, "warm_runs": args.repeat},
+                               "profiles": found}, indent=2) + "\n")
     print(f"-> {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
 
 
