@@ -221,7 +221,7 @@ def write_result(name: str, args: argparse.Namespace, data: dict[str, Any]) -> N
     print(f"-> {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
 
 
-def table(rows: list[tuple[str, ...]]) -> None:
+def table(rows: Sequence[tuple[str, ...]]) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for number, row in enumerate(rows):
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))

@@ -154,7 +154,9 @@ class PeerServer(FaultServer):
 
 def serve(latency: float) -> None:
     """The server process: the base URL on stdout, then one JSON line per command on stdin."""
-    with PeerServer(latency) as server:
+    server = PeerServer(latency)
+    server.start()
+    try:
         print(json.dumps({"base_url": server.base_url}), flush=True)
         for line in sys.stdin:
             command = line.strip()
@@ -171,6 +173,8 @@ def serve(latency: float) -> None:
                 print(json.dumps(stats), flush=True)
             else:
                 return
+    finally:
+        server.stop()
 
 
 # --- the libraries, in worker processes ----------------------------------------------------------

@@ -95,7 +95,7 @@ def importtime(statement: str) -> dict[str, Any]:
         if not line.startswith("import time:") or "self [us]" in line:
             continue
         self_us, cumulative_us, name = line.removeprefix("import time:").split("|")
-        row = {"module": name.strip(), "depth": (len(name) - len(name.lstrip())) // 2,
+        row: dict[str, Any] = {"module": name.strip(), "depth": (len(name) - len(name.lstrip())) // 2,
                "self_us": int(self_us), "cumulative_us": int(cumulative_us), "children": []}
         # Children are printed before their parent, one level deeper.
         while pending and pending[-1]["depth"] > row["depth"]:
