@@ -42,11 +42,13 @@ EXAMPLES_HELP = """\
 examples:
   synth summarise examples/articles/nk-troops-russia
   synth summarise -m gpt-4o-mini -o report.html article1.html https://example.com/story
+  synth summarise --each -o reports/ -f html stories/*/
   curl -s https://example.com/story | synth summarise -f json - notes/
 """
 EXIT_HELP = """\
 exit status: 0 the report rests on at least one article; 1 it rests on none (no input could
 be read, every article failed, the model server cannot be reached); 2 a usage error.
+With --each: 0 when at least one story got a report, 1 when none did.
 """
 
 
@@ -101,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="neither read nor write the cache")
     run.add_argument("--max-bytes", type=int, help="largest article file accepted (default: 10 MB)")
     run.add_argument("--quiet", action="store_true", help="no progress or notes on stderr")
+    run.add_argument("--each", action="store_true",
+                     help="each PATH is a folder holding one story: write one report per story "
+                          "into the folder --out names (OUT/<story>.md, .json or .html by "
+                          "--format), then a table of them on stderr")
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the report")
 
@@ -154,6 +160,8 @@ def _summarise_command(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir, use_cache=False if args.no_cache else None,
         max_bytes=args.max_bytes, show_progress=False if args.quiet else None,
     )
+    if args.each:
+        return _summarise_each_command(args, settings)
     output_format = args.format or output_format_for(args.out)
     if args.out is not None:
         check_output_path(args.out)
@@ -192,6 +200,76 @@ def _summarise_command(args: argparse.Namespace) -> int:
         sys.stdout.write(output)
     say(summary_line(report))
     return EXIT_OK
+
+
+def _summarise_each_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Each PATH its own story, one report per story in the folder --out names, a table at the
+    end; a story that fails is a row of the table and the others go on."""
+    from synth.many import StoryRow, stories_from_paths, summarise_many, summary_table
+    from synth.outcome import run_failure
+    from synth.render import FORMATS
+
+    if args.out is None:
+        raise ConfigError("--each needs --out FOLDER: one report per story is written there")
+    stories = stories_from_paths(args.paths)  # a usage error before any work
+    out_dir = check_output_folder(args.out)
+    output_format = args.format or "md"
+    say = _stderr_writer(args.quiet)
+    if not settings.uses_model:
+        reason = "--offline given" if settings.offline else "no model configured (set SYNTH_MODEL)"
+        say(f"synth: using the offline rule-based extractor: {reason}")
+    rows: list[StoryRow] = []
+
+    def story_done(name: str, report: Report | None, failure: str | None) -> None:
+        if report is not None:
+            said = run_failure(report)
+            for problem in report.problems:
+                if said is None or problem not in said.covered:
+                    print(f"synth: {name}: {problem.line()}", file=sys.stderr)
+        if failure is not None or report is None:
+            # No report: an empty fact sheet would read like a good one.
+            print(f"synth: {name}: {failure}", file=sys.stderr)
+            rows.append(StoryRow(name, None, f"no report: {str(failure).split(';')[0]}"))
+            return
+        target = out_dir / f"{name}.{output_format}"
+        try:
+            target.write_text(FORMATS[output_format](report), encoding="utf-8")
+        except OSError as error:
+            why = f"cannot write {target} ({error.strerror})"
+            print(f"synth: {name}: {why}", file=sys.stderr)
+            rows.append(StoryRow(name, None, f"no report: {why}"))
+            return
+        rows.append(StoryRow(name, report, f"wrote {target}"))
+
+    progress = _terminal_progress(settings, args.paths)
+    stderr = sys.stderr
+    if progress is not None:
+        sys.stderr = LinesAboveProgress(progress)
+    try:
+        summarise_many([story.paths[0] for story in stories], settings=settings,
+                       progress=progress, on_story=story_done)
+    finally:
+        if progress is not None:
+            progress.end_line()
+            sys.stderr = stderr
+    for line in summary_table(rows):
+        say(f"synth: {line}")
+    return EXIT_OK if any(row.report is not None for row in rows) else EXIT_FAILED
+
+
+def check_output_folder(out: Path) -> Path:
+    """The folder reports go into: made when its parent exists (a mistyped parent is not
+    made), a usage error when it is a file."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file; with --each it names a folder")
+    if not out.exists():
+        if not out.parent.is_dir():
+            raise ConfigError(f"--out {out}: the folder {out.parent} does not exist")
+        try:
+            out.mkdir()
+        except OSError as error:
+            raise ConfigError(f"--out {out}: cannot make the folder ({error.strerror})") from None
+    return out
 
 
 def summary_line(report: Report) -> str:
