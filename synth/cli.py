@@ -14,12 +14,16 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from synth import __version__
 from synth.config import MODES, RECONCILERS, Settings, resolve_settings
 from synth.errors import ConfigError, SynthError
-from synth.models import Report
+from synth.models import Report, Usage
 from synth.terminal import LinesAboveProgress, TerminalProgress, inputs_label
+
+if TYPE_CHECKING:
+    from synth.batch_client import BatchRun
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -103,6 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="neither read nor write the cache")
     run.add_argument("--max-bytes", type=int, help="largest article file accepted (default: 10 MB)")
     run.add_argument("--quiet", action="store_true", help="no progress or notes on stderr")
+    run.add_argument("--batch", action="store_true",
+                     help="send the extraction requests the cache cannot answer as one batch "
+                          "to the provider's Batch API (half the price, done within 24 h); a "
+                          "later run with the same inputs collects it")
+    run.add_argument("--wait", action="store_true",
+                     help="with --batch: wait for the batch, polling with backoff, then write "
+                          "the reports")
+    run.add_argument("--poll-seconds", type=float, default=10.0, metavar="SECONDS",
+                     help="with --batch --wait: first wait between polls (default: 10; each "
+                          "next one half as long again, up to 5 minutes)")
     run.add_argument("--each", action="store_true",
                      help="each PATH is a folder holding one story: write one report per story "
                           "into the folder --out names (OUT/<story>.md, .json or .html by "
@@ -160,8 +174,16 @@ def _summarise_command(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir, use_cache=False if args.no_cache else None,
         max_bytes=args.max_bytes, show_progress=False if args.quiet else None,
     )
+    batch_usage: dict[str, Usage] = {}
+    if args.batch:
+        batch_run = _batch_first(args, settings)
+        if batch_run is None:
+            return EXIT_OK
+        batch_usage = batch_run.usage
+    elif args.wait:
+        raise ConfigError("--wait goes with --batch")
     if args.each:
-        return _summarise_each_command(args, settings)
+        return _summarise_each_command(args, settings, batch_usage)
     output_format = args.format or output_format_for(args.out)
     if args.out is not None:
         check_output_path(args.out)
@@ -177,6 +199,8 @@ def _summarise_command(args: argparse.Namespace) -> int:
         sys.stderr = LinesAboveProgress(progress)
     try:
         report = summarise(args.paths, settings=settings, progress=progress)
+        if SINGLE_STORY in batch_usage:
+            report.usage.add(batch_usage[SINGLE_STORY])
     finally:
         if progress is not None:
             progress.end_line()
@@ -202,7 +226,53 @@ def _summarise_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _summarise_each_command(args: argparse.Namespace, settings: Settings) -> int:
+# The name batch mode gives the one story of a run without --each.
+SINGLE_STORY = "story"
+
+
+def _batch_first(args: argparse.Namespace, settings: Settings) -> BatchRun | None:
+    """Batch mode before the normal run: submits, finds, waits for and collects the batch of
+    extraction requests. None when a batch is still running (said, with its id on stdout):
+    the run ends there, and the same command later collects it."""
+    if not settings.uses_model:
+        raise ConfigError("--batch needs a model: set SYNTH_MODEL or pass --model, without "
+                          "--offline")
+    if not settings.use_cache:
+        raise ConfigError("--batch keeps its answers in the cache: drop --no-cache")
+    if not args.poll_seconds > 0:
+        raise ConfigError("--poll-seconds must be positive")
+    if "-" in args.paths or any("://" in path for path in args.paths):
+        raise ConfigError("--batch reads its inputs twice (to plan, then to report): give "
+                          "files or folders, not - or URLs")
+    from synth.batch_client import run_batch
+    from synth.many import Story, stories_from_paths
+
+    stories = stories_from_paths(args.paths) if args.each else \
+        [Story(SINGLE_STORY, tuple(args.paths))]
+    if args.each and args.out is None:
+        raise ConfigError("--each needs --out FOLDER: one report per story is written there")
+    say = _stderr_writer(args.quiet)
+    progress = _terminal_progress(settings, args.paths)
+    stderr = sys.stderr
+    if progress is not None:
+        sys.stderr = LinesAboveProgress(progress)
+    try:
+        batch_run = run_batch(stories, settings, wait=args.wait, note=say, progress=progress,
+                              poll_seconds=args.poll_seconds)
+    finally:
+        if progress is not None:
+            progress.end_line()
+            sys.stderr = stderr
+    if batch_run.done:
+        return batch_run
+    for line in batch_run.waiting:
+        say(f"synth: {line}; run the same command again to collect it (or add --wait)")
+        print(line.split()[1])  # the batch id, for a script
+    return None
+
+
+def _summarise_each_command(args: argparse.Namespace, settings: Settings,
+                            batch_usage: dict[str, Usage] | None = None) -> int:
     """Each PATH its own story, one report per story in the folder --out names, a table at the
     end; a story that fails is a row of the table and the others go on."""
     from synth.many import StoryRow, stories_from_paths, summarise_many, summary_table
@@ -231,6 +301,8 @@ def _summarise_each_command(args: argparse.Namespace, settings: Settings) -> int
             print(f"synth: {name}: {failure}", file=sys.stderr)
             rows.append(StoryRow(name, None, f"no report: {str(failure).split(';')[0]}"))
             return
+        if batch_usage and name in batch_usage:
+            report.usage.add(batch_usage[name])  # what its batch answers cost
         target = out_dir / f"{name}.{output_format}"
         try:
             target.write_text(FORMATS[output_format](report), encoding="utf-8")
@@ -279,7 +351,8 @@ def summary_line(report: Report) -> str:
             f"{_count(len(report.claims), 'claim')} ({usage.claims_dropped} dropped by "
             f"grounding), {_count(len(report.facts), 'fact')}; "
             f"{_requests_text(usage.requests, usage.retries)}, "
-            f"{usage.prompt_tokens + usage.completion_tokens} tokens, "
+            + (f"{usage.batched_requests} in a batch, " if usage.batched_requests else "")
+            + f"{usage.prompt_tokens + usage.completion_tokens} tokens, "
             f"{usage.cache_hits} cache hits"
             + (f"; facts by {usage.reconciler}" if usage.reconciler != "rules" else "")
             + (f", ~${usage.estimated_cost_usd:.4f}" if usage.estimated_cost_usd is not None
