@@ -360,8 +360,9 @@ def collect(api: BatchApi, state: BatchState, batch: Any, run: BatchRun,
         usage.batched_requests += 1
         usage.prompt_tokens += prompt
         usage.completion_tokens += completion
-        usage.estimated_cost_usd = (usage.estimated_cost_usd or 0.0) + (estimate_cost(
-            settings.model, prompt, completion, table, batch=True) or 0.0)
+        cost = estimate_cost(settings.model, prompt, completion, table, batch=True)
+        if cost is not None:  # an unknown model's cost stays unknown, never 0
+            usage.estimated_cost_usd = (usage.estimated_cost_usd or 0.0) + cost
         parsed = checked(request, line.body, state.mode)
         if parsed.value is not None:
             assert isinstance(parsed.value, ExtractionResponse)
