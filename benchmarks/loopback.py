@@ -8,6 +8,13 @@ not tests. Every figure is reported with its target, met or not.
     python benchmarks/loopback.py overhead      # tokens per request that are not article text
     python benchmarks/loopback.py all
 
+Issue #18 added, for the concurrency benchmark, --concurrency 16,64 (runs interleaved) and
+--article-sentences 36 (articles of ~3,000 characters), with the client's CPU per extraction
+request; and a profile of one warm extraction, grouped by package:
+
+    python benchmarks/loopback.py profile --concurrency 64                    # cProfile, CPU clock
+    python benchmarks/loopback.py profile --concurrency 64 --sampler py-spy   # py-spy --gil
+
 Each writes benchmarks/results/loopback_<name>.json (or --out-dir) and prints a table. Runs are
 repeated (--repeat, default 3) and summarised as median and range, because the machine these
 ran on was shared. The loopback server runs in its own process by default, as a real server
@@ -54,6 +61,9 @@ PIPELINE_STAGES = ("load_sources", "clean_sources", "ground_claims", "cluster_cl
 
 # Targets from issue #6.
 CONCURRENCY_RATIO_TARGET = 1.3
+# Issue #18: the ratio to the ideal at 16 and 64 in flight, and the client's CPU per request.
+CONCURRENCY_RATIO_TARGETS = {16: CONCURRENCY_RATIO_TARGET, 64: 1.5}
+CPU_PER_REQUEST_TARGET_MS = 3.0
 CACHE_REQUESTS_TARGET = 0
 CACHE_WALL_TARGET_S = 3.0
 GROWTH_TARGET = 15.0
@@ -211,7 +221,7 @@ def write_result(name: str, args: argparse.Namespace, data: dict[str, Any]) -> N
     print(f"-> {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
 
 
-def table(rows: list[tuple[str, ...]]) -> None:
+def table(rows: Sequence[tuple[str, ...]]) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for number, row in enumerate(rows):
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
@@ -227,66 +237,337 @@ def model_settings(base_url: str, cache_dir: Path, **overrides: Any) -> Settings
 # --- concurrency ---------------------------------------------------------------------------------
 
 
+class CountingExtractor(TimedExtractor):
+    """A TimedExtractor that also reads the server's request count when extraction ends, so
+    CPU per request counts extraction requests only (a model reconcile sends more after)."""
+
+    def __init__(self, inner: Extractor, server: LoopbackServer) -> None:
+        super().__init__(inner)
+        self.server = server
+        self.requests = 0
+
+    def extract(self, documents: Sequence[CleanDocument], story_words: frozenset[str],
+                progress: ProgressCallback | None = None) -> ExtractionBatch:
+        before = self.server.stats()["requests"]
+        batch = super().extract(documents, story_words, progress)
+        self.requests = self.server.stats()["requests"] - before
+        return batch
+
+
+def concurrency_floors(articles: int, latency: float, concurrency: int) -> dict[str, float]:
+    """What the wall time of extraction cannot beat with no client cost at all (seconds)."""
+    return {
+        # Every slot busy all the time: N x L / C.
+        "ideal_s": articles * latency / concurrency,
+        # The client sends its first request alone (a format probe), then the rest C at a time.
+        "probe_floor_s": round(latency + (articles - 1) * latency / concurrency, 4),
+        # With a fixed latency requests finish in whole rounds: a slot that sends k requests
+        # takes k x L, and some slot sends ceil(N / C) of them.
+        "rounds_floor_s": round(math.ceil(articles / concurrency) * latency, 4),
+        "rounds_with_probe_floor_s": round(latency + math.ceil((articles - 1) / concurrency) * latency, 4),
+    }
+
+
 def bench_concurrency(args: argparse.Namespace) -> None:
     from synth.extract.llm import LLMExtractor
 
-    articles, latency, concurrency = 200, 0.1, 16
-    ideal = articles * latency / concurrency
-    # The client sends its first request alone (a format probe), then the rest 16 at a time.
-    probe_floor = latency + (articles - 1) * latency / concurrency
-    discrete_floor = latency + math.ceil((articles - 1) / concurrency) * latency
+    articles, latency = 200, 0.1
+    concurrencies = [int(c) for c in args.concurrency.split(",")]
     work = Path(tempfile.mkdtemp(prefix="synth-bench-concurrency-"))
     runs = []
     try:
         folder = work / "articles"
-        write_articles(folder, articles, sentences=6)
+        paths = write_articles(folder, articles, sentences=args.article_sentences)
+        mean_chars = round(statistics.mean(len(p.read_text(encoding="utf-8")) for p in paths))
         # The first run in a process also pays one-off costs (openai's lazily imported resources,
-        # the HTTP client's TLS context); it is reported apart from the warm runs.
+        # the HTTP client's TLS context); it is reported apart from the warm runs. The runs at
+        # each concurrency are interleaved, so a busy spell of the machine touches them all.
         for number in range(args.repeat + 1):
-            with LoopbackServer(latency, args.server) as server:
-                settings = model_settings(server.base_url, work / "cache", concurrency=concurrency,
-                                          use_cache=False)
-                extractor = TimedExtractor(LLMExtractor(settings))
-                started = time.perf_counter()
-                report = pipeline.summarise([folder], settings=settings, extractor=extractor)
-                wall = time.perf_counter() - started
-                stats = server.stats()
-            run = {"cold": number == 0, "extract_wall_s": round(extractor.wall_s, 3),
-                   "extract_cpu_s": round(extractor.cpu_s, 3),
-                   "ratio_to_ideal": round(extractor.wall_s / ideal, 3),
-                   "ratio_to_probe_floor": round(extractor.wall_s / probe_floor, 3),
-                   "end_to_end_wall_s": round(wall, 3), "requests": stats["requests"],
-                   "max_in_flight": stats["max_in_flight"], "server_cpu_s": stats["server_cpu_s"],
-                   "claims": len(report.claims), "problems": len(report.problems)}
-            runs.append(run)
-            print(json.dumps(run))
+            for concurrency in concurrencies:
+                floors = concurrency_floors(articles, latency, concurrency)
+                with LoopbackServer(latency, args.server) as server:
+                    settings = model_settings(server.base_url, work / "cache", concurrency=concurrency,
+                                              use_cache=False)
+                    extractor = CountingExtractor(LLMExtractor(settings), server)
+                    started = time.perf_counter()
+                    report = pipeline.summarise([folder], settings=settings, extractor=extractor)
+                    wall = time.perf_counter() - started
+                    stats = server.stats()
+                run = {"concurrency": concurrency, "cold": number == 0,
+                       "load_average": [round(x, 2) for x in os.getloadavg()],
+                       "extract_wall_s": round(extractor.wall_s, 3),
+                       "extract_cpu_s": round(extractor.cpu_s, 3),
+                       "extract_requests": extractor.requests,
+                       "cpu_ms_per_request": round(1000 * extractor.cpu_s / max(extractor.requests, 1), 2),
+                       "ratio_to_ideal": round(extractor.wall_s / floors["ideal_s"], 3),
+                       "ratio_to_probe_floor": round(extractor.wall_s / floors["probe_floor_s"], 3),
+                       "end_to_end_wall_s": round(wall, 3), "requests": stats["requests"],
+                       "max_in_flight": stats["max_in_flight"], "server_cpu_s": stats["server_cpu_s"],
+                       "claims": len(report.claims), "problems": len(report.problems)}
+                runs.append(run)
+                print(json.dumps(run))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    warm = [r for r in runs if not r["cold"]]
-    ratios = [r["ratio_to_ideal"] for r in warm]
+    by_concurrency: dict[str, Any] = {}
+    rows = [("figure", *(f"concurrency {c}: median (range)" for c in concurrencies))]
+    for concurrency in concurrencies:
+        floors = concurrency_floors(articles, latency, concurrency)
+        warm = [r for r in runs if not r["cold"] and r["concurrency"] == concurrency]
+        cold = next(r for r in runs if r["cold"] and r["concurrency"] == concurrency)
+        ratios = [r["ratio_to_ideal"] for r in warm]
+        cpu_per_request = [r["cpu_ms_per_request"] for r in warm]
+        target = CONCURRENCY_RATIO_TARGETS.get(concurrency)
+        by_concurrency[str(concurrency)] = {
+            **floors, "target_ratio": target,
+            "warm": {"extract_wall_s": summary([r["extract_wall_s"] for r in warm]),
+                     "ratio_to_ideal": summary(ratios),
+                     "ratio_to_probe_floor": summary([r["ratio_to_probe_floor"] for r in warm]),
+                     "end_to_end_wall_s": summary([r["end_to_end_wall_s"] for r in warm]),
+                     "extract_cpu_s": summary([r["extract_cpu_s"] for r in warm]),
+                     "cpu_ms_per_request": summary(cpu_per_request, 2)},
+            "cold": cold,
+            "met": None if target is None else statistics.median(ratios) <= target,
+            "cpu_target_ms_per_request": CPU_PER_REQUEST_TARGET_MS,
+            "cpu_met": statistics.median(cpu_per_request) <= CPU_PER_REQUEST_TARGET_MS}
+    cold_runs = {r["concurrency"]: r for r in runs if r["cold"]}
+    figures: list[tuple[str, Callable[[int, list[dict[str, Any]]], str]]] = [
+        ("extraction wall, warm", lambda c, w: spread([r["extract_wall_s"] for r in w], unit=" s")),
+        ("ideal N x L / C", lambda c, w: f"{concurrency_floors(articles, latency, c)['ideal_s']:.3f} s"),
+        ("ratio to ideal", lambda c, w: spread([r["ratio_to_ideal"] for r in w])
+         + f" (target {CONCURRENCY_RATIO_TARGETS.get(c, '-')})"),
+        ("rounds floor, with the probe",
+         lambda c, w: f"{concurrency_floors(articles, latency, c)['rounds_with_probe_floor_s']:.3f} s"),
+        ("ratio to probe floor", lambda c, w: spread([r["ratio_to_probe_floor"] for r in w])),
+        ("client CPU in extraction", lambda c, w: spread([r["extract_cpu_s"] for r in w], unit=" s")),
+        ("client CPU per request", lambda c, w: spread([r["cpu_ms_per_request"] for r in w], unit=" ms")
+         + f" (target {CPU_PER_REQUEST_TARGET_MS:g})"),
+        ("end-to-end wall, warm", lambda c, w: spread([r["end_to_end_wall_s"] for r in w], unit=" s")),
+        ("extraction wall, cold", lambda c, w: f"{cold_runs[c]['extract_wall_s']:.2f} s"),
+        ("server max in flight", lambda c, w: str(max(r["max_in_flight"] for r in w))),
+    ]
+    for label, cell in figures:
+        rows.append((label, *(cell(c, [r for r in runs if not r["cold"] and r["concurrency"] == c])
+                              for c in concurrencies)))
+    table(rows)
     result = {
-        "params": {"articles": articles, "latency_s": latency, "concurrency": concurrency,
+        "params": {"articles": articles, "latency_s": latency, "concurrency": concurrencies,
+                   "sentences": args.article_sentences, "mean_chars": mean_chars,
                    "server": args.server, "repeat": args.repeat},
-        "ideal_s": ideal, "probe_floor_s": round(probe_floor, 3), "discrete_floor_s": discrete_floor,
-        "target_ratio": CONCURRENCY_RATIO_TARGET, "runs": runs,
-        "warm": {"extract_wall_s": summary([r["extract_wall_s"] for r in warm]),
-                 "ratio_to_ideal": summary(ratios),
-                 "ratio_to_probe_floor": summary([r["ratio_to_probe_floor"] for r in warm]),
-                 "end_to_end_wall_s": summary([r["end_to_end_wall_s"] for r in warm]),
-                 "extract_cpu_s": summary([r["extract_cpu_s"] for r in warm])},
-        "met": statistics.median(ratios) <= CONCURRENCY_RATIO_TARGET,
+        "runs": runs, "by_concurrency": by_concurrency,
     }
-    table([("figure", "median (range)", "target"),
-           ("extraction wall, warm", spread([r["extract_wall_s"] for r in warm], unit=" s"),
-            f"ideal {ideal:.2f} s"),
-           ("ratio to ideal", spread(ratios), f"<= {CONCURRENCY_RATIO_TARGET}"),
-           ("ratio to probe floor", spread([r["ratio_to_probe_floor"] for r in warm]),
-            f"floor {probe_floor:.3f} s"),
-           ("end-to-end wall, warm", spread([r["end_to_end_wall_s"] for r in warm], unit=" s"), ""),
-           ("extraction wall, cold", f"{runs[0]['extract_wall_s']:.2f} s", ""),
-           ("client CPU in extraction", spread([r["extract_cpu_s"] for r in warm], unit=" s"), ""),
-           ("server max in flight", str(max(r["max_in_flight"] for r in warm)), str(concurrency))])
-    write_result("concurrency", args, result)
+    if concurrencies == [16]:  # the shape issue #6's figures were written in
+        only = by_concurrency["16"]
+        result.update({"ideal_s": only["ideal_s"], "probe_floor_s": only["probe_floor_s"],
+                       "discrete_floor_s": only["rounds_with_probe_floor_s"],
+                       "target_ratio": only["target_ratio"], "warm": only["warm"], "met": only["met"]})
+    write_result(args.result_name or "concurrency", args, result)
+
+
+# --- profile of one warm extraction ------------------------------------------------------------
+
+
+def package_of(filename: str) -> str:
+    """Who a profiled frame belongs to: a third-party package, a synth module, or the stdlib."""
+    path = filename.replace("\\", "/")
+    if "/site-packages/" in path:
+        return path.split("/site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+    if "/synth/" in path and "/site-packages/" not in path:
+        module = path.rsplit("/synth/", 1)[1].removesuffix(".py").replace("/", ".")
+        return "synth." + module.removesuffix(".__init__")
+    if "/benchmarks/" in path or "/tests/" in path:
+        return "benchmark harness"
+    if "/lib/python3" in path:
+        tail = path.split("/lib/python3", 1)[1].split("/", 1)[-1]
+        return "stdlib " + tail.split("/", 1)[0].removesuffix(".py")
+    if path.startswith("<frozen"):
+        return "stdlib (frozen)"
+    return path or "?"
+
+
+# The event loop is a cost of its own (scheduling, futures, polling), whoever asked for it.
+KEPT_STDLIB = ("stdlib asyncio", "stdlib selectors")
+
+
+def _charged(package: str) -> bool:
+    """Whether time in this package stays with it, rather than going to whoever called it:
+    the rest of the standard library (typing, copy, json) and C functions are someone's tool."""
+    return package in KEPT_STDLIB or (not package.startswith("stdlib") and package != "C functions")
+
+
+def _grouped_cprofile(profile: Any) -> dict[str, Any]:
+    """Self time by package, two ways. `self`: a function's own time, C functions charged to
+    their direct callers. `charged`: standard-library and C time passed up to the nearest caller
+    outside the standard library, split between callers in proportion to the time each spent in
+    it (cProfile keeps one level of callers, so a split beyond the first is an estimate)."""
+    import pstats
+
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+
+    def package(function: tuple[str, int, str]) -> str:
+        return package_of(function[0]) if function[0] != "~" else "C functions"
+
+    by_self: dict[str, float] = {}
+    for function, (_cc, _calls, self_time, _cumulative, callers) in stats.items():
+        if function[0] != "~" or not callers:
+            by_self[package(function)] = by_self.get(package(function), 0.0) + self_time
+            continue
+        total = sum(entry[2] for entry in callers.values()) or 1.0
+        for caller, entry in callers.items():
+            by_self[package(caller)] = by_self.get(package(caller), 0.0) + self_time * entry[2] / total
+
+    # Pass standard-library and C time up the caller graph, a hop at a time, until it reaches a
+    # function of some other package. Recursion (deepcopy calling itself) is skipped; time going
+    # round a longer cycle leaks out of it a little at each pass.
+    by_charge: dict[str, float] = {}
+    pending = {function: entry[2] for function, entry in stats.items()}
+    for _ in range(1000):
+        passed: dict[tuple[str, int, str], float] = {}
+        for function, amount in pending.items():
+            callers = {c: entry[3] for c, entry in stats[function][4].items() if c != function}
+            total = sum(callers.values())
+            if _charged(package(function)) or total <= 0:
+                by_charge[package(function)] = by_charge.get(package(function), 0.0) + amount
+                continue
+            for caller, weight in callers.items():
+                passed[caller] = passed.get(caller, 0.0) + amount * weight / total
+        pending = {f: a for f, a in passed.items() if a > 1e-9}
+        if not pending:
+            break
+    for function, amount in pending.items():
+        by_charge[package(function)] = by_charge.get(package(function), 0.0) + amount
+    functions = sorted(({"function": f"{package(f)}:{f[2]}" + (f":{f[1]}" if f[1] else ""),
+                         "calls": calls, "self_s": round(self_time, 4), "cumulative_s": round(cumulative, 4)}
+                        for f, (_cc, calls, self_time, cumulative, _callers) in stats.items()),
+                       key=lambda f: -f["self_s"])
+    return {"self": by_self, "charged": by_charge, "functions": functions,
+            "total": sum(by_self.values())}
+
+
+def _frames(stack: str) -> list[tuple[str, str]]:
+    """py-spy's raw stack, outermost first, as (function, file) pairs."""
+    frames = []
+    for frame in stack.split(";"):
+        function, _, where = frame.rpartition(" (")
+        frames.append((function, where.rsplit(":", 1)[0]))
+    return frames
+
+
+def _grouped_py_spy(raw: Path, frame_filter: str) -> dict[str, Any]:
+    """Samples by package, counting only stacks that pass through `frame_filter` (the warm
+    extraction). `self`: the innermost Python frame's package. `charged`: the innermost frame
+    outside the standard library (py-spy has the whole stack, so this is exact)."""
+    by_self: dict[str, float] = {}
+    by_charge: dict[str, float] = {}
+    leaves: dict[str, int] = {}
+    charged_functions: dict[str, int] = {}
+    kept = every = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        count = int(count_text)
+        every += count
+        if frame_filter not in stack:
+            continue
+        kept += count
+        frames = _frames(stack)
+        leaf_function, leaf_file = frames[-1]
+        by_self[package_of(leaf_file)] = by_self.get(package_of(leaf_file), 0) + count
+        leaf_name = f"{package_of(leaf_file)}:{leaf_function}"
+        leaves[leaf_name] = leaves.get(leaf_name, 0) + count
+        owner = next(((f, package_of(p)) for f, p in reversed(frames) if _charged(package_of(p))),
+                     (leaf_function, package_of(leaf_file)))
+        by_charge[owner[1]] = by_charge.get(owner[1], 0) + count
+        owner_name = f"{owner[1]}:{owner[0]}"
+        charged_functions[owner_name] = charged_functions.get(owner_name, 0) + count
+    top = sorted(leaves.items(), key=lambda kv: -kv[1])[:40]
+    top_charged = sorted(charged_functions.items(), key=lambda kv: -kv[1])[:40]
+    return {"self": by_self, "charged": by_charge, "total": float(kept), "samples_all": every,
+            "functions": [{"function": name, "self_samples": n, "self_share": round(n / max(kept, 1), 4)}
+                          for name, n in top],
+            "charged_functions": [{"function": name, "samples": n, "share": round(n / max(kept, 1), 4)}
+                                  for name, n in top_charged]}
+
+
+def bench_profile(args: argparse.Namespace) -> None:
+    """One warm extraction at --concurrency (one value), profiled: cProfile with a CPU clock, or
+    py-spy sampling this process while it holds the GIL (--sampler py-spy)."""
+    import cProfile
+    import signal
+
+    from synth.extract.llm import LLMExtractor
+
+    articles, latency, concurrency = 200, 0.1, int(args.concurrency.split(",")[0])
+    work = Path(tempfile.mkdtemp(prefix="synth-bench-profile-"))
+    try:
+        folder = work / "articles"
+        paths = write_articles(folder, articles, sentences=args.article_sentences)
+        mean_chars = round(statistics.mean(len(p.read_text(encoding="utf-8")) for p in paths))
+        with LoopbackServer(latency, args.server) as server:
+            settings = model_settings(server.base_url, work / "cache", concurrency=concurrency,
+                                      use_cache=False, reconcile="rules")
+            # The cold run: imports, openai's lazy resources, the first client.
+            pipeline.summarise([folder], settings=settings, extractor=LLMExtractor(settings))
+            from synth.clean import clean_sources
+            from synth.load import load_sources
+
+            cleaned = clean_sources(load_sources([folder]).sources)
+            extractor = CountingExtractor(LLMExtractor(settings), server)
+            load = [round(x, 2) for x in os.getloadavg()]
+            if args.sampler == "cprofile":
+                # A CPU clock: time the event loop spends waiting in epoll is not a cost.
+                profile = cProfile.Profile(time.process_time)
+                profile.enable()
+                extractor.extract(cleaned.documents, cleaned.story_words)
+                profile.disable()
+                grouped = _grouped_cprofile(profile)
+                samples: dict[str, Any] = {"profiled_cpu_s": round(grouped["total"], 3)}
+            else:
+                raw = work / "py-spy.txt"
+                spy = subprocess.Popen(["py-spy", "record", "--pid", str(os.getpid()), "--gil",
+                                        "--full-filenames", "--rate", "500", "--format", "raw",
+                                        "--output", str(raw)], stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE, text=True)
+                time.sleep(1.0)  # py-spy attaches
+                for _ in range(max(args.repeat, 1)):
+                    extractor.extract(cleaned.documents, cleaned.story_words)
+                spy.send_signal(signal.SIGINT)
+                spy.wait(timeout=30)
+                # LLMExtractor.extract runs the event loop: its own bookkeeping counts too.
+                grouped = _grouped_py_spy(raw, "LLMExtractor.extract (")
+                samples = {"samples_in_extraction": int(grouped["total"]),
+                           "samples_all": grouped["samples_all"],
+                           "warm_runs_sampled": max(args.repeat, 1), "rate_hz": 500,
+                           "top_functions_charged": grouped["charged_functions"]}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    total = grouped["total"] or 1.0
+    views = {view: sorted(((k, v / total) for k, v in grouped[view].items()), key=lambda kv: -kv[1])
+             for view in ("self", "charged")}
+    functions = grouped["functions"]
+    result = {"params": {"articles": articles, "latency_s": latency, "concurrency": concurrency,
+                         "sentences": args.article_sentences, "mean_chars": mean_chars,
+                         "sampler": args.sampler, "server": args.server},
+              "load_average_before_profiled_run": load,
+              "extract_wall_s": round(extractor.wall_s, 3), "extract_cpu_s": round(extractor.cpu_s, 3),
+              "extract_requests": extractor.requests, **samples,
+              "share_by_package_self": {k: round(v, 4) for k, v in views["self"]},
+              "share_by_package_charged": {k: round(v, 4) for k, v in views["charged"]},
+              "top_functions_by_self_time": functions[:40]}
+    charged = dict(views["charged"])
+    table([("package", "self share", "charged share (stdlib and C time to its caller)")]
+          + [(k, f"{100 * v:.1f} %", f"{100 * charged.get(k, 0.0):.1f} %") for k, v in
+             sorted(views["self"], key=lambda kv: -max(kv[1], charged.get(kv[0], 0.0)))[:25]])
+    if functions and "calls" in functions[0]:
+        table([("function (self time)", "calls", "self s", "cumulative s")]
+              + [(f["function"], str(f["calls"]), f"{f['self_s']:.3f}", f"{f['cumulative_s']:.3f}")
+                 for f in functions[:25]])
+    elif functions:
+        table([("function (innermost frame)", "share")]
+              + [(f["function"], f"{100 * f['self_share']:.1f} %") for f in functions[:25]])
+        table([("function (innermost frame outside the stdlib)", "share")]
+              + [(f["function"], f"{100 * f['share']:.1f} %") for f in samples["top_functions_charged"][:25]])
+    print(f"extraction: wall {extractor.wall_s:.2f} s, CPU {extractor.cpu_s:.2f} s (profiler included), "
+          f"{extractor.requests} requests")
+    write_result(args.result_name or f"profile_c{concurrency}_{args.sampler}", args, result)
 
 
 # --- cache ---------------------------------------------------------------------------------------
@@ -609,7 +890,7 @@ def bench_overhead(args: argparse.Namespace) -> None:
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
     "concurrency": bench_concurrency, "cache": bench_cache, "offline": bench_offline,
-    "reconcile": bench_reconcile, "overhead": bench_overhead}
+    "reconcile": bench_reconcile, "overhead": bench_overhead, "profile": bench_profile}
 
 
 def main() -> None:
@@ -621,6 +902,14 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=24, help="sentences per generated article")
     parser.add_argument("--html-share", type=float, default=0.2, help="share of articles saved as HTML")
     parser.add_argument("--sizes", default="1000,10000,100000", help="claims, for reconcile")
+    parser.add_argument("--concurrency", default="16",
+                        help="requests in flight, for concurrency (comma-separated) and profile")
+    parser.add_argument("--article-sentences", type=int, default=6,
+                        help="sentences per article, for concurrency and profile (6: ~660 "
+                             "characters, as in issue #6; 36: ~3,000, as in issue #18)")
+    parser.add_argument("--sampler", choices=("cprofile", "py-spy"), default="cprofile",
+                        help="for profile")
+    parser.add_argument("--result-name", help="write loopback_<this>.json instead of the default name")
     parser.add_argument("--claims", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--trace-memory", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

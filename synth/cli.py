@@ -15,12 +15,16 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from synth import __version__
 from synth.config import MODES, RECONCILERS, Settings, resolve_settings
 from synth.errors import ConfigError, SynthError
-from synth.models import Report
+from synth.models import Report, Usage
 from synth.terminal import LinesAboveProgress, TerminalProgress, inputs_label
+
+if TYPE_CHECKING:
+    from synth.batch_client import BatchRun
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -43,11 +47,13 @@ EXAMPLES_HELP = """\
 examples:
   synth summarise examples/articles/nk-troops-russia
   synth summarise -m gpt-4o-mini -o report.html article1.html https://example.com/story
+  synth summarise --each -o reports/ -f html stories/*/
   curl -s https://example.com/story | synth summarise -f json - notes/
 """
 EXIT_HELP = """\
 exit status: 0 the report rests on at least one article; 1 it rests on none (no input could
 be read, every article failed, the model server cannot be reached); 2 a usage error.
+With --each: 0 when at least one story got a report, 1 when none did.
 """
 
 
@@ -102,6 +108,20 @@ def build_parser() -> argparse.ArgumentParser:
                      help="neither read nor write the cache")
     run.add_argument("--max-bytes", type=int, help="largest article file accepted (default: 10 MB)")
     run.add_argument("--quiet", action="store_true", help="no progress or notes on stderr")
+    run.add_argument("--batch", action="store_true",
+                     help="send the extraction requests the cache cannot answer as one batch "
+                          "to the provider's Batch API (half the price, done within 24 h); a "
+                          "later run with the same inputs collects it")
+    run.add_argument("--wait", action="store_true",
+                     help="with --batch: wait for the batch, polling with backoff, then write "
+                          "the reports")
+    run.add_argument("--poll-seconds", type=float, default=10.0, metavar="SECONDS",
+                     help="with --batch --wait: first wait between polls (default: 10; each "
+                          "next one half as long again, up to 5 minutes)")
+    run.add_argument("--each", action="store_true",
+                     help="each PATH is a folder holding one story: write one report per story "
+                          "into the folder --out names (OUT/<story>.md, .json or .html by "
+                          "--format), then a table of them on stderr")
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the report")
 
@@ -167,6 +187,16 @@ def _summarise_command(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir, use_cache=False if args.no_cache else None,
         max_bytes=args.max_bytes, show_progress=False if args.quiet else None,
     )
+    batch_usage: dict[str, Usage] = {}
+    if args.batch:
+        batch_run = _batch_first(args, settings)
+        if batch_run is None:
+            return EXIT_OK
+        batch_usage = batch_run.usage
+    elif args.wait:
+        raise ConfigError("--wait goes with --batch")
+    if args.each:
+        return _summarise_each_command(args, settings, batch_usage)
     output_format = args.format or output_format_for(args.out)
     if args.out is not None:
         check_output_path(args.out)
@@ -182,6 +212,8 @@ def _summarise_command(args: argparse.Namespace) -> int:
         sys.stderr = LinesAboveProgress(progress)
     try:
         report = summarise(args.paths, settings=settings, progress=progress)
+        if SINGLE_STORY in batch_usage:
+            report.usage.add(batch_usage[SINGLE_STORY])
     finally:
         if progress is not None:
             progress.end_line()
@@ -207,6 +239,124 @@ def _summarise_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# The name batch mode gives the one story of a run without --each.
+SINGLE_STORY = "story"
+
+
+def _batch_first(args: argparse.Namespace, settings: Settings) -> BatchRun | None:
+    """Batch mode before the normal run: submits, finds, waits for and collects the batch of
+    extraction requests. None when a batch is still running (said, with its id on stdout):
+    the run ends there, and the same command later collects it."""
+    if not settings.uses_model:
+        raise ConfigError("--batch needs a model: set SYNTH_MODEL or pass --model, without "
+                          "--offline")
+    if not settings.use_cache:
+        raise ConfigError("--batch keeps its answers in the cache: drop --no-cache")
+    if not args.poll_seconds > 0:
+        raise ConfigError("--poll-seconds must be positive")
+    if "-" in args.paths or any("://" in path for path in args.paths):
+        raise ConfigError("--batch reads its inputs twice (to plan, then to report): give "
+                          "files or folders, not - or URLs")
+    from synth.batch_client import run_batch
+    from synth.many import Story, stories_from_paths
+
+    stories = stories_from_paths(args.paths) if args.each else \
+        [Story(SINGLE_STORY, tuple(args.paths))]
+    if args.each and args.out is None:
+        raise ConfigError("--each needs --out FOLDER: one report per story is written there")
+    say = _stderr_writer(args.quiet)
+    progress = _terminal_progress(settings, args.paths)
+    stderr = sys.stderr
+    if progress is not None:
+        sys.stderr = LinesAboveProgress(progress)
+    try:
+        batch_run = run_batch(stories, settings, wait=args.wait, note=say, progress=progress,
+                              poll_seconds=args.poll_seconds)
+    finally:
+        if progress is not None:
+            progress.end_line()
+            sys.stderr = stderr
+    if batch_run.done:
+        return batch_run
+    for line in batch_run.waiting:
+        say(f"synth: {line}; run the same command again to collect it (or add --wait)")
+        print(line.split()[1])  # the batch id, for a script
+    return None
+
+
+def _summarise_each_command(args: argparse.Namespace, settings: Settings,
+                            batch_usage: dict[str, Usage] | None = None) -> int:
+    """Each PATH its own story, one report per story in the folder --out names, a table at the
+    end; a story that fails is a row of the table and the others go on."""
+    from synth.many import StoryRow, stories_from_paths, summarise_many, summary_table
+    from synth.outcome import run_failure
+    from synth.render import FORMATS
+
+    if args.out is None:
+        raise ConfigError("--each needs --out FOLDER: one report per story is written there")
+    stories = stories_from_paths(args.paths)  # a usage error before any work
+    out_dir = check_output_folder(args.out)
+    output_format = args.format or "md"
+    say = _stderr_writer(args.quiet)
+    if not settings.uses_model:
+        reason = "--offline given" if settings.offline else "no model configured (set SYNTH_MODEL)"
+        say(f"synth: using the offline rule-based extractor: {reason}")
+    rows: list[StoryRow] = []
+
+    def story_done(name: str, report: Report | None, failure: str | None) -> None:
+        if report is not None:
+            said = run_failure(report)
+            for problem in report.problems:
+                if said is None or problem not in said.covered:
+                    print(f"synth: {name}: {problem.line()}", file=sys.stderr)
+        if failure is not None or report is None:
+            # No report: an empty fact sheet would read like a good one.
+            print(f"synth: {name}: {failure}", file=sys.stderr)
+            rows.append(StoryRow(name, None, f"no report: {str(failure).split(';')[0]}"))
+            return
+        if batch_usage and name in batch_usage:
+            report.usage.add(batch_usage[name])  # what its batch answers cost
+        target = out_dir / f"{name}.{output_format}"
+        try:
+            target.write_text(FORMATS[output_format](report), encoding="utf-8")
+        except OSError as error:
+            why = f"cannot write {target} ({error.strerror})"
+            print(f"synth: {name}: {why}", file=sys.stderr)
+            rows.append(StoryRow(name, None, f"no report: {why}"))
+            return
+        rows.append(StoryRow(name, report, f"wrote {target}"))
+
+    progress = _terminal_progress(settings, args.paths)
+    stderr = sys.stderr
+    if progress is not None:
+        sys.stderr = LinesAboveProgress(progress)
+    try:
+        summarise_many([story.paths[0] for story in stories], settings=settings,
+                       progress=progress, on_story=story_done)
+    finally:
+        if progress is not None:
+            progress.end_line()
+            sys.stderr = stderr
+    for line in summary_table(rows):
+        say(f"synth: {line}")
+    return EXIT_OK if any(row.report is not None for row in rows) else EXIT_FAILED
+
+
+def check_output_folder(out: Path) -> Path:
+    """The folder reports go into: made when its parent exists (a mistyped parent is not
+    made), a usage error when it is a file."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file; with --each it names a folder")
+    if not out.exists():
+        if not out.parent.is_dir():
+            raise ConfigError(f"--out {out}: the folder {out.parent} does not exist")
+        try:
+            out.mkdir()
+        except OSError as error:
+            raise ConfigError(f"--out {out}: cannot make the folder ({error.strerror})") from None
+    return out
+
+
 def summary_line(report: Report) -> str:
     """'synth: 5 sources, 80 claims (0 dropped by grounding), 49 facts; 0 requests, …'."""
     usage = report.usage
@@ -214,7 +364,8 @@ def summary_line(report: Report) -> str:
             f"{_count(len(report.claims), 'claim')} ({usage.claims_dropped} dropped by "
             f"grounding), {_count(len(report.facts), 'fact')}; "
             f"{_requests_text(usage.requests, usage.retries)}, "
-            f"{usage.prompt_tokens + usage.completion_tokens} tokens, "
+            + (f"{usage.batched_requests} in a batch, " if usage.batched_requests else "")
+            + f"{usage.prompt_tokens + usage.completion_tokens} tokens, "
             f"{usage.cache_hits} cache hits"
             + (f"; facts by {usage.reconciler}" if usage.reconciler != "rules" else "")
             + (f", ~${usage.estimated_cost_usd:.4f}" if usage.estimated_cost_usd is not None

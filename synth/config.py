@@ -23,7 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from synth.errors import ConfigError
 from synth.limits import DEFAULT_MAX_BYTES, FETCH_TIMEOUT_SECONDS
-from synth.pricing import PRICES_PER_MILLION, check_prices, price_table
+from synth.pricing import PRICES_PER_MILLION, Price, check_prices, price_table
 
 Mode = Literal["tools", "json_schema", "json", "md_json"]
 Reconciler = Literal["auto", "model", "rules"]
@@ -75,9 +75,9 @@ class Settings(BaseModel):
     # Claims per reconcile request, in estimated tokens; more are reconciled group by group.
     reconcile_budget_tokens: int = 6000
     show_progress: bool | None = None  # None: only when stderr is a terminal
-    # US dollars per million tokens (input, output) by model: the built-in table, with
+    # US dollars per million tokens (input, output, batch share) by model: the built-in table, with
     # SYNTH_PRICES over it when resolved from the environment. Read once, before any request.
-    prices: Mapping[str, tuple[float, float]] = Field(
+    prices: Mapping[str, Price] = Field(
         default_factory=lambda: dict(PRICES_PER_MILLION), repr=False)
 
     def __init__(self, **values: Any) -> None:

@@ -737,3 +737,96 @@ def _completion_text(completion: Any) -> Any:
         return message.content
     except (AttributeError, IndexError, KeyError, TypeError):
         return None
+
+
+# --- one request outside a live call: what synth's batch mode (synth.batch_client) needs ----
+
+
+def request_body(settings: Settings, mode: str, response_model: type[BaseModel],
+                 messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The body of the chat completions request the live path sends for these messages in
+    this request format: made by instructor's own request preparation
+    (`handle_response_model`, the step its client runs before each call) from the same
+    arguments `_call_in_mode` passes, so a batch line and a live request are one request."""
+    from instructor.processing.response import handle_response_model
+
+    arguments: dict[str, Any] = {
+        "model": settings.model, "messages": copy.deepcopy(messages),
+        "temperature": settings.temperature, "max_tokens": settings.max_output_tokens,
+        **({"seed": settings.seed} if settings.seed is not None else {})}
+    _, body = handle_response_model(prepared_model(response_model),
+                                    mode=_INSTRUCTOR_MODES[mode], **arguments)
+    return dict(body)
+
+
+@dataclass
+class ParsedCompletion:
+    """A chat completion that came by another way than a live call (a batch's output file),
+    read as a live call reads it."""
+
+    value: BaseModel | None  # the validated answer
+    error: Exception | None  # why it is not one: a validation error, or IncompleteOutput
+    completion: Any  # the completion, as openai's type, for a re-ask
+    cut_off: bool = False  # finish_reason "length": a re-ask would not mend it
+
+    @property
+    def text(self) -> Any:
+        return _completion_text(self.completion)
+
+
+def parse_completion(response_model: type[BaseModel], mode: str,
+                     body: Any) -> ParsedCompletion:
+    """Validates a completion's body with the response model, by the parser instructor runs
+    on a live answer in this request format. The caller sets whatever context the model's
+    validators read (the article being extracted)."""
+    from instructor.core.exceptions import InstructorError
+    from instructor.utils.providers import Provider
+    from instructor.v2.core.registry import mode_registry
+    from openai.types.chat import ChatCompletion
+    from pydantic import ValidationError
+
+    try:
+        completion = ChatCompletion.model_validate(body)
+    except (ValidationError, RecursionError) as error:
+        return ParsedCompletion(None, error, None)
+    handlers = mode_registry.get_handlers(Provider.OPENAI, _INSTRUCTOR_MODES[mode])
+    try:
+        value = handlers.response_parser(response=completion,
+                                         response_model=prepared_model(response_model),
+                                         validation_context=None, strict=None, stream=False,
+                                         is_async=False)
+    except IncompleteOutputException as error:
+        return ParsedCompletion(None, error, completion, cut_off=True)
+    except (ValidationError, ValueError, TypeError, AttributeError, KeyError, IndexError,
+            InstructorError, RecursionError) as error:
+        return ParsedCompletion(None, error, completion)
+    return ParsedCompletion(value, None, completion)
+
+
+def reask_messages(mode: str, messages: list[dict[str, Any]], body: dict[str, Any],
+                   parsed: ParsedCompletion) -> list[dict[str, Any]]:
+    """The messages of the re-ask instructor would send after this answer failed validation:
+    `messages` and what its re-ask handler adds (the answer, and the error to mend). Given
+    to `ModelClient.structured`, instructor prepares them as it prepares every request."""
+    from instructor.utils.providers import Provider
+    from instructor.v2.core.registry import mode_registry
+
+    assert parsed.error is not None
+    handlers = mode_registry.get_handlers(Provider.OPENAI, _INSTRUCTOR_MODES[mode])
+    reasked = handlers.reask_handler(kwargs=copy.deepcopy(body), response=parsed.completion,
+                                     exception=parsed.error)
+    added = list(reasked["messages"])[len(body["messages"]):]
+    return [*copy.deepcopy(messages), *added]
+
+
+def reported_tokens(body: Any) -> tuple[int, int]:
+    """Prompt and completion tokens a completion's body reports (a lying number counts 0)."""
+    usage = body.get("usage") if isinstance(body, dict) else None
+    if not isinstance(usage, dict):
+        return 0, 0
+    return _token_count(usage.get("prompt_tokens")), _token_count(usage.get("completion_tokens"))
+
+
+def error_reason(error: Exception) -> str:
+    """One line for an error from the API, without a secret or a control character."""
+    return _reason(error)

@@ -181,6 +181,9 @@ class Usage(_Model):
     # Who wrote the facts and overview: "rules", "model", or "model and rules" after a fallback.
     reconciler: str = "rules"
     reconcile_requests: int = 0
+    # Requests answered through the provider's batch service (`--batch`), at its price;
+    # `requests` counts those sent one by one.
+    batched_requests: int = 0
     estimated_cost_usd: float | None = None
 
     def add(self, other: Usage) -> None:
@@ -196,6 +199,7 @@ class Usage(_Model):
         self.statements_replaced += other.statements_replaced
         self.speakers_dropped += other.speakers_dropped
         self.reconcile_requests += other.reconcile_requests
+        self.batched_requests += other.batched_requests
         if other.estimated_cost_usd is not None:
             self.estimated_cost_usd = (self.estimated_cost_usd or 0.0) + other.estimated_cost_usd
 

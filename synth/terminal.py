@@ -45,6 +45,8 @@ def progress_line(progress: Progress, *, seconds: float, inputs: str, width: int
             inputs = "…" + inputs[-(room - 1):]
         return head + inputs + tail
     parts = []
+    if progress.stage in ("stories", "batch"):
+        return _run_line(progress, seconds=seconds, width=width)
     if progress.stage == "extract":
         filled = BAR_WIDTH * done // max(total, 1)
         head = (f"synth: extracting claims [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
@@ -57,6 +59,34 @@ def progress_line(progress: Progress, *, seconds: float, inputs: str, width: int
     if seconds >= 1:
         parts.append(f"{seconds:.0f} s")
     return ", ".join([head, *parts])
+
+
+def _run_line(progress: Progress, *, seconds: float, width: int) -> str:
+    """The one line of a many-story run or a provider batch: the bar and counts always, then
+    what runs now, cut at its end to fit, then the time.
+
+        synth: stories [####........] 2/6, quake-day-2: extracting 1/5 articles, 12 s
+        synth: batch [######......] 500/1,000 requests, 3 failed, in_progress, 40 s"""
+    done, total = progress.done, progress.total
+    filled = BAR_WIDTH * done // max(total, 1)
+    bar = f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}]"
+    if progress.stage == "stories":
+        head = f"synth: stories {bar} {done}/{total}"
+    else:
+        head = f"synth: batch {bar} {done:,}/{total:,} requests"
+    tail = []
+    if progress.in_flight:
+        tail.append(f"{_count(progress.in_flight, 'request')} in flight")
+    if seconds >= 1:
+        tail.append(f"{seconds:.0f} s")
+    tail_text = "".join(f", {part}" for part in tail)
+    item = printable(progress.item)
+    if item:
+        room = max(width - 1 - len(head) - 2 - len(tail_text), 8)
+        if len(item) > room:
+            item = item[:room - 1] + "…"
+        head += f", {item}"
+    return head + tail_text
 
 
 def _count(number: int, noun: str) -> str:

@@ -302,7 +302,7 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, owner: FaultServer) -> None:
         self.owner = owner
-        super().__init__((HOST, 0), _Handler)
+        super().__init__((HOST, 0), owner.handler_class)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that went away (timeout, drop) is expected here, not an error
@@ -450,6 +450,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 class FaultServer:
     """A loopback OpenAI-compatible chat completions server; see the module docstring."""
+
+    # What answers each connection: a server with more endpoints (tests/batch_server.py)
+    # names a subclass.
+    handler_class: type[BaseHTTPRequestHandler] = _Handler
 
     def __init__(self, latency: float = 0.0, reject_modes: Iterable[str] = frozenset(),
                  claims_per_article: int = 5, one_slot: bool = False) -> None:

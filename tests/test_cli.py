@@ -187,7 +187,7 @@ def test_a_bad_value_is_one_usage_line_and_one_error_line(args, error, capsys):
     assert message.startswith(error)
 
 
-def test_help_lists_the_environment_variables_and_three_examples(capsys):
+def test_help_lists_the_environment_variables_and_four_examples(capsys):
     with pytest.raises(SystemExit):
         main(["summarise", "--help"])
     help_text = capsys.readouterr().out
@@ -195,6 +195,6 @@ def test_help_lists_the_environment_variables_and_three_examples(capsys):
                      "SYNTH_RECONCILE", "SYNTH_CACHE_DIR", "SYNTH_PRICES"):
         assert f"\n  {variable} " in help_text
     examples = help_text.split("examples:\n", 1)[1].split("\n\n", 1)[0].splitlines()
-    assert len(examples) == 3 and all("synth summarise" in line for line in examples)
+    assert len(examples) == 4 and all("synth summarise" in line for line in examples)
     for flag in ("-o OUT, --out OUT", "-m MODEL, --model MODEL", "-f {md,json,html}"):
         assert flag in help_text

@@ -17,7 +17,7 @@ from synth.config import (
     resolve_settings,
 )
 from synth.errors import ConfigError
-from synth.pricing import PRICES_PER_MILLION
+from synth.pricing import PRICES_PER_MILLION, Price
 from tests.fault_server import FaultServer
 from tests.stories import subprocess_env, write_story
 
@@ -134,7 +134,8 @@ def precedence_cases(tmp_path: Path) -> dict[str, tuple[dict[str, str], object, 
         "cache_dir": ({"SYNTH_CACHE_DIR": str(tmp_path / "env")}, tmp_path / "env",
                       tmp_path / "arg"),
         "prices": ({"SYNTH_PRICES": str(prices)},
-                   {**PRICES_PER_MILLION, "env-model": (1.0, 2.0)}, {"arg-model": (3.0, 4.0)}),
+                   {**PRICES_PER_MILLION, "env-model": Price(1.0, 2.0)},
+                   {"arg-model": Price(3.0, 4.0, 1.0)}),
         "timeout": ({}, None, 30.0), "max_retries": ({}, None, 1), "concurrency": ({}, None, 2),
         "chunk_chars": ({}, None, 3000), "chunk_overlap": ({}, None, 100),
         "use_cache": ({}, None, False), "max_bytes": ({}, None, 1000),
@@ -167,6 +168,8 @@ def test_argument_beats_environment_beats_default_field_by_field(name: str, tmp_
     ("{not json", "cannot read prices (SYNTH_PRICES): Expecting property name"),
     ("[0.5, 1.5]", 'expected an object such as {"my-model": [0.5, 1.5]}'),
     ('{"m": [0.5]}', '"m": expected [input, output]'),
+    ('{"m": [0.5, 1, 0, 4]}', '"m": expected [input, output]'),
+    ('{"m": [0.5, 1, 0]}', '"m": a batch share must be above 0 and at most 1, got 0'),
     ('{"m": [0.5, -1]}', "zero or more, got [0.5, -1]"),
     ('{"m": [NaN, 1]}', "got [NaN, 1]"),
     ('{"m": ["0.5", 1]}', 'got ["0.5", 1]'),
@@ -184,9 +187,9 @@ def test_a_bad_prices_file_is_one_line_naming_the_file(content, reason, tmp_path
 
 def test_a_prices_file_adds_to_the_built_in_table(tmp_path: Path):
     path = tmp_path / "prices.json"
-    path.write_text('{"my-model": [0.5, 1.5], "gpt-4o": [1, 2]}')
+    path.write_text('{"my-model": [0.5, 1.5], "gpt-4o": [1, 2, 0.25]}')
     prices = resolve_settings({"SYNTH_PRICES": str(path)}).prices
-    assert prices["my-model"] == (0.5, 1.5) and prices["gpt-4o"] == (1.0, 2.0)
+    assert prices["my-model"] == Price(0.5, 1.5, 0.5) and prices["gpt-4o"] == Price(1, 2, 0.25)
     assert prices["gpt-4o-mini"] == PRICES_PER_MILLION["gpt-4o-mini"]
 
 

@@ -125,9 +125,9 @@ def test_a_bad_file_among_good_ones_is_a_problem_and_the_rest_are_summarised(tmp
 def test_public_api_is_pinned():
     assert set(synth.__all__) == {
         "Claim", "ConfigError", "Fact", "InputError", "ModelError", "ModelRefusedError",
-        "OverviewSentence", "Problem", "Quantity", "Report", "Settings", "Source", "SynthError",
-        "Usage", "Variant", "render_html", "render_json", "render_markdown", "resolve_settings",
-        "summarise"}
+        "OverviewSentence", "Problem", "Quantity", "Report", "Settings", "Source", "StoryReports",
+        "SynthError", "Usage", "Variant", "render_html", "render_json", "render_markdown",
+        "resolve_settings", "summarise", "summarise_many"}
 
 
 def test_settings_and_options_together_are_refused_not_one_silently_chosen():

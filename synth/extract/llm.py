@@ -13,7 +13,7 @@ import asyncio
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 
@@ -48,6 +48,17 @@ MAX_REASKS = 2
 # Article text that looks like the prompt's own <article> or </article> marker. Left as it
 # is, an article could close its block early and have the rest read as instructions.
 _DELIMITER_LIKE = re.compile(r"<(\s*/?\s*article\b[^<>]*)>", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ChunkRequest:
+    """One extraction request: chunk `number` of `chunks` of an article."""
+
+    number: int
+    chunks: int
+    chunk: str
+    messages: list[dict[str, str]]
+    key: str
 
 
 class CachedChunk(BaseModel):
@@ -148,6 +159,37 @@ class LLMExtractor(ModelStage):
             "max_reasks": MAX_REASKS,
         })
 
+    def chunk_requests(self, document: CleanDocument) -> list[ChunkRequest]:
+        """Each chunk of the article as `_extract_document` asks it: its text, the messages
+        and the cache key (what batch mode plans with, synth.batch_client)."""
+        text = document.kept_text()
+        if not text.strip():
+            return []
+        chunks = chunk_text(text, self.settings.chunk_chars, self.settings.chunk_overlap)
+        requests = []
+        for number, chunk in enumerate(chunks, 1):
+            messages = self.request_messages(document, chunk)
+            requests.append(ChunkRequest(number, len(chunks), chunk, messages,
+                                         self.request_key(messages)))
+        return requests
+
+    def store_claims(self, key: str, claims: Sequence[ExtractedClaim]) -> None:
+        """Stores a validated answer under `key`, as the live path stores one."""
+        self.cache.set(key, _Answer(list(claims)).within_limit().entry())
+
+    async def reask_and_store(self, client: ModelClient, key: str,
+                              messages: list[dict[str, Any]], chunk: str,
+                              reasks_done: int) -> None:
+        """Asks the rest of the live path's re-asks from `messages` (a conversation that
+        already holds `reasks_done` failed answers and their errors), and stores what came
+        of it under `key`, as the live path stores an answer."""
+        # Messages of a re-ask hold more than text (a tool call, its result): openai takes
+        # them as they are.
+        answer = await self._ask(client, cast(list[dict[str, str]], messages), chunk,
+                                 max_reasks=max(MAX_REASKS - reasks_done, 0))
+        answer.reasks += reasks_done
+        self.cache.set(key, answer.within_limit().entry())
+
     async def _extract_document(self, document: CleanDocument,
                                 get_client: Callable[[], ModelClient],
                                 batch: ExtractionBatch) -> list[ClaimDraft]:
@@ -186,14 +228,14 @@ class LLMExtractor(ModelStage):
         return drafts
 
     async def _ask(self, client: ModelClient, messages: list[dict[str, str]],
-                   chunk: str) -> _Answer:
+                   chunk: str, max_reasks: int = MAX_REASKS) -> _Answer:
         """The claims, the validation error re-asks could not mend or the token caps the
         answer was cut off at, and a refusal of the request that asking again would only
         repeat."""
         # Quotes are checked against the article as the model was shown it.
         article = ARTICLE_BEING_EXTRACTED.set(delimited_safely(chunk))  # this task's requests only
         try:
-            reply = await client.structured(ExtractionResponse, messages, MAX_REASKS)
+            reply = await client.structured(ExtractionResponse, messages, max_reasks)
         except RequestTooLongError as refused:
             refusal: RequestTooLongError | None = refused
         else:

@@ -1,0 +1,439 @@
+"""Batch mode's I/O: the provider's Files and Batch APIs, and the state kept beside the cache.
+
+`run_batch` reads and cleans every story, asks the extractor for each chunk's request and
+cache key, and keeps those the cache cannot answer. Requests already in a batch saved by an
+earlier run are not asked again: that batch is looked up instead. The rest are written as
+one JSONL file, with the very bodies the live path sends (synth.llm.request_body), uploaded
+and made a batch, whose state (ids, and each line's cache key, article text and messages)
+is saved in `<cache>/batches/` before and after the batch is made, so a process that dies
+at any point leaves enough for the next run with the same inputs to find it.
+
+A finished batch is collected: each answer is checked with the live path's response model
+and validators (synth.llm.parse_completion) and stored in the cache as the live path
+stores it; an answer that fails the checks goes on as the live path's re-ask (instructor's
+re-ask message, sent live); a line that failed, expired or never ran is left to the normal
+run that follows, which asks it live. Nothing is asked twice: the normal run finds every
+stored answer in the cache.
+
+This module imports openai for the Files and Batch endpoints (synth.llm keeps the chat
+completions path); the API key goes into the client's header only, never into the state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from synth.batch import (
+    BATCH_ENDPOINT,
+    COMPLETION_WINDOW,
+    FINISHED,
+    BatchState,
+    PlannedRequest,
+    ResultLine,
+    custom_id,
+    how_far,
+    jsonl,
+    load_state,
+    poll_delays,
+    result_lines,
+    split_for_limits,
+    unique_by_key,
+)
+from synth.clean import clean_sources
+from synth.config import Settings
+from synth.errors import ModelError, ModelRefusedError
+from synth.extract.llm import CachedChunk, LLMExtractor, delimited_safely
+from synth.extract.schema import ARTICLE_BEING_EXTRACTED, ExtractionResponse
+from synth.llm import (
+    ModelClient,
+    ParsedCompletion,
+    _remember_secrets,
+    error_reason,
+    parse_completion,
+    reask_messages,
+    reported_tokens,
+    request_body,
+    scrub,
+)
+from synth.load import load_sources
+from synth.many import Story
+from synth.models import Usage
+from synth.pricing import estimate_cost
+from synth.progress import Progress, ProgressCallback
+from synth.wire import display_url, repaired_utf8, scrub_bytes
+
+POLL_SECONDS = 10.0
+LONGEST_POLL_SECONDS = 300.0
+STATE_FOLDER = "batches"
+
+
+@dataclass
+class BatchRun:
+    """What a batch-mode run did before the normal run: requests it found needed, batches
+    it made and collected, the ones still running (a line each), and each story's usage."""
+
+    needed: int = 0
+    submitted: list[str] = field(default_factory=list)
+    collected: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+    usage: dict[str, Usage] = field(default_factory=dict)
+
+    @property
+    def done(self) -> bool:
+        """True when no batch is still running: the normal run can follow."""
+        return not self.waiting
+
+    def story_usage(self, story: str, model: str | None) -> Usage:
+        return self.usage.setdefault(story, Usage(extractor="llm", model=model))
+
+
+class BatchStore:
+    """State files of submitted batches, `<cache>/batches/<id>.json`, one per batch."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.directory = Path(cache_dir) / STATE_FOLDER
+
+    def save(self, state: BatchState) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self._path(state)
+        temporary = path.with_suffix(".tmp")
+        # Written whole, then renamed: a process killed mid-write leaves the old file.
+        temporary.write_text(state.model_dump_json(), encoding="utf-8")
+        os.replace(temporary, path)
+        if state.batch_id is not None:
+            (self.directory / f"{state.input_file_id}.json").unlink(missing_ok=True)
+
+    def states(self, endpoint: str, model: str) -> list[BatchState]:
+        """Saved batches of this endpoint and model, oldest first; unreadable ones skipped."""
+        if not self.directory.is_dir():
+            return []
+        found = []
+        for path in sorted(self.directory.glob("*.json")):
+            try:
+                state = load_state(path.read_text(encoding="utf-8"))
+            except OSError:
+                continue
+            if state is not None and state.endpoint == endpoint and state.model == model:
+                found.append(state)
+        return sorted(found, key=lambda s: s.created_at)
+
+    def remove(self, state: BatchState) -> None:
+        self._path(state).unlink(missing_ok=True)
+        (self.directory / f"{state.input_file_id}.json").unlink(missing_ok=True)
+
+    def _path(self, state: BatchState) -> Path:
+        return self.directory / f"{state.batch_id or state.input_file_id}.json"
+
+
+class BatchApi:
+    """The provider's Files and Batch endpoints; every failure is one ModelError line."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.url = display_url(settings.base_url or "https://api.openai.com/v1")
+        api_key = (settings.api_key or "").strip() or "not-needed"
+        _remember_secrets(api_key, settings.base_url)
+        # openai's own retries (with backoff, honouring Retry-After) suffice for these few
+        # requests; none of them is a model answer to pace.
+        self._client = openai.OpenAI(api_key=api_key, base_url=settings.base_url,
+                                     timeout=settings.request_timeout, max_retries=3)
+
+    def upload(self, data: bytes, name: str) -> str:
+        uploaded = self._call("upload the batch file",
+                              lambda: self._client.files.create(file=(name, data),
+                                                                purpose="batch"))
+        return str(uploaded.id)
+
+    def create(self, input_file_id: str, metadata: dict[str, str]) -> Any:
+        return self._call("make the batch", lambda: self._client.batches.create(
+            input_file_id=input_file_id, endpoint=BATCH_ENDPOINT,
+            completion_window=COMPLETION_WINDOW, metadata=metadata))
+
+    def retrieve(self, batch_id: str) -> Any:
+        return self._call(f"look up batch {batch_id}",
+                          lambda: self._client.batches.retrieve(batch_id))
+
+    def made_from(self, input_file_id: str) -> Any | None:
+        """The batch made from this uploaded file, if one was (a process killed between
+        making it and saving its id)."""
+        page = self._call("list batches", lambda: self._client.batches.list(limit=100))
+        return next((b for b in page.data if b.input_file_id == input_file_id), None)
+
+    def content(self, file_id: str) -> bytes:
+        data = self._call(f"download {file_id}",
+                          lambda: self._client.files.content(file_id).content)
+        # As for live answers: a configured secret echoed back is replaced before use.
+        from synth.llm import _CONFIGURED_KEYS
+
+        return scrub_bytes(repaired_utf8(data), _CONFIGURED_KEYS)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _call(self, what: str, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except openai.NotFoundError as error:
+            raise BatchNotFoundError(f"{self.url} cannot {what} (HTTP 404): "
+                                     f"{error_reason(error)}") from None
+        except (openai.AuthenticationError, openai.PermissionDeniedError) as error:
+            raise ModelRefusedError(f"the API key was refused by {self.url} "
+                                    f"(HTTP {error.status_code}): {error_reason(error)}") from None
+        except openai.APIStatusError as error:
+            raise ModelError(f"{self.url} cannot {what} (HTTP {error.status_code}): "
+                             f"{error_reason(error)}") from None
+        except openai.APIError as error:
+            raise ModelError(f"{self.url} cannot {what}: {error_reason(error)}") from None
+
+
+class BatchNotFoundError(ModelError):
+    """The provider does not know the batch or file (another account, or it was deleted)."""
+
+
+def run_batch(stories: Sequence[Story], settings: Settings, *, wait: bool,
+              extractor: LLMExtractor | None = None, note: Callable[[str], None] = print,
+              progress: ProgressCallback | None = None, poll_seconds: float = POLL_SECONDS,
+              longest_poll: float = LONGEST_POLL_SECONDS,
+              sleep: Callable[[float], None] = time.sleep) -> BatchRun:
+    """Plans, submits, finds, waits for (with `wait`) and collects the batches that answer
+    the stories' extraction requests; see the module docstring."""
+    extractor = extractor or LLMExtractor(settings, note=note)
+    run = BatchRun()
+    planned = plan_requests(stories, settings, extractor)
+    run.needed = len(planned)
+    api = BatchApi(settings)
+    store = BatchStore(settings.cache_dir or Path("."))
+    assert settings.model is not None
+    try:
+        needed = {request.key for request in planned}
+        claimed: dict[str, BatchState] = {}
+        mine: list[BatchState] = []
+        for state in store.states(api.url, settings.model):
+            if not state.keys() & needed:
+                continue  # another run's inputs: its own rerun collects it
+            if state.batch_id is None and not _find_made(api, store, state):
+                continue
+            mine.append(state)
+            claimed.update(dict.fromkeys(state.keys(), state))
+        fresh = [request for request in planned if request.key not in claimed]
+        for part in split_for_limits(fresh):
+            state = _submit(api, store, settings, extractor.formats.mode, part)
+            run.submitted.append(state.batch_id or "")
+            mine.append(state)
+            stories_in = len({r.story for r in part})
+            note(f"synth: batch {state.batch_id} submitted: {len(part):,} request"
+                 f"{'' if len(part) == 1 else 's'} from {stories_in} "
+                 f"stor{'y' if stories_in == 1 else 'ies'}")
+        for state in mine:
+            _follow(api, store, state, run, extractor, settings, wait=wait, note=note,
+                    progress=progress, delays=poll_delays(poll_seconds, longest_poll),
+                    sleep=sleep)
+    finally:
+        api.close()
+        extractor.cache.close()
+    return run
+
+
+def plan_requests(stories: Sequence[Story], settings: Settings,
+                  extractor: LLMExtractor) -> list[PlannedRequest]:
+    """Every extraction request of the stories that the cache cannot answer, once each."""
+    planned = []
+    mode = extractor.formats.mode
+    for story in stories:
+        loaded = load_sources(story.paths, max_bytes=settings.max_bytes,
+                              fetch_timeout=settings.fetch_timeout)
+        for document in clean_sources(loaded.sources).documents:
+            for request in extractor.chunk_requests(document):
+                if extractor.cache.get_as(request.key, CachedChunk) is not None:
+                    continue
+                planned.append(PlannedRequest(
+                    custom_id=custom_id(story.name, document.source.id, request.number,
+                                        request.chunks),
+                    key=request.key, story=story.name, source_id=document.source.id,
+                    chunk_number=request.number, chunks=request.chunks, chunk=request.chunk,
+                    messages=request.messages,
+                    body=request_body(settings, mode, ExtractionResponse, request.messages)))
+    return unique_by_key(planned)
+
+
+def _submit(api: BatchApi, store: BatchStore, settings: Settings, mode: str,
+            requests: list[PlannedRequest]) -> BatchState:
+    file_id = api.upload(jsonl(requests), "synth-extract.jsonl")
+    assert settings.model is not None
+    state = BatchState(endpoint=api.url, model=settings.model, mode=mode, input_file_id=file_id,
+                       created_at=time.time(), requests=requests)
+    store.save(state)  # before the batch is made: a death now leaves the file to find
+    batch = api.create(file_id, {"made_by": "synth", "kind": "extract"})
+    state.batch_id = batch.id
+    store.save(state)
+    return state
+
+
+def _find_made(api: BatchApi, store: BatchStore, state: BatchState) -> bool:
+    """For a state saved between upload and batch: finds the batch, or makes it from the
+    uploaded file. False when the file is gone (its requests are planned afresh)."""
+    try:
+        batch = api.made_from(state.input_file_id) or \
+            api.create(state.input_file_id, {"made_by": "synth", "kind": "extract"})
+    except BatchNotFoundError:
+        store.remove(state)
+        return False
+    state.batch_id = batch.id
+    store.save(state)
+    return True
+
+
+def _follow(api: BatchApi, store: BatchStore, state: BatchState, run: BatchRun,
+            extractor: LLMExtractor, settings: Settings, *, wait: bool,
+            note: Callable[[str], None], progress: ProgressCallback | None,
+            delays: Any, sleep: Callable[[float], None]) -> None:
+    assert state.batch_id is not None
+    try:
+        batch = api.retrieve(state.batch_id)
+    except BatchNotFoundError:
+        note(f"synth: batch {state.batch_id} is not known to {api.url} any more; its "
+             f"{len(state.requests):,} requests are asked live")
+        store.remove(state)
+        return
+    while batch.status not in FINISHED and wait:
+        _report(progress, batch)
+        sleep(next(delays))
+        batch = api.retrieve(state.batch_id)
+    _report(progress, batch, final=batch.status in FINISHED)
+    counts = batch.request_counts
+    far = how_far(batch.status, counts.completed if counts else 0,
+                  counts.failed if counts else 0, counts.total if counts else len(state.requests))
+    if batch.status not in FINISHED:
+        run.waiting.append(f"batch {batch.id} is {far}")
+        return
+    collect(api, state, batch, run, extractor, settings, note=note)
+    store.remove(state)
+    run.collected.append(batch.id)
+
+
+def _report(progress: ProgressCallback | None, batch: Any, final: bool = False) -> None:
+    if progress is None:
+        return
+    counts = batch.request_counts
+    total = max(counts.total if counts else 0, 1)
+    done = (counts.completed + counts.failed) if counts else 0
+    # Done only once finished: a display ends the line when done reaches total.
+    done = total if final else min(done, total - 1)
+    progress(Progress("batch", done, total, item=f"{batch.id} {batch.status}"))
+
+
+def collect(api: BatchApi, state: BatchState, batch: Any, run: BatchRun,
+            extractor: LLMExtractor, settings: Settings, *,
+            note: Callable[[str], None]) -> None:
+    """Stores every good answer of a finished batch, re-asks live the ones that fail the
+    checks, and says what is left to the live run."""
+    by_id = {request.custom_id: request for request in state.requests}
+    lines: list[ResultLine] = []
+    damaged = 0
+    for file_id in (batch.output_file_id, batch.error_file_id):
+        if file_id:
+            for line in result_lines(api.content(file_id)):
+                if isinstance(line, str):
+                    damaged += 1
+                else:
+                    lines.append(line)
+    stored, to_reask, failed = 0, [], []
+    answered: set[str] = set()
+    table = settings.prices
+    for line in lines:
+        request = by_id.get(line.custom_id)
+        if request is None or line.custom_id in answered:
+            damaged += 1
+            continue
+        answered.add(line.custom_id)
+        if line.status_code != 200:
+            failed.append(line.error or "no answer")
+            continue
+        usage = run.story_usage(request.story, settings.model)
+        prompt, completion = reported_tokens(line.body)
+        usage.batched_requests += 1
+        usage.prompt_tokens += prompt
+        usage.completion_tokens += completion
+        cost = estimate_cost(settings.model, prompt, completion, table, batch=True)
+        if cost is not None:  # an unknown model's cost stays unknown, never 0
+            usage.estimated_cost_usd = (usage.estimated_cost_usd or 0.0) + cost
+        parsed = checked(request, line.body, state.mode)
+        if parsed.value is not None:
+            assert isinstance(parsed.value, ExtractionResponse)
+            extractor.store_claims(request.key, parsed.value.claims)
+            stored += 1
+        elif parsed.cut_off or parsed.completion is None:
+            failed.append("the answer was cut off at the token cap" if parsed.cut_off
+                          else "the answer is not a chat completion")
+        else:
+            to_reask.append((request, parsed))
+    never_ran = len(by_id) - len(answered)
+    reasked = _reask_live(to_reask, state.mode, run, extractor, settings, note)
+    parts = [f"{stored:,} answer{'' if stored == 1 else 's'} stored"]
+    if to_reask:
+        parts.append(f"{reasked:,} of {len(to_reask):,} that failed the checks re-asked live")
+    left = len(failed) + never_ran + (len(to_reask) - reasked)
+    if left:
+        why = "; ".join(dict.fromkeys(scrub(f) for f in failed)) or batch.status
+        parts.append(f"{left:,} asked live ({why[:200]})")
+    if damaged:
+        parts.append(f"{damaged} result line{'' if damaged == 1 else 's'} not understood")
+    note(f"synth: batch {batch.id} {batch.status}: " + ", ".join(parts))
+
+
+def checked(request: PlannedRequest, body: Any, mode: str) -> ParsedCompletion:
+    """A batch answer checked as the live path checks one: the response model, with the
+    quotes held to the article the request carried."""
+    article = ARTICLE_BEING_EXTRACTED.set(delimited_safely(request.chunk))
+    try:
+        return parse_completion(ExtractionResponse, mode, body)
+    finally:
+        ARTICLE_BEING_EXTRACTED.reset(article)
+
+
+def _reask_live(items: list[tuple[PlannedRequest, ParsedCompletion]], mode: str, run: BatchRun,
+                extractor: LLMExtractor, settings: Settings,
+                note: Callable[[str], None]) -> int:
+    """The live path's re-ask of each answer that failed the checks; how many were stored."""
+    if not items:
+        return 0
+    stored = 0
+    by_story: dict[str, list[tuple[PlannedRequest, ParsedCompletion]]] = {}
+    for request, parsed in items:
+        by_story.setdefault(request.story, []).append((request, parsed))
+
+    async def story_reasks(story: str, pairs: list[tuple[PlannedRequest, ParsedCompletion]]) -> int:
+        done = 0
+        semaphore = asyncio.Semaphore(settings.concurrency)
+        live = Usage(extractor="llm", model=settings.model)
+
+        async def one(request: PlannedRequest, parsed: ParsedCompletion,
+                      get_client: Callable[[], ModelClient]) -> None:
+            nonlocal done
+            messages = reask_messages(mode, request.messages, request.body, parsed)
+            async with semaphore:
+                try:
+                    await extractor.reask_and_store(get_client(), request.key, messages,
+                                                    request.chunk, reasks_done=1)
+                    done += 1
+                except ModelRefusedError:
+                    raise
+                except ModelError as error:
+                    note(f"synth: {request.custom_id}: the re-ask failed ({error}); it is "
+                         "asked live")
+
+        async with extractor.client_for_run(live) as get_client:
+            await asyncio.gather(*(one(r, p, get_client) for r, p in pairs))
+        run.story_usage(story, settings.model).add(live)
+        return done
+
+    for story, pairs in by_story.items():
+        stored += asyncio.run(story_reasks(story, pairs))
+    return stored
