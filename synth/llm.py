@@ -275,7 +275,7 @@ class ModelClient:
 
         No validation context is passed to instructor: given one, it renders every message as
         a Jinja template (instructor #2669). A validator that needs the request's data reads a
-        ContextVar its caller sets (synth.extract.schema.ARTICLE_BEING_EXTRACTED)."""
+        ContextVar its caller sets (synth.validation_data.validating_against)."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.max_retries + 1),
             wait=self._wait, retry=retry_if_exception(is_transient), reraise=True,

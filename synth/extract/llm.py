@@ -24,8 +24,8 @@ from synth.config import Settings
 from synth.errors import ModelError, ModelRefusedError, RequestTooLongError
 from synth.extract import ClaimDraft, ExtractionBatch, ProgressCallback
 from synth.extract.schema import (
-    ARTICLE_BEING_EXTRACTED,
     SCHEMA_VERSION,
+    ArticleShown,
     ExtractedClaim,
     ExtractionResponse,
 )
@@ -35,6 +35,7 @@ from synth.models import Problem, Quantity, Usage
 from synth.progress import Progress
 from synth.salvage import after_reasks, json_object, valid_items
 from synth.units import canonical_unit
+from synth.validation_data import validating_against
 from synth.wire import plain
 
 PROMPT_NAME = "extract_claims.v1"
@@ -191,15 +192,13 @@ class LLMExtractor(ModelStage):
         answer was cut off at, and a refusal of the request that asking again would only
         repeat."""
         # Quotes are checked against the article as the model was shown it.
-        article = ARTICLE_BEING_EXTRACTED.set(delimited_safely(chunk))  # this task's requests only
         try:
-            reply = await client.structured(ExtractionResponse, messages, MAX_REASKS)
+            with validating_against(ArticleShown(delimited_safely(chunk))):
+                reply = await client.structured(ExtractionResponse, messages, MAX_REASKS)
         except RequestTooLongError as refused:
             refusal: RequestTooLongError | None = refused
         else:
             refusal = None
-        finally:
-            ARTICLE_BEING_EXTRACTED.reset(article)
         if refusal is not None:
             # A re-ask grown past the context: the answer it re-asked may still have claims.
             return _Answer(salvage_claims(refusal.last_answer), refusal=str(refusal))

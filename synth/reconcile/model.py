@@ -29,11 +29,11 @@ from synth.reconcile.batches import ReconcileBatch, batch_payload, plan_batches
 from synth.reconcile.checks import CheckContext
 from synth.reconcile.merge import BatchAnswer, Reconciled, RulesReconcile, assemble
 from synth.reconcile.schema import (
-    CHECKS_FOR_REQUEST,
     SCHEMA_VERSION,
     ReconcileResponse,
     parse_leniently,
 )
+from synth.validation_data import validating_against
 
 PROMPT_NAME = "reconcile_facts.v1"
 # Re-asks after an answer that fails a check (an unknown id, a number not in its claims …).
@@ -134,11 +134,8 @@ class ModelReconciler(ModelStage):
             return BatchAnswer(batch, parse_leniently(cached.answer), cached.error,
                                reasks=cached.reasks, cut_off=cached.cut_off)
         # Set for this task only: concurrent batches each check against their own claims.
-        checks = CHECKS_FOR_REQUEST.set(CheckContext.for_claims(batch.claims, sources))
-        try:
+        with validating_against(CheckContext.for_claims(batch.claims, sources)):
             reply = await get_client().structured(ReconcileResponse, messages, MAX_REASKS)
-        finally:
-            CHECKS_FOR_REQUEST.reset(checks)
         entry = CachedBatch(answer=reply.value.model_dump(), reasks=0) \
             if isinstance(reply.value, ReconcileResponse) else \
             CachedBatch(answer=reply.unvalidated, error=reply.error or "no answer",
