@@ -2,9 +2,10 @@
 
 Each article's story text (after clean) is split into chunks at sentence boundaries and
 sent with the prompt in prompts/extract_claims.v1.md and the ExtractionResponse schema.
-Answers are cached on disk under a key of everything that changes them, so a second run
-on the same inputs sends no request. Articles run concurrently up to `concurrency`; one
-article's failure becomes a problem and the others go on.
+Each chunk is one question asked through ModelStage.ask (the request, its cache and its
+counts); this module says what to ask and what to make of the answer. Articles run
+concurrently up to `concurrency`; one article's failure becomes a problem and the others go
+on.
 """
 
 from __future__ import annotations
@@ -15,13 +16,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
-
-from synth.cache import ResponseCache, cache_key
+from synth.cache import ResponseCache
 from synth.chunking import chunk_text
 from synth.clean import CleanDocument
 from synth.config import Settings
-from synth.errors import ModelError, ModelRefusedError, RequestTooLongError
 from synth.extract import ClaimDraft, ExtractionBatch, ProgressCallback
 from synth.extract.schema import (
     SCHEMA_VERSION,
@@ -29,13 +27,12 @@ from synth.extract.schema import (
     ExtractedClaim,
     ExtractionResponse,
 )
-from synth.llm import ModelClient, RequestFormats, mode_chain
-from synth.model_stage import ModelStage, stderr_note
+from synth.llm import ModelClient, RequestFormats
+from synth.model_stage import Asked, ModelStage, Question, stderr_note
 from synth.models import Problem, Quantity, Usage
 from synth.progress import Progress
 from synth.salvage import after_reasks, json_object, valid_items
 from synth.units import canonical_unit
-from synth.validation_data import validating_against
 from synth.wire import plain
 
 PROMPT_NAME = "extract_claims.v1"
@@ -51,27 +48,29 @@ MAX_REASKS = 2
 _DELIMITER_LIKE = re.compile(r"<(\s*/?\s*article\b[^<>]*)>", re.IGNORECASE)
 
 
-class CachedChunk(BaseModel):
-    """A chunk's cache entry: what the model made of the request, kept even when re-asks ran
-    out or it was refused, since at temperature 0 asking again only repeats it."""
-
-    claims: list[ExtractedClaim]
-    error: str | None = None  # the validation error re-asks could not mend
-    refusal: str | None = None  # a refusal of the request that asking again would repeat
-    # Re-asks that ran; entries written before this was kept were after all of them.
-    reasks: int = MAX_REASKS
-    cut_off: str | None = None  # the token caps the answer was cut off at, in words
-    beyond_limit: int = 0  # claims past MAX_KEPT_CLAIMS_PER_CHUNK, not kept
-
-
 @dataclass
 class _Answer:
+    """What the extractor makes of a chunk's question (synth.model_stage.Asked)."""
+
     claims: list[ExtractedClaim] = field(default_factory=list)
     error: str | None = None
-    refusal: str | None = None
+    refusal: str | None = None  # a refusal of the request that asking again would repeat
     reasks: int = 0
     cut_off: str | None = None
-    beyond_limit: int = 0
+    beyond_limit: int = 0  # claims past MAX_KEPT_CLAIMS_PER_CHUNK, not kept
+
+    @classmethod
+    def of(cls, asked: Asked) -> _Answer:
+        if isinstance(asked.value, ExtractionResponse):
+            answer = cls(asked.value.claims)
+        elif asked.outcome == "too_long":
+            answer = cls(salvage_claims(asked.reply), refusal=asked.error)
+        else:
+            # Re-asks ran out, or the answer was cut off: keep each claim that parses (each
+            # whole one before the cut); ground drops unplaceable quotes.
+            answer = cls(salvage_claims(asked.reply), asked.error or "no answer",
+                         reasks=asked.reasks, cut_off=asked.cut_off)
+        return answer.within_limit()
 
     def within_limit(self) -> _Answer:
         """The answer with its first MAX_KEPT_CLAIMS_PER_CHUNK distinct claims only."""
@@ -79,11 +78,6 @@ class _Answer:
         self.claims = distinct[:MAX_KEPT_CLAIMS_PER_CHUNK]
         self.beyond_limit = len(distinct) - len(self.claims)
         return self
-
-    def entry(self) -> dict[str, Any]:
-        return CachedChunk(claims=self.claims, error=self.error, refusal=self.refusal,
-                           reasks=self.reasks, cut_off=self.cut_off,
-                           beyond_limit=self.beyond_limit).model_dump(exclude_none=True)
 
 
 class LLMExtractor(ModelStage):
@@ -93,9 +87,10 @@ class LLMExtractor(ModelStage):
                  client_factory: Callable[[], ModelClient] | None = None,
                  note: Callable[[str], None] = stderr_note,
                  formats: RequestFormats | None = None) -> None:
-        super().__init__(settings, prompt_name=PROMPT_NAME, response_model=ExtractionResponse,
-                         schema_version=SCHEMA_VERSION, cache=cache,
-                         client_factory=client_factory, note=note, formats=formats)
+        super().__init__(settings, stage="extract", prompt_name=PROMPT_NAME,
+                         response_model=ExtractionResponse, schema_version=SCHEMA_VERSION,
+                         max_reasks=MAX_REASKS, cache=cache, client_factory=client_factory,
+                         note=note, formats=formats)
         self.model = settings.model
 
     def extract(self, documents: Sequence[CleanDocument], story_words: frozenset[str],
@@ -108,106 +103,65 @@ class LLMExtractor(ModelStage):
         semaphore = asyncio.Semaphore(self.settings.concurrency)
         done = 0
 
-        async def one(document: CleanDocument, get_client: Callable[[], ModelClient]) -> None:
+        async def one(document: CleanDocument) -> None:
             nonlocal done
             async with semaphore:
-                source = document.source
-                try:
-                    batch.drafts[source.id] = await self._extract_document(document, get_client,
-                                                                           batch)
-                except ModelRefusedError:
-                    raise
-                except ModelError as error:
-                    batch.drafts[source.id] = []
-                    batch.problems.append(Problem(path=source.path, source_id=source.id,
-                                                  stage="extract", reason=str(error)))
+                batch.drafts[document.source.id] = await self._extract_document(document, batch)
             done += 1
             if progress:
                 progress(Progress("extract", done, len(documents), self.requests_in_flight,
                                   item=document.source.id))
 
-        async with self.client_for_run(batch.usage) as get_client, \
+        async with self.counting_into(batch.usage), \
                 self.reporting(progress, "extract", lambda: (done, len(documents))):
-            await asyncio.gather(*(one(d, get_client) for d in documents))
+            await asyncio.gather(*(one(d) for d in documents))
         return batch
 
-    def request_messages(self, document: CleanDocument, chunk: str) -> list[dict[str, str]]:
+    def question(self, document: CleanDocument, chunk: str, about: str = "") -> Question:
+        """The question a chunk of an article makes; its quotes are checked against the
+        article as the model is shown it."""
         source = document.source
-        return self.prompt.render(source_id=source.id, outlet=source.outlet or "an unknown outlet",
-                                  published=source.published or "an unknown date",
-                                  article=delimited_safely(chunk),
-                                  max_claims=str(MAX_CLAIMS_PER_CHUNK))
+        shown = delimited_safely(chunk)
+        messages = self.prompt.render(source_id=source.id,
+                                      outlet=source.outlet or "an unknown outlet",
+                                      published=source.published or "an unknown date",
+                                      article=shown, max_claims=str(MAX_CLAIMS_PER_CHUNK))
+        return Question(messages, ArticleShown(shown), about or source.id)
 
-    def request_key(self, messages: list[dict[str, str]]) -> str:
-        return cache_key({
-            "kind": "extract", "model": self.settings.model, "modes": list(mode_chain(self.settings)),
-            "endpoint": self.settings.base_url or "openai", "messages": messages,
-            "prompt": self.prompt.content_hash, "schema": self.schema_hash,
-            "chunk_chars": self.settings.chunk_chars, "chunk_overlap": self.settings.chunk_overlap,
-            "temperature": self.settings.temperature, "seed": self.settings.seed,
-            "max_output_tokens": self.settings.max_output_tokens,
-            "max_reasks": MAX_REASKS,
-        })
+    def kept_of_reply(self, reply: Any) -> Any:
+        # A reply that looped to the token cap repeats one claim thousands of times: its
+        # claims of the schema's shape are kept, each quote once (the quotes are checked on use).
+        return {"claims": [c.model_dump(mode="json") for c in salvage_claims(reply)]}
 
     async def _extract_document(self, document: CleanDocument,
-                                get_client: Callable[[], ModelClient],
                                 batch: ExtractionBatch) -> list[ClaimDraft]:
+        """The article's claims; none, and a problem, when a chunk's request got no answer."""
         text = document.kept_text()
         if not text.strip():
             return []
+        source = document.source
         drafts: list[ClaimDraft] = []
         seen_quotes: set[str] = set()
         chunks = chunk_text(text, self.settings.chunk_chars, self.settings.chunk_overlap)
         for number, chunk in enumerate(chunks, 1):
-            messages = self.request_messages(document, chunk)
-            key = self.request_key(messages)
-            cached = self.cache.get_as(key, CachedChunk)
-            if cached is not None:
-                batch.usage.cache_hits += 1
-                answer = _Answer(cached.claims, cached.error, cached.refusal, cached.reasks,
-                                 cached.cut_off, cached.beyond_limit)
-            else:
-                answer = (await self._ask(get_client(), messages, chunk)).within_limit()
-                # What the model made of the request is kept even when re-asks ran out or
-                # it was refused: at temperature 0 asking again only repeats it, and a rerun
-                # reports the same problem without a request (--no-cache asks afresh).
-                self.cache.set(key, answer.entry())
             where = f" (chunk {number} of {len(chunks)})" if len(chunks) > 1 else ""
+            asked = await self.ask(self.question(document, chunk, source.id + where))
+            if asked.outcome == "failed":
+                batch.problems.append(Problem(path=source.path, source_id=source.id,
+                                              stage="extract", reason=asked.error or ""))
+                return []
+            answer = _Answer.of(asked)
             reason = answer_problem(answer, where)
             if reason:
-                batch.problems.append(Problem(path=document.source.path,
-                                              source_id=document.source.id,
+                batch.problems.append(Problem(path=source.path, source_id=source.id,
                                               stage="extract", reason=reason))
             for claim in answer.claims:
                 # Overlapping chunks propose the same sentence twice; keep the first.
                 if claim.quote.strip() in seen_quotes:
                     continue
                 seen_quotes.add(claim.quote.strip())
-                drafts.append(_draft(document.source.id, claim))
+                drafts.append(_draft(source.id, claim))
         return drafts
-
-    async def _ask(self, client: ModelClient, messages: list[dict[str, str]],
-                   chunk: str) -> _Answer:
-        """The claims, the validation error re-asks could not mend or the token caps the
-        answer was cut off at, and a refusal of the request that asking again would only
-        repeat."""
-        # Quotes are checked against the article as the model was shown it.
-        try:
-            with validating_against(ArticleShown(delimited_safely(chunk))):
-                reply = await client.structured(ExtractionResponse, messages, MAX_REASKS)
-        except RequestTooLongError as refused:
-            refusal: RequestTooLongError | None = refused
-        else:
-            refusal = None
-        if refusal is not None:
-            # A re-ask grown past the context: the answer it re-asked may still have claims.
-            return _Answer(salvage_claims(refusal.last_answer), refusal=str(refusal))
-        if isinstance(reply.value, ExtractionResponse):
-            return _Answer(reply.value.claims)
-        # Re-asks ran out, or the answer was cut off: keep each claim that parses (each whole
-        # one before the cut); ground drops unplaceable quotes.
-        return _Answer(salvage_claims(reply.unvalidated), reply.error or "no answer",
-                       reasks=reply.reasks, cut_off=reply.cut_off)
 
 
 def answer_problem(answer: _Answer, where: str) -> str | None:
