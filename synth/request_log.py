@@ -17,7 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
+
+from synth.errors import SynthError
+from synth.text import printable
 
 LOG_FILE_NAME = "requests.sqlite3"
 # Another process writing the same log (runs can share a cache folder) is waited for this long.
@@ -92,27 +95,50 @@ class RequestLog:
             self._unusable(error)
 
     def recent(self, limit: int | None = None) -> list[LoggedRequest]:
-        """The last `limit` requests (all without one), oldest first; no request or reply."""
-        connection = self._open(create=False)
-        if connection is None:
-            return []
-        rows = connection.execute("SELECT id, summary FROM requests ORDER BY id DESC LIMIT ?",
-                                  (-1 if limit is None else limit,)).fetchall()
-        return [_entry(row_id, summary, None) for row_id, summary in reversed(rows)]
+        """The last `limit` requests (all without one), oldest first; no request or reply.
+        A log that cannot be read is a SynthError."""
+        try:
+            connection = self._open_to_read()
+            if connection is None:
+                return []
+            rows = connection.execute("SELECT id, summary FROM requests ORDER BY id DESC "
+                                      "LIMIT ?", (-1 if limit is None else limit,)).fetchall()
+            return [_entry(row_id, summary, None) for row_id, summary in reversed(rows)]
+        except (sqlite3.Error, ValueError, TypeError, ValidationError) as error:
+            raise self._unreadable(error) from None
 
     def get(self, request_id: int) -> LoggedRequest | None:
-        connection = self._open(create=False)
-        if connection is None:
-            return None
-        row = connection.execute("SELECT id, summary, body FROM requests WHERE id = ?",
-                                 (request_id,)).fetchone()
-        return _entry(*row) if row is not None else None
+        try:
+            connection = self._open_to_read()
+            if connection is None:
+                return None
+            row = connection.execute("SELECT id, summary, body FROM requests WHERE id = ?",
+                                     (request_id,)).fetchone()
+            return _entry(*row) if row is not None else None
+        except (sqlite3.Error, ValueError, TypeError, ValidationError) as error:
+            raise self._unreadable(error) from None
+
+    def _open_to_read(self) -> sqlite3.Connection | None:
+        if self._connection is None and self.path.exists():
+            # Read as it is: a log that cannot be opened is said, not silently left out.
+            self._connection = sqlite3.connect(self.path, timeout=BUSY_SECONDS,
+                                               isolation_level=None)
+        return self._connection
+
+    def _unreadable(self, error: Exception) -> SynthError:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return SynthError(f"cannot read the request log {self.path} ({printable(reason)[:200]}); "
+                          "delete it to start a new one")
 
     def clear(self) -> int:
-        connection = self._open(create=False)
-        if connection is None:
-            return 0
-        return int(connection.execute("DELETE FROM requests").rowcount)
+        """Forgets every request; how many there were."""
+        try:
+            connection = self._open_to_read()
+            if connection is None:
+                return 0
+            return int(connection.execute("DELETE FROM requests").rowcount)
+        except sqlite3.Error as error:
+            raise self._unreadable(error) from None
 
     def close(self) -> None:
         if self._connection is not None:
@@ -122,3 +148,46 @@ class RequestLog:
 
 def _entry(row_id: int, summary: str, body: str | None) -> LoggedRequest:
     return LoggedRequest(id=row_id, **json.loads(summary), **(json.loads(body) if body else {}))
+
+
+def list_line(entry: LoggedRequest, cost_usd: float | None) -> str:
+    """One request on one line: '3  2025-06-01T10:00:00+00:00  extract  gpt-4o-mini  S1
+    (chunk 1 of 2)  1,042 tokens  ~$0.0003  asked: answered', or '… cache hit: answered'.
+    What a server or an article wrote is shown with its controls as escapes."""
+    tokens = entry.prompt_tokens + entry.completion_tokens
+    cost = f"~${cost_usd:.4f}" if cost_usd is not None else "no price"
+    how = "cache hit" if entry.cache_hit else \
+        f"{entry.requests} request{'' if entry.requests == 1 else 's'}"
+    return printable(f"{entry.id}  {entry.time}  {entry.stage}  {entry.model}  {entry.source}  "
+                     f"{tokens:,} tokens  {cost}  {how}: {entry.outcome}")
+
+
+def shown(entry: LoggedRequest, cost_usd: float | None) -> str:
+    """One request in full: what it was, the messages sent and the reply, as text lines."""
+    request = dict(entry.request)
+    messages = request.pop("messages", [])
+    spent = "from the cache, no request" if entry.cache_hit else (
+        f"{entry.requests} request{'' if entry.requests == 1 else 's'} ({entry.retries} "
+        f"retr{'y' if entry.retries == 1 else 'ies'}), {entry.prompt_tokens:,} prompt and "
+        f"{entry.completion_tokens:,} completion tokens"
+        + (f", ~${cost_usd:.4f}" if cost_usd is not None else ""))
+    lines = [f"request {entry.id}  {entry.time}",
+             f"stage: {entry.stage}  model: {entry.model}  endpoint: {entry.endpoint}",
+             f"about: {entry.source}",
+             f"outcome: {entry.outcome}; {spent}"
+             + (f"; request format {entry.mode}" if entry.mode else "")]
+    if entry.error:
+        lines.append(f"error: {entry.error}")
+    lines.append(f"cache key: {entry.key}")
+    lines.append("parameters: " + ", ".join(f"{name} {json.dumps(value, ensure_ascii=False)}"
+                                            for name, value in request.items()))
+    for message in messages if isinstance(messages, list) else []:
+        role = message.get("role", "?") if isinstance(message, dict) else "?"
+        content = message.get("content", "") if isinstance(message, dict) else message
+        lines.append(f"--- {role}")
+        lines.extend(str(content).splitlines())
+    lines.append("--- reply")
+    reply = entry.reply
+    lines.extend((reply if isinstance(reply, str) else
+                  json.dumps(reply, indent=2, ensure_ascii=False)).splitlines())
+    return "\n".join(printable(line) for line in lines)
