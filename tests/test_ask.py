@@ -4,6 +4,7 @@ API key is in neither the key nor the cache."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from pathlib import Path
@@ -16,6 +17,7 @@ import synth.cache
 from synth.clean import clean_sources
 from synth.config import resolve_settings
 from synth.extract.llm import LLMExtractor
+from synth.extract.schema import ArticleShown, ExtractionResponse
 from synth.llm import ModelClient
 from synth.load import load_sources
 from synth.model_stage import ModelStage, Question
@@ -24,6 +26,7 @@ from synth.pipeline import summarise
 from synth.prompts import load_prompt
 from synth.reconcile.batches import ReconcileBatch
 from synth.reconcile.model import ModelReconciler
+from synth.validation_data import validating_against
 from tests.conftest import TROOPS
 from tests.fault_server import FaultServer
 
@@ -163,3 +166,22 @@ def test_a_cached_answer_of_another_shape_is_damaged_and_asked_again(tmp_path):
         assert server.request_count == 2
     assert sum("is damaged; ignoring it and asking again" in note for note in notes) == 1
     assert [c.quote for c in second.claims] == [c.quote for c in first.claims]
+
+
+def test_concurrent_requests_each_check_against_their_own_article():
+    """The production path: validating_against around each request, in its own task."""
+    reply = {"claims": [{"quote": "troops were sent", "statement": "s"}]}
+
+    async def check(article: str) -> bool:
+        with validating_against(ArticleShown(article)):
+            await asyncio.sleep(0)  # the other task sets its article meanwhile
+            try:
+                ExtractionResponse.model_validate(reply)
+            except ValueError:
+                return False
+            return True
+
+    async def both() -> list[bool]:
+        return list(await asyncio.gather(check("Some troops were sent."), check("No one went.")))
+
+    assert asyncio.run(both()) == [True, False]

@@ -127,6 +127,8 @@ def test_no_api_key_reaches_the_log_even_when_a_server_echoes_it(credentials, tm
     _, listed, _ = synth_log(capsys, "--cache-dir", str(cache))
     _, shown, _ = synth_log(capsys, "show", "1", "--json", "--cache-dir", str(cache))
     assert "***" in shown[0] and "nobody said so" in shown[0]  # the echo, scrubbed
+    # One question: its answer and both re-asks, each counted.
+    assert len(listed) == 1 and listed[0].endswith("3 requests: unchecked")
     for text in (stored, *listed, *shown):
         assert KEY not in text and "pa55-word-in-url" not in text and "alice" not in text
 
