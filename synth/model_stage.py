@@ -97,20 +97,26 @@ class CachedReply(BaseModel):
 
 
 class ModelStage:
-    def __init__(self, settings: Settings, *, stage: Stage, prompt_name: str,
-                 response_model: type[BaseModel], schema_version: str, max_reasks: int,
-                 cache: ResponseCache | None, client_factory: Callable[[], ModelClient] | None,
-                 note: Callable[[str], None], formats: RequestFormats | None = None) -> None:
+    """A model stage; a subclass says which (`stage`), with which prompt, response schema
+    and re-ask bound."""
+
+    stage: Stage
+    prompt_name: str
+    response_model: type[BaseModel]
+    schema_version: str
+    max_reasks: int
+
+    def __init__(self, settings: Settings, *, cache: ResponseCache | None = None,
+                 client_factory: Callable[[], ModelClient] | None = None,
+                 note: Callable[[str], None] = stderr_note,
+                 formats: RequestFormats | None = None) -> None:
         self.settings = settings
-        self.stage = stage
-        self.response_model = response_model
-        self.schema_version = schema_version
-        self.max_reasks = max_reasks
+        self.model = settings.model
         # The request format the endpoint takes, shared with the run's other stage (pass
         # one stage's `formats` to the next), so that a rejected one is not asked in again.
         self.formats = formats or RequestFormats(settings)
         self.note = note
-        self.prompt = load_prompt(prompt_name)
+        self.prompt = load_prompt(self.prompt_name)
         assert settings.cache_dir is not None
         self.cache = cache or ResponseCache(settings.cache_dir, enabled=settings.use_cache,
                                             warn=note)

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from synth.cache import ResponseCache
 from synth.chunking import chunk_text
 from synth.clean import CleanDocument
-from synth.config import Settings
 from synth.extract import ClaimDraft, ExtractionBatch, ProgressCallback
 from synth.extract.schema import (
     SCHEMA_VERSION,
@@ -27,8 +25,7 @@ from synth.extract.schema import (
     ExtractedClaim,
     ExtractionResponse,
 )
-from synth.llm import ModelClient, RequestFormats
-from synth.model_stage import Asked, ModelStage, Question, stderr_note
+from synth.model_stage import Asked, ModelStage, Question
 from synth.models import Problem, Quantity, Usage
 from synth.progress import Progress
 from synth.salvage import after_reasks, json_object, valid_items
@@ -83,15 +80,11 @@ class _Answer:
 class LLMExtractor(ModelStage):
     name = "llm"
 
-    def __init__(self, settings: Settings, *, cache: ResponseCache | None = None,
-                 client_factory: Callable[[], ModelClient] | None = None,
-                 note: Callable[[str], None] = stderr_note,
-                 formats: RequestFormats | None = None) -> None:
-        super().__init__(settings, stage="extract", prompt_name=PROMPT_NAME,
-                         response_model=ExtractionResponse, schema_version=SCHEMA_VERSION,
-                         max_reasks=MAX_REASKS, cache=cache, client_factory=client_factory,
-                         note=note, formats=formats)
-        self.model = settings.model
+    stage = "extract"
+    prompt_name = PROMPT_NAME
+    response_model = ExtractionResponse
+    schema_version = SCHEMA_VERSION
+    max_reasks = MAX_REASKS
 
     def extract(self, documents: Sequence[CleanDocument], story_words: frozenset[str],
                 progress: ProgressCallback | None = None) -> ExtractionBatch:

@@ -14,12 +14,9 @@ the model wrote unchecked reaches the report.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from synth.cache import ResponseCache
-from synth.config import Settings
-from synth.llm import ModelClient, RequestFormats
-from synth.model_stage import Asked, ModelStage, Question, stderr_note
+from synth.model_stage import Asked, ModelStage, Question
 from synth.models import Claim, Source, Usage
 from synth.progress import Progress, ProgressCallback
 from synth.reconcile.batches import ReconcileBatch, batch_payload, plan_batches
@@ -37,15 +34,12 @@ MAX_REASKS = 2
 
 
 class ModelReconciler(ModelStage):
-    def __init__(self, settings: Settings, *, cache: ResponseCache | None = None,
-                 client_factory: Callable[[], ModelClient] | None = None,
-                 note: Callable[[str], None] = stderr_note,
-                 formats: RequestFormats | None = None) -> None:
-        super().__init__(settings, stage="reconcile", prompt_name=PROMPT_NAME,
-                         response_model=ReconcileResponse, schema_version=SCHEMA_VERSION,
-                         max_reasks=MAX_REASKS, cache=cache, client_factory=client_factory,
-                         note=note, formats=formats)
-        self.usage = Usage(extractor="llm", model=settings.model)
+    stage = "reconcile"
+    prompt_name = PROMPT_NAME
+    response_model = ReconcileResponse
+    schema_version = SCHEMA_VERSION
+    max_reasks = MAX_REASKS
+    usage: Usage  # the last reconcile's, set when it starts
 
     def reconcile(self, claims: Sequence[Claim], sources: Sequence[Source],
                   rules: RulesReconcile, progress: ProgressCallback | None = None) -> Reconciled:
@@ -57,6 +51,7 @@ class ModelReconciler(ModelStage):
         """The model's facts and overview where they pass the checks, and `rules` (the
         rules' reconcile of the same claims) for the rest. `progress` hears
         Progress("reconcile", batches done, batches, requests in flight, "N claims")."""
+        self.usage = Usage(extractor="llm", model=self.settings.model)
         batches = plan_batches(rules.groups, claims, sources,
                                self.settings.reconcile_budget_tokens)
         if len(batches) > 1:
