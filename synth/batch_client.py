@@ -2,13 +2,12 @@
 
 `run_batch` reads and cleans every story, asks the extractor for each chunk's question,
 request and cache key (the key `ModelStage.ask` looks under), and keeps those the cache
-cannot answer. Requests already in a batch saved by an
-earlier run are not asked again: that batch is looked up instead. The rest are written as
-one JSONL file, with the very bodies the live path sends (synth.llm.request_body of the
-request), uploaded
-and made a batch, whose state (ids, and each line's cache key, article text and messages)
-is saved in `<cache>/batches/` before and after the batch is made, so a process that dies
-at any point leaves enough for the next run with the same inputs to find it.
+cannot answer. Requests already in a batch saved by an earlier run are not asked again: that
+batch is looked up instead. The rest are written as one JSONL file, with the very bodies the
+live path sends (synth.llm.request_body of the request), uploaded and made a batch, whose
+state (ids, and each line's cache key, article text and messages) is saved in
+`<cache>/batches/` before and after the batch is made, so a process that dies at any point
+leaves enough for the next run with the same inputs to find it.
 
 A finished batch is collected: each answer is checked with the live path's response model
 and validators (synth.llm.parse_completion) and stored in the cache and the request log as
@@ -362,19 +361,17 @@ def collect(api: BatchApi, state: BatchState, batch: Any, run: BatchRun,
             continue
         usage = run.story_usage(request.story, settings.model)
         prompt, completion = reported_tokens(line.body)
-        usage.batched_requests += 1
-        usage.prompt_tokens += prompt
-        usage.completion_tokens += completion
+        spent = Usage(batched_requests=1, prompt_tokens=prompt, completion_tokens=completion)
+        usage.add(spent)
         cost = estimate_cost(settings.model, prompt, completion, table, batch=True)
         if cost is not None:  # an unknown model's cost stays unknown, never 0
             usage.estimated_cost_usd = (usage.estimated_cost_usd or 0.0) + cost
         question = question_of(request, batch.id)
         parsed = checked(question, line.body, state.mode)
         if parsed.value is not None:
-            extractor.answered_elsewhere(
-                request.key, question, Asked("answered", value=parsed.value),
-                Usage(batched_requests=1, prompt_tokens=prompt, completion_tokens=completion),
-                state.mode)
+            extractor.answered_elsewhere(request.key, question,
+                                         Asked("answered", value=parsed.value), spent,
+                                         state.mode)
             stored += 1
         elif parsed.cut_off or parsed.completion is None:
             failed.append("the answer was cut off at the token cap" if parsed.cut_off

@@ -816,8 +816,8 @@ class ParsedCompletion:
 def parse_completion(response_model: type[BaseModel], mode: str,
                      body: Any) -> ParsedCompletion:
     """Validates a completion's body with the response model, by the parser instructor runs
-    on a live answer in this request format. The caller sets whatever context the model's
-    validators read (the article being extracted)."""
+    on a live answer in this request format. The caller sets the data the model's
+    validators read (synth.validation_data.validating_against)."""
     from instructor.core.exceptions import InstructorError
     from instructor.utils.providers import Provider
     from instructor.v2.core.registry import mode_registry

@@ -17,7 +17,10 @@ last one that did not with the reason and how many re-asks ran. The replies reje
 way are not: they were sent back to the model, and at temperature 0 the same request and
 checks lead to the same conversation. A failed outcome is cached too (asking again would only
 repeat it), as is a request refused as too long for the model's context; a request that got
-no answer (retries ran out, no server) is not, so the next run asks again.
+no answer (retries ran out, no server) is not, so the next run asks again. An answer that
+came by another way (a line of a provider's batch, synth.batch_client) is kept and logged by
+the same code (`answered_elsewhere`), and a conversation begun there is asked on through the
+same client call (`ask_further`).
 
 The client is made on the first request, so a run answered wholly from the cache opens no
 connection. At the end of the run its usage, every attempt counted, is added to the stage's

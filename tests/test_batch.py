@@ -22,6 +22,7 @@ from synth.extract.llm import LLMExtractor
 from synth.many import stories_from_paths
 from synth.model_stage import CachedReply
 from synth.pricing import estimate_cost, price_table
+from synth.request_log import RequestLog
 from tests.batch_server import BatchServer
 from tests.cassettes import RECORDING, interactions, use_cassette
 from tests.fault_server import FaultServer
@@ -190,6 +191,23 @@ def test_an_answer_that_fails_the_schema_is_re_asked_live_with_the_error(tmp_pat
         assert len(entries) == 5
         assert cli(server, tmp_path, stories) == 0
         assert server.request_count == 1
+
+
+def test_every_batch_answer_and_live_re_ask_is_in_the_request_log(tmp_path):
+    stories = two_stories(tmp_path / "in")
+    with BatchServer(polls_to_complete=1, invalid_lines={1}) as server:
+        batch(stories, settings_for(server, tmp_path))
+    rows = RequestLog(tmp_path / "cache").recent()
+    # Four answers from the batch, then the re-ask of the fifth, sent live.
+    assert [(r.stage, r.outcome, r.cache_hit, r.requests) for r in rows] == \
+        [("extract", "answered", False, 1)] * 5
+    assert all(r.source.endswith(" in batch batch-loop000002") for r in rows)
+    # In the batch's request format, with the tokens each answer reported.
+    assert {r.mode for r in rows} == {"json_schema"} and all(r.completion_tokens for r in rows)
+    reask = RequestLog(tmp_path / "cache").get(rows[-1].id)
+    assert reask is not None and reask.key == rows[-1].key
+    assert [m["role"] for m in reask.request["messages"]][2] == "assistant"
+    assert reask.request["max_reasks"] == 1
 
 
 def _keys(extractor, story):
