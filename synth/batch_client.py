@@ -1,19 +1,21 @@
 """Batch mode's I/O: the provider's Files and Batch APIs, and the state kept beside the cache.
 
-`run_batch` reads and cleans every story, asks the extractor for each chunk's request and
-cache key, and keeps those the cache cannot answer. Requests already in a batch saved by an
-earlier run are not asked again: that batch is looked up instead. The rest are written as
-one JSONL file, with the very bodies the live path sends (synth.llm.request_body), uploaded
-and made a batch, whose state (ids, and each line's cache key, article text and messages)
-is saved in `<cache>/batches/` before and after the batch is made, so a process that dies
-at any point leaves enough for the next run with the same inputs to find it.
+`run_batch` reads and cleans every story, asks the extractor for each chunk's question,
+request and cache key (the key `ModelStage.ask` looks under), and keeps those the cache
+cannot answer. Requests already in a batch saved by an earlier run are not asked again: that
+batch is looked up instead. The rest are written as one JSONL file, with the very bodies the
+live path sends (synth.llm.request_body of the request), uploaded and made a batch, whose
+state (ids, and each line's cache key, article text and messages) is saved in
+`<cache>/batches/` before and after the batch is made, so a process that dies at any point
+leaves enough for the next run with the same inputs to find it.
 
 A finished batch is collected: each answer is checked with the live path's response model
-and validators (synth.llm.parse_completion) and stored in the cache as the live path
-stores it; an answer that fails the checks goes on as the live path's re-ask (instructor's
-re-ask message, sent live); a line that failed, expired or never ran is left to the normal
-run that follows, which asks it live. Nothing is asked twice: the normal run finds every
-stored answer in the cache.
+and validators (synth.llm.parse_completion) and stored in the cache and the request log as
+`ask` stores and logs a live one (ModelStage.answered_elsewhere); an answer that fails the
+checks goes on as the live path's re-ask (instructor's re-ask message, sent live by the
+client call `ask` makes, ModelStage.ask_further); a line that failed, expired or never ran
+is left to the normal run that follows, which asks it live. Nothing is asked twice: the
+normal run finds every stored answer in the cache.
 
 This module imports openai for the Files and Batch endpoints (synth.llm keeps the chat
 completions path); the API key goes into the client's header only, never into the state.
@@ -50,10 +52,9 @@ from synth.batch import (
 from synth.clean import clean_sources
 from synth.config import Settings
 from synth.errors import ModelError, ModelRefusedError
-from synth.extract.llm import CachedChunk, LLMExtractor, delimited_safely
-from synth.extract.schema import ARTICLE_BEING_EXTRACTED, ExtractionResponse
+from synth.extract.llm import LLMExtractor, chunk_where, delimited_safely
+from synth.extract.schema import ArticleShown, ExtractionResponse
 from synth.llm import (
-    ModelClient,
     ParsedCompletion,
     _remember_secrets,
     error_reason,
@@ -65,9 +66,11 @@ from synth.llm import (
 )
 from synth.load import load_sources
 from synth.many import Story
+from synth.model_stage import Asked, CachedReply, Question
 from synth.models import Usage
 from synth.pricing import estimate_cost
 from synth.progress import Progress, ProgressCallback
+from synth.validation_data import validating_against
 from synth.wire import display_url, repaired_utf8, scrub_bytes
 
 POLL_SECONDS = 10.0
@@ -238,6 +241,7 @@ def run_batch(stories: Sequence[Story], settings: Settings, *, wait: bool,
     finally:
         api.close()
         extractor.cache.close()
+        extractor.log.close()
     return run
 
 
@@ -251,15 +255,15 @@ def plan_requests(stories: Sequence[Story], settings: Settings,
                               fetch_timeout=settings.fetch_timeout)
         for document in clean_sources(loaded.sources).documents:
             for request in extractor.chunk_requests(document):
-                if extractor.cache.get_as(request.key, CachedChunk) is not None:
-                    continue
+                if extractor.cache.get_as(request.key, CachedReply) is not None:
+                    continue  # answered: `ask` finds it
                 planned.append(PlannedRequest(
                     custom_id=custom_id(story.name, document.source.id, request.number,
                                         request.chunks),
                     key=request.key, story=story.name, source_id=document.source.id,
                     chunk_number=request.number, chunks=request.chunks, chunk=request.chunk,
-                    messages=request.messages,
-                    body=request_body(settings, mode, ExtractionResponse, request.messages)))
+                    messages=request.question.messages,
+                    body=request_body(request.request, mode)))
     return unique_by_key(planned)
 
 
@@ -358,22 +362,23 @@ def collect(api: BatchApi, state: BatchState, batch: Any, run: BatchRun,
             continue
         usage = run.story_usage(request.story, settings.model)
         prompt, completion = reported_tokens(line.body)
-        usage.batched_requests += 1
-        usage.prompt_tokens += prompt
-        usage.completion_tokens += completion
+        spent = Usage(batched_requests=1, prompt_tokens=prompt, completion_tokens=completion)
+        usage.add(spent)
         cost = estimate_cost(settings.model, prompt, completion, table, batch=True)
         if cost is not None:  # an unknown model's cost stays unknown, never 0
             usage.estimated_cost_usd = (usage.estimated_cost_usd or 0.0) + cost
-        parsed = checked(request, line.body, state.mode)
+        question = question_of(request, batch.id)
+        parsed = checked(question, line.body, state.mode)
         if parsed.value is not None:
-            assert isinstance(parsed.value, ExtractionResponse)
-            extractor.store_claims(request.key, parsed.value.claims)
+            extractor.answered_elsewhere(request.key, question,
+                                         Asked("answered", value=parsed.value), spent,
+                                         state.mode)
             stored += 1
         elif parsed.cut_off or parsed.completion is None:
             failed.append("the answer was cut off at the token cap" if parsed.cut_off
                           else "the answer is not a chat completion")
         else:
-            to_reask.append((request, parsed))
+            to_reask.append((request, question, parsed))
     never_ran = len(by_id) - len(answered)
     reasked = _reask_live(to_reask, state.mode, run, extractor, settings, note)
     parts = [f"{stored:,} answer{'' if stored == 1 else 's'} stored"]
@@ -388,52 +393,57 @@ def collect(api: BatchApi, state: BatchState, batch: Any, run: BatchRun,
     note(f"synth: batch {batch.id} {batch.status}: " + ", ".join(parts))
 
 
-def checked(request: PlannedRequest, body: Any, mode: str) -> ParsedCompletion:
+def question_of(request: PlannedRequest, batch_id: str) -> Question:
+    """The question a batch line asked, as the extractor asks it live (its quotes held to
+    the article as the request showed it), named in the request log by its batch."""
+    return Question(request.messages, ArticleShown(delimited_safely(request.chunk)),
+                    f"{request.source_id}{chunk_where(request.chunk_number, request.chunks)} "
+                    f"in batch {batch_id}")
+
+
+def checked(question: Question, body: Any, mode: str) -> ParsedCompletion:
     """A batch answer checked as the live path checks one: the response model, with the
-    quotes held to the article the request carried."""
-    article = ARTICLE_BEING_EXTRACTED.set(delimited_safely(request.chunk))
-    try:
+    question's checks (the article the request carried)."""
+    with validating_against(question.checks):
         return parse_completion(ExtractionResponse, mode, body)
-    finally:
-        ARTICLE_BEING_EXTRACTED.reset(article)
 
 
-def _reask_live(items: list[tuple[PlannedRequest, ParsedCompletion]], mode: str, run: BatchRun,
-                extractor: LLMExtractor, settings: Settings,
-                note: Callable[[str], None]) -> int:
+Reask = tuple[PlannedRequest, Question, ParsedCompletion]
+
+
+def _reask_live(items: list[Reask], mode: str, run: BatchRun, extractor: LLMExtractor,
+                settings: Settings, note: Callable[[str], None]) -> int:
     """The live path's re-ask of each answer that failed the checks; how many were stored."""
     if not items:
         return 0
     stored = 0
-    by_story: dict[str, list[tuple[PlannedRequest, ParsedCompletion]]] = {}
-    for request, parsed in items:
-        by_story.setdefault(request.story, []).append((request, parsed))
+    by_story: dict[str, list[Reask]] = {}
+    for item in items:
+        by_story.setdefault(item[0].story, []).append(item)
 
-    async def story_reasks(story: str, pairs: list[tuple[PlannedRequest, ParsedCompletion]]) -> int:
+    async def story_reasks(story: str, items: list[Reask]) -> int:
         done = 0
         semaphore = asyncio.Semaphore(settings.concurrency)
         live = Usage(extractor="llm", model=settings.model)
 
-        async def one(request: PlannedRequest, parsed: ParsedCompletion,
-                      get_client: Callable[[], ModelClient]) -> None:
+        async def one(request: PlannedRequest, question: Question,
+                      parsed: ParsedCompletion) -> None:
             nonlocal done
-            messages = reask_messages(mode, request.messages, request.body, parsed)
+            conversation = reask_messages(mode, request.messages, request.body, parsed)
             async with semaphore:
-                try:
-                    await extractor.reask_and_store(get_client(), request.key, messages,
-                                                    request.chunk, reasks_done=1)
-                    done += 1
-                except ModelRefusedError:
-                    raise
-                except ModelError as error:
-                    note(f"synth: {request.custom_id}: the re-ask failed ({error}); it is "
-                         "asked live")
+                asked = await extractor.ask_further(request.key, question, conversation,
+                                                    reasks_done=1)
+            if asked.outcome == "failed":
+                note(f"synth: {request.custom_id}: the re-ask failed ({asked.error}); it is "
+                     "asked live")
+            else:
+                done += 1
 
-        async with extractor.client_for_run(live) as get_client:
-            await asyncio.gather(*(one(r, p, get_client) for r, p in pairs))
+        async with extractor.counting_into(live):
+            await asyncio.gather(*(one(*item) for item in items))
         run.story_usage(story, settings.model).add(live)
         return done
 
-    for story, pairs in by_story.items():
-        stored += asyncio.run(story_reasks(story, pairs))
+    for story, story_items in by_story.items():
+        stored += asyncio.run(story_reasks(story, story_items))
     return stored

@@ -1,8 +1,8 @@
 """The model-response cache on disk: the only module that imports diskcache (disk I/O).
 
 A key is a versioned hash of everything that changes the answer: the request that will be
-sent (model, messages, request format), the prompt file's hash, the response schema's
-hash and the chunking settings. The API key is never part of it and never stored.
+sent, its endpoint and request formats, and the prompt's name and hash (synth.model_stage
+builds it). The API key is never part of it and never stored.
 Values are JSON text, so a damaged entry is detected, reported, dropped and recomputed.
 """
 
@@ -21,7 +21,7 @@ import diskcache
 from pydantic import BaseModel, ValidationError
 
 # Bump when the stored value's shape or the key's meaning changes: old entries then miss.
-CACHE_KEY_VERSION = "synth-cache-v1"
+CACHE_KEY_VERSION = "synth-cache-v2"
 
 log = logging.getLogger("synth.cache")
 
@@ -87,10 +87,14 @@ class ResponseCache:
         try:
             return shape.model_validate(value)
         except (ValidationError, RecursionError):
-            store = self._cache()
-            if store is not None:
-                self._damaged(store, key)
+            self.damaged(key)
             return None
+
+    def damaged(self, key: str) -> None:
+        """Says in one line that the entry is damaged, and drops it."""
+        store = self._cache()
+        if store is not None:
+            self._damaged(store, key)
 
     def _damaged(self, store: diskcache.Cache, key: str) -> None:
         self._warn(f"synth: cache entry {key[:12]}… in {self.directory} is damaged; "

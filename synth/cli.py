@@ -128,10 +128,33 @@ def build_parser() -> argparse.ArgumentParser:
     cache = commands.add_parser("cache", help="inspect or clear the model-response cache")
     cache.add_argument("action", choices=["info", "clear"])
     cache.add_argument("--cache-dir", type=Path)
+
+    log = commands.add_parser("log", help="list the model requests of past runs, or show one",
+                              usage="synth log [--limit N] [--json] [--cache-dir DIR]\n"
+                                    "       synth log show ID [--json] [--cache-dir DIR]")
+    log_show = log.add_subparsers(dest="log_action", metavar="show ID").add_parser(
+        "show", help="one request: what was sent and the reply", prog="synth log show",
+        usage="synth log show ID [--json] [--cache-dir DIR]")
+    log_show.add_argument("id", type=_whole_number, metavar="ID",
+                          help="the request's number in the list")
+    log.add_argument("--limit", type=_whole_number, metavar="N",
+                     help="the last N requests only")
+    for command in (log, log_show):
+        # Either place will do (`synth log --json show 3`): not given is no default to undo.
+        command.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                             help="JSON (one object a line for a list)")
+        command.add_argument("--cache-dir", type=Path, default=argparse.SUPPRESS, metavar="DIR",
+                             help="the cache folder the log is kept in")
     # A setting that cannot work is a usage error of the command that was given.
-    for command in (run, schema, cache):
+    for command in (run, schema, cache, log, log_show):
         command.set_defaults(command_parser=command)
     return parser
+
+
+def _whole_number(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1")
+    return int(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -148,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "cache":
             return _cache_command(args)
+        if args.command == "log":
+            return _log_command(args)
         return _summarise_command(args)
     except ConfigError as error:
         # The command's usage line and one error line, as argparse gives for a bad value.
@@ -419,6 +444,7 @@ def _terminal_progress(settings: Settings, paths: Sequence[str]) -> TerminalProg
 
 def _cache_command(args: argparse.Namespace) -> int:
     from synth.cache import ResponseCache
+    from synth.request_log import RequestLog
 
     settings = resolve_settings(cache_dir=args.cache_dir)
     assert settings.cache_dir is not None
@@ -430,6 +456,41 @@ def _cache_command(args: argparse.Namespace) -> int:
     else:
         removed = cache.clear()
         print(f"cache: {settings.cache_dir}: removed {removed} entries")
+        # The log holds the same requests and replies: it goes with them.
+        forgotten = RequestLog(settings.cache_dir).clear()
+        if forgotten:
+            print(f"log: {settings.cache_dir}: forgot {forgotten} requests")
+    return EXIT_OK
+
+
+def _log_command(args: argparse.Namespace) -> int:
+    from synth.pricing import estimate_cost
+    from synth.request_log import RequestLog, list_line, shown
+
+    settings = resolve_settings(cache_dir=getattr(args, "cache_dir", None))
+    assert settings.cache_dir is not None
+    log = RequestLog(settings.cache_dir)
+    as_json = getattr(args, "json", False)
+    prices = settings.prices  # today's prices: a past request is costed as it would be now
+    try:
+        if args.log_action == "show":
+            entry = log.get(args.id)
+            if entry is None:
+                raise SynthError(f"no request {args.id} in the log in {settings.cache_dir} "
+                                 "(synth log lists them)")
+            cost = estimate_cost(entry.model, entry.prompt_tokens, entry.completion_tokens, prices)
+            print(json.dumps({**entry.model_dump(), "cost_usd": cost}, ensure_ascii=False)
+                  if as_json else shown(entry, cost))
+            return EXIT_OK
+        entries = log.recent(args.limit)
+        if not entries:
+            print(f"synth: no requests in the log in {settings.cache_dir}", file=sys.stderr)
+        for entry in entries:
+            cost = estimate_cost(entry.model, entry.prompt_tokens, entry.completion_tokens, prices)
+            print(json.dumps({**entry.model_dump(exclude={"request", "reply"}), "cost_usd": cost},
+                             ensure_ascii=False) if as_json else list_line(entry, cost))
+    finally:
+        log.close()
     return EXIT_OK
 
 

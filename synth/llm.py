@@ -43,7 +43,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from types import ModuleType
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -113,6 +113,30 @@ SLOW_ANSWER_SHARE_OF_BOUND = 1 / 20
 # Set for an attempt that repeats one whose request timed out: it waits to go alone.
 _REPEATS_A_TIMEOUT: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "synth_repeats_a_timeout", default=False)
+# The Usage of the one structured call under way in this task, besides the client's own.
+_CALL_USAGE: contextvars.ContextVar[Usage | None] = contextvars.ContextVar(
+    "synth_call_usage", default=None)
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    """One structured request as it is sent, apart from where (the endpoint) and in which
+    request format (the mode): the client sends exactly these values, and a cache key made of
+    `key_parts()` therefore covers every one of them, a field added here included."""
+
+    model: str
+    messages: list[dict[str, str]]
+    response_model: type[BaseModel]
+    temperature: float
+    seed: int | None
+    max_tokens: int  # the token cap of one answer
+    max_reasks: int  # how many times a reply that fails validation is sent back
+
+    def key_parts(self) -> dict[str, Any]:
+        """Every field as JSON, the response model as the JSON Schema that is sent."""
+        parts = {f.name: getattr(self, f.name) for f in fields(self)}
+        parts["response_model"] = self.response_model.model_json_schema()
+        return parts
 
 
 @dataclass
@@ -256,22 +280,31 @@ class ModelClient:
             self._clients[mode] = client
         return self._clients[mode]
 
+    def _counted(self) -> list[Usage]:
+        """The client's usage, and the current call's when one is counted apart."""
+        call = _CALL_USAGE.get()
+        return [self.usage] if call is None else [self.usage, call]
+
     def _count_request(self) -> None:
-        self.usage.requests += 1
+        for usage in self._counted():
+            usage.requests += 1
 
     def _count_tokens(self, response: Any) -> None:
-        usage = getattr(response, "usage", None)
-        if usage is not None:
-            self.usage.prompt_tokens += _token_count(getattr(usage, "prompt_tokens", 0))
-            self.usage.completion_tokens += _token_count(getattr(usage, "completion_tokens", 0))
+        reported = getattr(response, "usage", None)
+        if reported is not None:
+            for usage in self._counted():
+                usage.prompt_tokens += _token_count(getattr(reported, "prompt_tokens", 0))
+                usage.completion_tokens += _token_count(getattr(reported, "completion_tokens", 0))
 
-    async def structured(self, response_model: type[T], messages: list[dict[str, str]],
-                         max_reasks: int) -> StructuredReply:
-        """One structured answer, with bounded re-asks and bounded transient retries.
+    async def structured(self, request: ModelRequest,
+                         usage: Usage | None = None) -> StructuredReply:
+        """One structured answer, with bounded re-asks and bounded transient retries. Every
+        request, re-ask and retry it makes is counted in the client's usage and in `usage`
+        (the hooks that count run in this task, so concurrent calls count apart).
 
         No validation context is passed to instructor: given one, it renders every message as
         a Jinja template (instructor #2669). A validator that needs the request's data reads a
-        ContextVar its caller sets (synth.extract.schema.ARTICLE_BEING_EXTRACTED)."""
+        ContextVar its caller sets (synth.validation_data.validating_against)."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.max_retries + 1),
             wait=self._wait, retry=retry_if_exception(is_transient), reraise=True,
@@ -280,13 +313,14 @@ class ModelClient:
         reasked: list[Any] = []
         repeats_a_timeout = False
         attempts = 0
+        counting = _CALL_USAGE.set(usage)
         try:
             async for attempt in retrying:
                 with attempt:
                     attempts += 1
                     marker = _REPEATS_A_TIMEOUT.set(repeats_a_timeout)
                     try:
-                        return await self._call(response_model, messages, max_reasks, reasked)
+                        return await self._call(request, reasked)
                     except Exception as error:
                         repeats_a_timeout = abandoned_by_timeout(error)
                         raise
@@ -298,26 +332,26 @@ class ModelClient:
             failed = f"kept failing after {attempts} attempts" if attempts > 1 else "failed"
             raise ModelError(f"{self.url} {failed}: {reason}",
                              last_answer=reasked[-1] if reasked else None) from None
+        finally:
+            _CALL_USAGE.reset(counting)
         raise AssertionError("unreachable: tenacity either returns or raises")
 
-    async def _call(self, response_model: type[T], messages: list[dict[str, str]],
-                    max_reasks: int, reasked: list[Any]) -> StructuredReply:
+    async def _call(self, request: ModelRequest, reasked: list[Any]) -> StructuredReply:
         if not self.formats.confirmed:
             self._probe_lock = self._probe_lock or asyncio.Lock()
             async with self._probe_lock:
                 if not self.formats.confirmed:
-                    reply = await self._call_in_mode(response_model, messages, max_reasks,
-                                                     reasked)
+                    reply = await self._call_in_mode(request, reasked)
                     self.formats.confirmed = True
                     return reply
-        return await self._call_in_mode(response_model, messages, max_reasks, reasked)
+        return await self._call_in_mode(request, reasked)
 
-    async def _call_in_mode(self, response_model: type[T], messages: list[dict[str, str]],
-                            max_reasks: int, reasked: list[Any]) -> StructuredReply:
+    async def _call_in_mode(self, request: ModelRequest, reasked: list[Any]) -> StructuredReply:
         """One attempt; a rejected request format switches mode once and asks again, and a
         reply cut off at the token cap is asked for once more with a higher cap. An answer
         whose re-ask failed is added to `reasked`."""
-        cap = self.settings.max_output_tokens
+        cap = request.max_tokens
+        max_reasks = request.max_reasks
         caps: list[int] = []  # the caps replies were cut off at
         first_cut: Any = None  # that first cut-off reply, while a higher cap is tried
         while True:
@@ -326,10 +360,8 @@ class ModelClient:
             mode = self.mode
             try:
                 value = await self._client(mode).chat.completions.create(
-                    model=self.settings.model, response_model=prepared_model(response_model),
-                    messages=messages, max_retries=max_reasks,
-                    temperature=self.settings.temperature, max_tokens=cap,
-                    **({"seed": self.settings.seed} if self.settings.seed is not None else {}))
+                    response_model=prepared_model(request.response_model),
+                    max_retries=max_reasks, **_sent(request, cap))
                 return StructuredReply(value=value, mode=mode)
             except IncompleteOutputException as error:
                 text = _completion_text(getattr(error, "last_completion", None))
@@ -410,6 +442,13 @@ class ModelClient:
 
     async def close(self) -> None:
         await self._openai.close()
+
+
+def _sent(request: ModelRequest, max_tokens: int) -> dict[str, Any]:
+    """The chat completion arguments of `request` with this token cap, as they are sent."""
+    return {"model": request.model, "messages": request.messages,
+            "temperature": request.temperature, "max_tokens": max_tokens,
+            **({"seed": request.seed} if request.seed is not None else {})}
 
 
 def _cut_off_reply(mode: str, text: Any, caps: list[int], note: str = "") -> StructuredReply:
@@ -742,19 +781,16 @@ def _completion_text(completion: Any) -> Any:
 # --- one request outside a live call: what synth's batch mode (synth.batch_client) needs ----
 
 
-def request_body(settings: Settings, mode: str, response_model: type[BaseModel],
-                 messages: list[dict[str, Any]]) -> dict[str, Any]:
-    """The body of the chat completions request the live path sends for these messages in
-    this request format: made by instructor's own request preparation
-    (`handle_response_model`, the step its client runs before each call) from the same
-    arguments `_call_in_mode` passes, so a batch line and a live request are one request."""
+def request_body(request: ModelRequest, mode: str) -> dict[str, Any]:
+    """The body of the chat completions request the live path sends for `request` in this
+    request format: made by instructor's own request preparation (`handle_response_model`,
+    the step its client runs before each call) from the arguments `_call_in_mode` passes, so
+    a batch line and a live request are one request."""
     from instructor.processing.response import handle_response_model
 
-    arguments: dict[str, Any] = {
-        "model": settings.model, "messages": copy.deepcopy(messages),
-        "temperature": settings.temperature, "max_tokens": settings.max_output_tokens,
-        **({"seed": settings.seed} if settings.seed is not None else {})}
-    _, body = handle_response_model(prepared_model(response_model),
+    arguments = _sent(request, request.max_tokens)
+    arguments["messages"] = copy.deepcopy(request.messages)  # instructor may add to them
+    _, body = handle_response_model(prepared_model(request.response_model),
                                     mode=_INSTRUCTOR_MODES[mode], **arguments)
     return dict(body)
 
@@ -777,8 +813,8 @@ class ParsedCompletion:
 def parse_completion(response_model: type[BaseModel], mode: str,
                      body: Any) -> ParsedCompletion:
     """Validates a completion's body with the response model, by the parser instructor runs
-    on a live answer in this request format. The caller sets whatever context the model's
-    validators read (the article being extracted)."""
+    on a live answer in this request format. The caller sets the data the model's
+    validators read (synth.validation_data.validating_against)."""
     from instructor.core.exceptions import InstructorError
     from instructor.utils.providers import Provider
     from instructor.v2.core.registry import mode_registry

@@ -18,9 +18,11 @@ from synth.batch_client import BatchStore, run_batch
 from synth.cache import ResponseCache
 from synth.cli import main
 from synth.config import resolve_settings
-from synth.extract.llm import CachedChunk, LLMExtractor
+from synth.extract.llm import LLMExtractor
 from synth.many import stories_from_paths
+from synth.model_stage import CachedReply
 from synth.pricing import estimate_cost, price_table
+from synth.request_log import RequestLog
 from tests.batch_server import BatchServer
 from tests.cassettes import RECORDING, interactions, use_cassette
 from tests.fault_server import FaultServer
@@ -184,10 +186,28 @@ def test_an_answer_that_fails_the_schema_is_re_asked_live_with_the_error(tmp_pat
         extractor = LLMExtractor(settings)
         cache = ResponseCache(tmp_path / "cache")
         planned = [r for s in stories_from_paths(stories) for r in _keys(extractor, s)]
-        entries = [cache.get_as(key, CachedChunk) for key in planned]
-        assert all(entries) and sorted(e.reasks for e in entries) == [0, 0, 0, 0, 1]
+        entries = [cache.get_as(key, CachedReply) for key in planned]
+        assert all(e is not None and e.outcome == "answered" for e in entries)
+        assert len(entries) == 5
         assert cli(server, tmp_path, stories) == 0
         assert server.request_count == 1
+
+
+def test_every_batch_answer_and_live_re_ask_is_in_the_request_log(tmp_path):
+    stories = two_stories(tmp_path / "in")
+    with BatchServer(polls_to_complete=1, invalid_lines={1}) as server:
+        batch(stories, settings_for(server, tmp_path))
+    rows = RequestLog(tmp_path / "cache").recent()
+    # Four answers from the batch, then the re-ask of the fifth, sent live.
+    assert [(r.stage, r.outcome, r.cache_hit, r.requests) for r in rows] == \
+        [("extract", "answered", False, 1)] * 5
+    assert all(r.source.endswith(" in batch batch-loop000002") for r in rows)
+    # In the batch's request format, with the tokens each answer reported.
+    assert {r.mode for r in rows} == {"json_schema"} and all(r.completion_tokens for r in rows)
+    reask = RequestLog(tmp_path / "cache").get(rows[-1].id)
+    assert reask is not None and reask.key == rows[-1].key
+    assert [m["role"] for m in reask.request["messages"]][2] == "assistant"
+    assert reask.request["max_reasks"] == 1
 
 
 def _keys(extractor, story):

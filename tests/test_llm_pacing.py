@@ -19,7 +19,7 @@ from synth.config import LOCAL_SERVER_TIMEOUT_SECONDS, Settings, resolve_setting
 from synth.errors import ModelError
 from synth.extract.llm import LLMExtractor
 from synth.extract.schema import ExtractionResponse
-from synth.llm import HTTP, ModelClient, abandoned_by_timeout
+from synth.llm import HTTP, ModelClient, ModelRequest, abandoned_by_timeout
 from synth.models import Report
 from synth.pipeline import summarise
 from tests.fault_server import FaultServer
@@ -143,7 +143,10 @@ def test_a_trickling_answer_is_given_up_at_the_request_bound(tmp_path):
         # One attempt (max_retries=0) is said as one: "failed", not "kept failing after 1".
         with pytest.raises(ModelError, match=r"/v1 failed: Request timed out "
                                              r"\(no complete answer within 0.5 s; "):
-            await client.structured(ExtractionResponse, [{"role": "user", "content": "x"}], 0)
+            await client.structured(ModelRequest(
+                    model="m", messages=[{"role": "user", "content": "x"}],
+                    response_model=ExtractionResponse, temperature=0.0, seed=None,
+                    max_tokens=100, max_reasks=0))
         await client.close()
         return time.monotonic() - started
 

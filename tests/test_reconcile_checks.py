@@ -23,12 +23,12 @@ from synth.reconcile.checks import CheckContext, fact_errors
 from synth.reconcile.merge import BatchAnswer, RulesReconcile, assemble
 from synth.reconcile.rules import reconcile_groups
 from synth.reconcile.schema import (
-    CONTEXT_KEY,
     OverviewLine,
     ReconciledFact,
     ReconcileResponse,
     parse_leniently,
 )
+from synth.validation_data import validating_against
 from synth.write import write_overview
 
 
@@ -64,7 +64,8 @@ CONTEXT = CheckContext.for_claims(CLAIMS, SOURCES)
 
 
 def check(answer: dict) -> ReconcileResponse:
-    return ReconcileResponse.model_validate(answer, context={CONTEXT_KEY: CONTEXT})
+    with validating_against(CONTEXT):
+        return ReconcileResponse.model_validate(answer)
 
 
 def good_answer() -> dict:

@@ -23,7 +23,7 @@ import pytest
 from synth.config import resolve_settings
 from synth.errors import SynthError
 from synth.extract.llm import LLMExtractor
-from synth.llm import MAX_ANSWER_BYTES, ModelClient
+from synth.llm import MAX_ANSWER_BYTES, ModelClient, ModelRequest
 from synth.models import Report
 from synth.pipeline import summarise
 from synth.reconcile.model import MAX_REASKS as RECONCILE_REASKS
@@ -120,7 +120,7 @@ def test_a_looping_reply_is_not_asked_again_and_keeps_what_it_repeated(story, cl
     # The claim it repeated 59 times is cached once.
     with diskcache.Cache(str(tmp_path / "cache")) as store:
         cached = [json.loads(store[key]) for key in store.iterkeys()]
-    assert sorted(len(entry["claims"]) for entry in cached) == [1, 3, 3]
+    assert sorted(len(entry["reply"]["claims"]) for entry in cached) == [1, 3, 3]
 
 
 def test_a_higher_cap_the_server_refuses_leaves_the_first_cut(story, clean_report, tmp_path):
@@ -341,7 +341,10 @@ def test_a_request_that_never_reached_a_server_is_not_counted(tmp_path):
     async def ask() -> None:
         try:
             with pytest.raises(SynthError):
-                await client.structured(ExtractionResponse, [{"role": "user", "content": "x"}], 0)
+                await client.structured(ModelRequest(
+                    model="m", messages=[{"role": "user", "content": "x"}],
+                    response_model=ExtractionResponse, temperature=0.0, seed=None,
+                    max_tokens=100, max_reasks=0))
         finally:
             await client.close()
 
@@ -352,7 +355,9 @@ def test_a_request_that_never_reached_a_server_is_not_counted(tmp_path):
 # --- 6. a cache entry of the wrong shape -------------------------------------------------------
 
 WRONG_SHAPES = [{"claims": "not a list"}, {"claims": [{"statement": 42}]}, {},
-                {"claims": [], "error": ["not", "text"]}, {"claims": [], "reasks": "two"}]
+                {"claims": [], "error": ["not", "text"]}, {"claims": [], "reasks": "two"},
+                {"outcome": "answered", "reply": {"claims": [{"statement": 42}]}},
+                {"outcome": "guessed", "reply": {"claims": []}}]
 
 
 @pytest.mark.parametrize("entry", WRONG_SHAPES, ids=lambda e: json.dumps(e)[:30])
@@ -378,7 +383,9 @@ def test_an_extraction_entry_of_the_wrong_shape_is_damaged_and_asked_again(entry
 
 
 @pytest.mark.parametrize("entry", [{"facts": []}, {"answer": {}, "error": 5},
-                                   {"answer": None, "reasks": [2]}, {"answer": "x", "cut_off": {}}],
+                                   {"answer": None, "reasks": [2]}, {"answer": "x", "cut_off": {}},
+                                   {"outcome": "answered", "reply": {"facts": "none"}},
+                                   {"outcome": "unchecked", "reply": {}, "reasks": "two"}],
                          ids=lambda e: json.dumps(e)[:30])
 def test_a_reconcile_entry_of_the_wrong_shape_is_damaged_and_asked_again(entry, tmp_path):
     notes: list[str] = []
@@ -663,15 +670,19 @@ def test_an_answer_with_far_more_claims_than_asked_keeps_the_first_and_says_so(s
 
     with ManyClaimsServer() as server:
         report = run(settings_for(server, tmp_path / "cache"), story[:1])
+        rerun = run(settings_for(server, tmp_path / "cache"), story[:1])
         assert server.request_count == 1
     [problem] = report.problems
     assert problem.reason == (f"the model's answer had 200 claims, more than the "
                               f"{MAX_CLAIMS_PER_CHUNK} asked for; the first "
                               f"{MAX_KEPT_CLAIMS_PER_CHUNK} were kept")
     assert 0 < len(report.claims) <= MAX_KEPT_CLAIMS_PER_CHUNK
+    # The reply is cached as it came, and the limit applied again on every use.
     with diskcache.Cache(str(tmp_path / "cache")) as store:
         [entry] = [json.loads(store[key]) for key in store.iterkeys()]
-    assert len(entry["claims"]) == MAX_KEPT_CLAIMS_PER_CHUNK and entry["beyond_limit"] == 80
+    assert len(entry["reply"]["claims"]) == 200
+    assert [p.reason for p in rerun.problems] == [problem.reason]
+    assert rerun.claims == report.claims
 
 
 @pytest.mark.parametrize("mode", ["tools", "json_schema", "json", "md_json"])

@@ -2,35 +2,31 @@
 
 Each article's story text (after clean) is split into chunks at sentence boundaries and
 sent with the prompt in prompts/extract_claims.v1.md and the ExtractionResponse schema.
-Answers are cached on disk under a key of everything that changes them, so a second run
-on the same inputs sends no request. Articles run concurrently up to `concurrency`; one
-article's failure becomes a problem and the others go on.
+Each chunk is one question asked through ModelStage.ask (the request, its cache and its
+counts); this module says what to ask and what to make of the answer. Articles run
+concurrently up to `concurrency`; one article's failure becomes a problem and the others go
+on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-from pydantic import BaseModel
-
-from synth.cache import ResponseCache, cache_key
 from synth.chunking import chunk_text
 from synth.clean import CleanDocument
-from synth.config import Settings
-from synth.errors import ModelError, ModelRefusedError, RequestTooLongError
 from synth.extract import ClaimDraft, ExtractionBatch, ProgressCallback
 from synth.extract.schema import (
-    ARTICLE_BEING_EXTRACTED,
     SCHEMA_VERSION,
+    ArticleShown,
     ExtractedClaim,
     ExtractionResponse,
 )
-from synth.llm import ModelClient, RequestFormats, mode_chain
-from synth.model_stage import ModelStage, stderr_note
+from synth.llm import ModelRequest
+from synth.model_stage import Asked, ModelStage, Question
 from synth.models import Problem, Quantity, Usage
 from synth.progress import Progress
 from synth.salvage import after_reasks, json_object, valid_items
@@ -51,37 +47,52 @@ _DELIMITER_LIKE = re.compile(r"<(\s*/?\s*article\b[^<>]*)>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
-class ChunkRequest:
-    """One extraction request: chunk `number` of `chunks` of an article."""
+class ChunkQuestion:
+    """Chunk `number` of `chunks` of an article, and the question it makes."""
 
     number: int
     chunks: int
     chunk: str
-    messages: list[dict[str, str]]
+    question: Question
+
+    @property
+    def where(self) -> str:
+        return chunk_where(self.number, self.chunks)
+
+
+@dataclass(frozen=True)
+class ChunkRequest(ChunkQuestion):
+    """A chunk's question with the request it is sent as and the cache key `ModelStage.ask`
+    keeps its answer under: what batch mode plans with (synth.batch_client), so that a batch
+    answer lands where `ask` looks for it."""
+
+    request: ModelRequest
     key: str
-
-
-class CachedChunk(BaseModel):
-    """A chunk's cache entry: what the model made of the request, kept even when re-asks ran
-    out or it was refused, since at temperature 0 asking again only repeats it."""
-
-    claims: list[ExtractedClaim]
-    error: str | None = None  # the validation error re-asks could not mend
-    refusal: str | None = None  # a refusal of the request that asking again would repeat
-    # Re-asks that ran; entries written before this was kept were after all of them.
-    reasks: int = MAX_REASKS
-    cut_off: str | None = None  # the token caps the answer was cut off at, in words
-    beyond_limit: int = 0  # claims past MAX_KEPT_CLAIMS_PER_CHUNK, not kept
 
 
 @dataclass
 class _Answer:
+    """What the extractor makes of a chunk's question (synth.model_stage.Asked)."""
+
     claims: list[ExtractedClaim] = field(default_factory=list)
     error: str | None = None
-    refusal: str | None = None
+    refusal: str | None = None  # a refusal of the request that asking again would repeat
     reasks: int = 0
     cut_off: str | None = None
-    beyond_limit: int = 0
+    beyond_limit: int = 0  # claims past MAX_KEPT_CLAIMS_PER_CHUNK, not kept
+
+    @classmethod
+    def of(cls, asked: Asked) -> _Answer:
+        if isinstance(asked.value, ExtractionResponse):
+            answer = cls(asked.value.claims)
+        elif asked.outcome == "too_long":
+            answer = cls(salvage_claims(asked.reply), refusal=asked.error)
+        else:
+            # Re-asks ran out, or the answer was cut off: keep each claim that parses (each
+            # whole one before the cut); ground drops unplaceable quotes.
+            answer = cls(salvage_claims(asked.reply), asked.error or "no answer",
+                         reasks=asked.reasks, cut_off=asked.cut_off)
+        return answer.within_limit()
 
     def within_limit(self) -> _Answer:
         """The answer with its first MAX_KEPT_CLAIMS_PER_CHUNK distinct claims only."""
@@ -90,23 +101,15 @@ class _Answer:
         self.beyond_limit = len(distinct) - len(self.claims)
         return self
 
-    def entry(self) -> dict[str, Any]:
-        return CachedChunk(claims=self.claims, error=self.error, refusal=self.refusal,
-                           reasks=self.reasks, cut_off=self.cut_off,
-                           beyond_limit=self.beyond_limit).model_dump(exclude_none=True)
-
 
 class LLMExtractor(ModelStage):
     name = "llm"
 
-    def __init__(self, settings: Settings, *, cache: ResponseCache | None = None,
-                 client_factory: Callable[[], ModelClient] | None = None,
-                 note: Callable[[str], None] = stderr_note,
-                 formats: RequestFormats | None = None) -> None:
-        super().__init__(settings, prompt_name=PROMPT_NAME, response_model=ExtractionResponse,
-                         schema_version=SCHEMA_VERSION, cache=cache,
-                         client_factory=client_factory, note=note, formats=formats)
-        self.model = settings.model
+    stage = "extract"
+    prompt_name = PROMPT_NAME
+    response_model = ExtractionResponse
+    schema_version = SCHEMA_VERSION
+    max_reasks = MAX_REASKS
 
     def extract(self, documents: Sequence[CleanDocument], story_words: frozenset[str],
                 progress: ProgressCallback | None = None) -> ExtractionBatch:
@@ -118,139 +121,80 @@ class LLMExtractor(ModelStage):
         semaphore = asyncio.Semaphore(self.settings.concurrency)
         done = 0
 
-        async def one(document: CleanDocument, get_client: Callable[[], ModelClient]) -> None:
+        async def one(document: CleanDocument) -> None:
             nonlocal done
             async with semaphore:
-                source = document.source
-                try:
-                    batch.drafts[source.id] = await self._extract_document(document, get_client,
-                                                                           batch)
-                except ModelRefusedError:
-                    raise
-                except ModelError as error:
-                    batch.drafts[source.id] = []
-                    batch.problems.append(Problem(path=source.path, source_id=source.id,
-                                                  stage="extract", reason=str(error)))
+                batch.drafts[document.source.id] = await self._extract_document(document, batch)
             done += 1
             if progress:
                 progress(Progress("extract", done, len(documents), self.requests_in_flight,
                                   item=document.source.id))
 
-        async with self.client_for_run(batch.usage) as get_client, \
+        async with self.counting_into(batch.usage), \
                 self.reporting(progress, "extract", lambda: (done, len(documents))):
-            await asyncio.gather(*(one(d, get_client) for d in documents))
+            await asyncio.gather(*(one(d) for d in documents))
         return batch
 
-    def request_messages(self, document: CleanDocument, chunk: str) -> list[dict[str, str]]:
+    def question(self, document: CleanDocument, chunk: str, about: str = "") -> Question:
+        """The question a chunk of an article makes; its quotes are checked against the
+        article as the model is shown it."""
         source = document.source
-        return self.prompt.render(source_id=source.id, outlet=source.outlet or "an unknown outlet",
-                                  published=source.published or "an unknown date",
-                                  article=delimited_safely(chunk),
-                                  max_claims=str(MAX_CLAIMS_PER_CHUNK))
+        shown = delimited_safely(chunk)
+        messages = self.prompt.render(source_id=source.id,
+                                      outlet=source.outlet or "an unknown outlet",
+                                      published=source.published or "an unknown date",
+                                      article=shown, max_claims=str(MAX_CLAIMS_PER_CHUNK))
+        return Question(messages, ArticleShown(shown), about or source.id)
 
-    def request_key(self, messages: list[dict[str, str]]) -> str:
-        return cache_key({
-            "kind": "extract", "model": self.settings.model, "modes": list(mode_chain(self.settings)),
-            "endpoint": self.settings.base_url or "openai", "messages": messages,
-            "prompt": self.prompt.content_hash, "schema": self.schema_hash,
-            "chunk_chars": self.settings.chunk_chars, "chunk_overlap": self.settings.chunk_overlap,
-            "temperature": self.settings.temperature, "seed": self.settings.seed,
-            "max_output_tokens": self.settings.max_output_tokens,
-            "max_reasks": MAX_REASKS,
-        })
+    def kept_of_reply(self, reply: Any) -> Any:
+        # A reply that looped to the token cap repeats one claim thousands of times: its
+        # claims of the schema's shape are kept, each quote once (the quotes are checked on use).
+        return {"claims": [c.model_dump(mode="json") for c in salvage_claims(reply)]}
+
+    def chunk_questions(self, document: CleanDocument) -> list[ChunkQuestion]:
+        """Each chunk of the article and its question, as `_extract_document` asks them."""
+        text = document.kept_text()
+        if not text.strip():
+            return []
+        chunks = chunk_text(text, self.settings.chunk_chars, self.settings.chunk_overlap)
+        return [ChunkQuestion(number, len(chunks), chunk, self.question(
+                    document, chunk, document.source.id + chunk_where(number, len(chunks))))
+                for number, chunk in enumerate(chunks, 1)]
 
     def chunk_requests(self, document: CleanDocument) -> list[ChunkRequest]:
-        """Each chunk of the article as `_extract_document` asks it: its text, the messages
-        and the cache key (what batch mode plans with, synth.batch_client)."""
-        text = document.kept_text()
-        if not text.strip():
-            return []
-        chunks = chunk_text(text, self.settings.chunk_chars, self.settings.chunk_overlap)
+        """Each chunk's question with its request and cache key, as `ask` makes them."""
         requests = []
-        for number, chunk in enumerate(chunks, 1):
-            messages = self.request_messages(document, chunk)
-            requests.append(ChunkRequest(number, len(chunks), chunk, messages,
-                                         self.request_key(messages)))
+        for part in self.chunk_questions(document):
+            request = self.request_for(part.question.messages)
+            requests.append(ChunkRequest(part.number, part.chunks, part.chunk, part.question,
+                                         request, self.request_key(request)))
         return requests
 
-    def store_claims(self, key: str, claims: Sequence[ExtractedClaim]) -> None:
-        """Stores a validated answer under `key`, as the live path stores one."""
-        self.cache.set(key, _Answer(list(claims)).within_limit().entry())
-
-    async def reask_and_store(self, client: ModelClient, key: str,
-                              messages: list[dict[str, Any]], chunk: str,
-                              reasks_done: int) -> None:
-        """Asks the rest of the live path's re-asks from `messages` (a conversation that
-        already holds `reasks_done` failed answers and their errors), and stores what came
-        of it under `key`, as the live path stores an answer."""
-        # Messages of a re-ask hold more than text (a tool call, its result): openai takes
-        # them as they are.
-        answer = await self._ask(client, cast(list[dict[str, str]], messages), chunk,
-                                 max_reasks=max(MAX_REASKS - reasks_done, 0))
-        answer.reasks += reasks_done
-        self.cache.set(key, answer.within_limit().entry())
-
     async def _extract_document(self, document: CleanDocument,
-                                get_client: Callable[[], ModelClient],
                                 batch: ExtractionBatch) -> list[ClaimDraft]:
-        text = document.kept_text()
-        if not text.strip():
-            return []
+        """The article's claims; none, and a problem, when a chunk's request got no answer."""
+        source = document.source
         drafts: list[ClaimDraft] = []
         seen_quotes: set[str] = set()
-        chunks = chunk_text(text, self.settings.chunk_chars, self.settings.chunk_overlap)
-        for number, chunk in enumerate(chunks, 1):
-            messages = self.request_messages(document, chunk)
-            key = self.request_key(messages)
-            cached = self.cache.get_as(key, CachedChunk)
-            if cached is not None:
-                batch.usage.cache_hits += 1
-                answer = _Answer(cached.claims, cached.error, cached.refusal, cached.reasks,
-                                 cached.cut_off, cached.beyond_limit)
-            else:
-                answer = (await self._ask(get_client(), messages, chunk)).within_limit()
-                # What the model made of the request is kept even when re-asks ran out or
-                # it was refused: at temperature 0 asking again only repeats it, and a rerun
-                # reports the same problem without a request (--no-cache asks afresh).
-                self.cache.set(key, answer.entry())
-            where = f" (chunk {number} of {len(chunks)})" if len(chunks) > 1 else ""
+        for part in self.chunk_questions(document):
+            where = part.where
+            asked = await self.ask(part.question)
+            if asked.outcome == "failed":
+                batch.problems.append(Problem(path=source.path, source_id=source.id,
+                                              stage="extract", reason=asked.error or ""))
+                return []
+            answer = _Answer.of(asked)
             reason = answer_problem(answer, where)
             if reason:
-                batch.problems.append(Problem(path=document.source.path,
-                                              source_id=document.source.id,
+                batch.problems.append(Problem(path=source.path, source_id=source.id,
                                               stage="extract", reason=reason))
             for claim in answer.claims:
                 # Overlapping chunks propose the same sentence twice; keep the first.
                 if claim.quote.strip() in seen_quotes:
                     continue
                 seen_quotes.add(claim.quote.strip())
-                drafts.append(_draft(document.source.id, claim))
+                drafts.append(_draft(source.id, claim))
         return drafts
-
-    async def _ask(self, client: ModelClient, messages: list[dict[str, str]],
-                   chunk: str, max_reasks: int = MAX_REASKS) -> _Answer:
-        """The claims, the validation error re-asks could not mend or the token caps the
-        answer was cut off at, and a refusal of the request that asking again would only
-        repeat."""
-        # Quotes are checked against the article as the model was shown it.
-        article = ARTICLE_BEING_EXTRACTED.set(delimited_safely(chunk))  # this task's requests only
-        try:
-            reply = await client.structured(ExtractionResponse, messages, max_reasks)
-        except RequestTooLongError as refused:
-            refusal: RequestTooLongError | None = refused
-        else:
-            refusal = None
-        finally:
-            ARTICLE_BEING_EXTRACTED.reset(article)
-        if refusal is not None:
-            # A re-ask grown past the context: the answer it re-asked may still have claims.
-            return _Answer(salvage_claims(refusal.last_answer), refusal=str(refusal))
-        if isinstance(reply.value, ExtractionResponse):
-            return _Answer(reply.value.claims)
-        # Re-asks ran out, or the answer was cut off: keep each claim that parses (each whole
-        # one before the cut); ground drops unplaceable quotes.
-        return _Answer(salvage_claims(reply.unvalidated), reply.error or "no answer",
-                       reasks=reply.reasks, cut_off=reply.cut_off)
 
 
 def answer_problem(answer: _Answer, where: str) -> str | None:
@@ -274,6 +218,11 @@ def answer_problem(answer: _Answer, where: str) -> str | None:
                f"claims, more than the {MAX_CLAIMS_PER_CHUNK} asked for; the first " \
                f"{len(answer.claims)} were kept"
     return None
+
+
+def chunk_where(number: int, chunks: int) -> str:
+    """' (chunk 2 of 3)' after an article's id, or nothing for an article in one chunk."""
+    return f" (chunk {number} of {chunks})" if chunks > 1 else ""
 
 
 def delimited_safely(article: str) -> str:

@@ -7,22 +7,24 @@ error back to the model to re-ask (a bounded number of times).
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from synth.folding import normalise_for_match
 from synth.models import Qualifier, Stance
+from synth.validation_data import validation_data
 
 SCHEMA_VERSION = "1"
 
-# The article a model's reply is being validated against, set around each request. It is not
-# passed as instructor's `context`: instructor renders every message as a Jinja template when
-# given one (instructor #2669), so "{{ 7*7 }}" in an article reached the model as "49" and an
-# article with "{%" stopped the run.
-ARTICLE_BEING_EXTRACTED: ContextVar[str | None] = ContextVar("article_being_extracted",
-                                                             default=None)
+
+@dataclass(frozen=True)
+class ArticleShown:
+    """What a reply's quotes are checked against (synth.validation_data): the article as the
+    model was shown it. Set with validating_against(ArticleShown(text))."""
+
+    text: str
 
 
 class ExtractedQuantity(BaseModel):
@@ -47,11 +49,11 @@ class ExtractedClaim(BaseModel):
 
     @field_validator("quote")
     @classmethod
-    def quote_is_in_the_article(cls, quote: str, info: ValidationInfo) -> str:
-        article = (info.context or {}).get("article") or ARTICLE_BEING_EXTRACTED.get()
+    def quote_is_in_the_article(cls, quote: str) -> str:
+        article = validation_data(ArticleShown)
         if article is None:
-            return quote  # parsing outside a request (cache, last attempt): ground decides
-        if normalise_for_match(quote) not in _normalised_article(article):
+            return quote  # parsing the shape only (salvaging a last answer): ground decides
+        if normalise_for_match(quote) not in _normalised_article(article.text):
             raise ValueError(
                 "this quote is not in the article; copy a sentence from between <article> "
                 f"and </article> exactly, character for character: {quote[:120]!r}")

@@ -1,8 +1,9 @@
 """What a model answers when it reconciles claims: the response schema (pure).
 
-Its validators run the checks in checks.py against the claims of the request, so instructor
-sends a failed check back to the model as a re-ask. Without a context (a cached or salvaged
-answer) only the shape is parsed, and the caller checks each part itself.
+Its validators run the checks in checks.py against the claims of the request (a CheckContext
+set with synth.validation_data.validating_against), so instructor sends a failed check back
+to the model as a re-ask. Without one (a salvaged answer) only the shape is parsed, and the
+caller checks each part itself.
 
 The JSON schema of these models is part of every request and of its cache key: a changed
 field, description or docstring changes what is sent (SCHEMA_VERSION, cassettes/README.md).
@@ -10,23 +11,16 @@ field, description or docstring changes what is sent (SCHEMA_VERSION, cassettes/
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from synth.models import FactStatus
 from synth.reconcile.checks import CheckContext, coverage_errors, fact_errors, sentence_errors
 from synth.salvage import json_object, valid_items
+from synth.validation_data import validation_data
 
 SCHEMA_VERSION = "1"
-CONTEXT_KEY = "reconcile"
-
-# The claims a reply is checked against, set around each request by the caller. It is not
-# handed to instructor as `context`: given one, instructor renders every message as a Jinja
-# template (instructor #2669), and claims are article text.
-CHECKS_FOR_REQUEST: ContextVar[CheckContext | None] = ContextVar("checks_for_request",
-                                                                 default=None)
 
 
 class ReconciledFact(BaseModel):
@@ -39,8 +33,8 @@ class ReconciledFact(BaseModel):
                                   "(scope, timing, who counts), only as the cited claims say")
 
     @model_validator(mode="after")
-    def passes_checks(self, info: ValidationInfo) -> ReconciledFact:
-        context = _context(info)
+    def passes_checks(self) -> ReconciledFact:
+        context = validation_data(CheckContext)
         if context is not None:
             _raise(f"fact {self.statement[:80]!r}", fact_errors(self, context))
         return self
@@ -51,8 +45,8 @@ class OverviewLine(BaseModel):
     claim_ids: list[str] = Field(description="ids of the claims this sentence rests on")
 
     @model_validator(mode="after")
-    def passes_checks(self, info: ValidationInfo) -> OverviewLine:
-        context = _context(info)
+    def passes_checks(self) -> OverviewLine:
+        context = validation_data(CheckContext)
         if context is not None:
             _raise(f"overview sentence {self.text[:80]!r}", sentence_errors(self, context))
         return self
@@ -71,17 +65,11 @@ class ReconcileResponse(BaseModel):
     unused_sources: list[UnusedSourceNote] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def cites_every_source(self, info: ValidationInfo) -> ReconcileResponse:
-        context = _context(info)
+    def cites_every_source(self) -> ReconcileResponse:
+        context = validation_data(CheckContext)
         if context is not None:
             _raise("the answer", coverage_errors(self, context))
         return self
-
-
-def _context(info: ValidationInfo) -> CheckContext | None:
-    # No context: parsing a cached or salvaged answer; the caller runs the checks itself.
-    value = (info.context or {}).get(CONTEXT_KEY) or CHECKS_FOR_REQUEST.get()
-    return value if isinstance(value, CheckContext) else None
 
 
 def _raise(what: str, errors: list[str]) -> None:
