@@ -44,8 +44,11 @@ def _units(document: CleanDocument) -> list[tuple[str, bool]]:
     text = document.source.text
     blocks = [(b, True) for b in document.blocks]
     blocks += [(Span(d.start, d.end), False) for d in document.dropped]
-    return [(text[s.start:s.end], kept) for block, kept in blocks
-            for s in split_sentences(text, block.start, block.end)]
+    return [
+        (text[s.start : s.end], kept)
+        for block, kept in blocks
+        for s in split_sentences(text, block.start, block.end)
+    ]
 
 
 def _similarities(documents: list[CleanDocument]) -> list[tuple[str, str, float, float]]:
@@ -55,7 +58,7 @@ def _similarities(documents: list[CleanDocument]) -> list[tuple[str, str, float,
         return []
     out = []
     for i, a in enumerate(documents):
-        for b in documents[i + 1:]:
+        for b in documents[i + 1 :]:
             found = document_similarity(a, b)
             out.append((a.source.id, b.source.id, found.jaccard, found.containment))
     return out
@@ -68,17 +71,21 @@ def measure(story: Path, gold_path: Path | None, scorer, verbose: bool) -> dict[
     print(f"\n=== {story.name}")
     for d in documents:
         s = d.source
-        print(f"  {s.id} {Path(s.path).name}: title={s.title!r} published={s.published!r}"
-              + (f" duplicate_of={s.duplicate_of}" if s.duplicate_of else ""))
+        print(
+            f"  {s.id} {Path(s.path).name}: title={s.title!r} published={s.published!r}"
+            + (f" duplicate_of={s.duplicate_of}" if s.duplicate_of else "")
+        )
         if verbose:
             text = s.text
             for dropped in d.dropped:
-                print(f"      - [{dropped.reason}] {text[dropped.start:dropped.end][:110]!r}")
+                print(f"      - [{dropped.reason}] {text[dropped.start : dropped.end][:110]!r}")
     pairs = sorted(_similarities(documents), key=lambda p: -p[3])
     if pairs:
         shown = pairs if verbose else pairs[:4]
-        print("  similarity (containment/jaccard): " + "  ".join(
-            f"{a}-{b} {containment:.3f}/{jaccard:.3f}" for a, b, jaccard, containment in shown))
+        print(
+            "  similarity (containment/jaccard): "
+            + "  ".join(f"{a}-{b} {containment:.3f}/{jaccard:.3f}" for a, b, jaccard, containment in shown)
+        )
     junk_kept = lost = 0
     if gold_path and gold_path.exists():
         gold = json.loads(gold_path.read_text())
@@ -90,16 +97,24 @@ def measure(story: Path, gold_path: Path | None, scorer, verbose: bool) -> dict[
                 print(f"  (a) junk kept: {junk!r} in {', '.join(where)}")
         units = {name: _units(d) for name, d in by_file.items()}
         for fact in gold.get("facts", []):
-            hits = [kept for n in fact["sources"] for u, kept in units.get(n, [])
-                    if fact["number"] in scorer.numbers_in(u)]
+            hits = [
+                kept
+                for n in fact["sources"]
+                for u, kept in units.get(n, [])
+                if fact["number"] in scorer.numbers_in(u)
+            ]
             if hits and not any(hits):
                 lost += 1
                 print(f"  (b) fact dropped: {fact['id']} ({fact['number']})")
             elif not hits:
                 print(f"  (b?) fact in no sentence: {fact['id']} ({fact['number']})")
         for statement in gold.get("statements", []):
-            hits = [kept for n in statement["sources"] for u, kept in units.get(n, [])
-                    if all(_norm(w) in _norm(u) for w in statement.get("words_all", []))]
+            hits = [
+                kept
+                for n in statement["sources"]
+                for u, kept in units.get(n, [])
+                if all(_norm(w) in _norm(u) for w in statement.get("words_all", []))
+            ]
             if hits and not any(hits):
                 lost += 1
                 print(f"  (b) statement dropped: {statement['id']} {statement.get('words_all')}")

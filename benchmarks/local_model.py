@@ -35,33 +35,54 @@ def main() -> None:
     args = parser.parse_args()
     results = []
     for story in STORIES:
-        settings = resolve_settings({}, model=args.model, base_url=args.base_url,
-                                    use_cache=False, concurrency=1, timeout=900,
-                                    max_output_tokens=args.max_output_tokens,
-                                    cache_dir=Path("/tmp/synth-bench-unused"))
+        settings = resolve_settings(
+            {},
+            model=args.model,
+            base_url=args.base_url,
+            use_cache=False,
+            concurrency=1,
+            timeout=900,
+            max_output_tokens=args.max_output_tokens,
+            cache_dir=Path("/tmp/synth-bench-unused"),
+        )
         finished: list[float] = []
         started = time.perf_counter()
-        report = summarise([story], settings=settings, extractor=LLMExtractor(settings),
-                           progress=lambda p, finished=finished: finished.append(
-                               time.perf_counter()) if p.stage == "extract" and p.done else None)
+        report = summarise(
+            [story],
+            settings=settings,
+            extractor=LLMExtractor(settings),
+            progress=lambda p, finished=finished: (
+                finished.append(time.perf_counter()) if p.stage == "extract" and p.done else None
+            ),
+        )
         wall = time.perf_counter() - started
         per_article = [b - a for a, b in zip([started, *finished], finished, strict=False)]
         usage = report.usage
-        results.append({
-            "story": story.name, "articles": len(report.sources), "wall_s": round(wall, 1),
-            "per_article_s": [round(x, 1) for x in per_article],
-            "mean_article_s": round(sum(per_article) / max(len(per_article), 1), 1),
-            "requests": usage.requests, "retries": usage.retries,
-            "prompt_tokens_per_request": round(usage.prompt_tokens / max(usage.requests, 1)),
-            "completion_tokens_per_request": round(usage.completion_tokens / max(usage.requests, 1)),
-            "claims_proposed": usage.claims_extracted, "claims_grounded": len(report.claims),
-            "claims_dropped": usage.claims_dropped,
-            "dropped_share": round(usage.claims_dropped / max(usage.claims_extracted, 1), 3),
-            "problems": len(report.problems),
-        })
+        results.append(
+            {
+                "story": story.name,
+                "articles": len(report.sources),
+                "wall_s": round(wall, 1),
+                "per_article_s": [round(x, 1) for x in per_article],
+                "mean_article_s": round(sum(per_article) / max(len(per_article), 1), 1),
+                "requests": usage.requests,
+                "retries": usage.retries,
+                "prompt_tokens_per_request": round(usage.prompt_tokens / max(usage.requests, 1)),
+                "completion_tokens_per_request": round(usage.completion_tokens / max(usage.requests, 1)),
+                "claims_proposed": usage.claims_extracted,
+                "claims_grounded": len(report.claims),
+                "claims_dropped": usage.claims_dropped,
+                "dropped_share": round(usage.claims_dropped / max(usage.claims_extracted, 1), 3),
+                "problems": len(report.problems),
+            }
+        )
         print(json.dumps(results[-1]))
-    machine = {"python": platform.python_version(), "machine": platform.machine(),
-               "cores": __import__("os").cpu_count(), "date": time.strftime("%Y-%m-%d")}
+    machine = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cores": __import__("os").cpu_count(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"machine": machine, "results": results}, indent=2) + "\n")

@@ -38,20 +38,40 @@ def load_average() -> str:
 
 def run_synth(base_url: str, model: str, cache: Path, work: Path, name: str) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SYNTH_"))}
-    env.update({"OPENAI_BASE_URL": base_url, "SYNTH_MODEL": model, "SYNTH_CACHE_DIR": str(cache),
-                "PYTHONPATH": str(ROOT)})
-    command = [sys.executable, "-m", "synth.cli", "summarise", str(STORY), "--format", "json",
-               "--out", str(work / f"{name}.json")]
+    env.update(
+        {
+            "OPENAI_BASE_URL": base_url,
+            "SYNTH_MODEL": model,
+            "SYNTH_CACHE_DIR": str(cache),
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "synth.cli",
+        "summarise",
+        str(STORY),
+        "--format",
+        "json",
+        "--out",
+        str(work / f"{name}.json"),
+    ]
     load_before, started = load_average(), time.monotonic()
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
     wall = time.monotonic() - started
     lines = result.stderr.splitlines()
     report = json.loads((work / f"{name}.json").read_text()) if result.returncode == 0 else {}
-    return {"exit_status": result.returncode, "wall_s": round(wall, 1),
-            "load_before": load_before, "load_after": load_average(),
-            "summary": lines[-1] if lines else "", "stderr": lines,
-            "usage": report.get("usage"),
-            "problems": [p["reason"] for p in report.get("problems", [])]}
+    return {
+        "exit_status": result.returncode,
+        "wall_s": round(wall, 1),
+        "load_before": load_before,
+        "load_after": load_average(),
+        "summary": lines[-1] if lines else "",
+        "stderr": lines,
+        "usage": report.get("usage"),
+        "problems": [p["reason"] for p in report.get("problems", [])],
+    }
 
 
 def main() -> None:
@@ -65,16 +85,20 @@ def main() -> None:
         work = Path(scratch)
         for name in ("first", "rerun"):
             outcome = run_synth(proxy.base_url, args.model, work / "cache", work, name)
-            outcome["requests_on_the_wire"] = proxy.requests - sum(
-                r["requests_on_the_wire"] for r in runs)
+            outcome["requests_on_the_wire"] = proxy.requests - sum(r["requests_on_the_wire"] for r in runs)
             runs.append(outcome)
             print(json.dumps({k: v for k, v in outcome.items() if k != "stderr"}), flush=True)
-    machine = {"python": platform.python_version(), "machine": platform.machine(),
-               "cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+    machine = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cores": os.cpu_count(),
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+    }
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({"machine": machine, "story": STORY.name,
-                                        "runs": runs}, indent=2) + "\n")
+        args.out.write_text(
+            json.dumps({"machine": machine, "story": STORY.name, "runs": runs}, indent=2) + "\n"
+        )
 
 
 if __name__ == "__main__":

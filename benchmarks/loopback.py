@@ -56,8 +56,14 @@ from tests.fault_server import MODEL_ID, FaultServer  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 LOCAL_MODEL = Path.home() / ".cache/synth/local-model"
-PIPELINE_STAGES = ("load_sources", "clean_sources", "ground_claims", "cluster_claims",
-                   "reconcile_groups", "write_overview")
+PIPELINE_STAGES = (
+    "load_sources",
+    "clean_sources",
+    "ground_claims",
+    "cluster_claims",
+    "reconcile_groups",
+    "write_overview",
+)
 
 # Targets from issue #6.
 CONCURRENCY_RATIO_TARGET = 1.3
@@ -82,9 +88,13 @@ def _serve(connection: Connection, latency: float) -> None:
         while True:
             command = connection.recv()
             if command == "stats":
-                connection.send({"requests": server.request_count,
-                                 "max_in_flight": server.max_in_flight,
-                                 "server_cpu_s": time.process_time()})
+                connection.send(
+                    {
+                        "requests": server.request_count,
+                        "max_in_flight": server.max_in_flight,
+                        "server_cpu_s": time.process_time(),
+                    }
+                )
             elif command == "bodies":
                 connection.send(list(server.requests))
             else:
@@ -116,8 +126,11 @@ class LoopbackServer:
 
     def stats(self) -> dict[str, Any]:
         if self._server is not None:
-            return {"requests": self._server.request_count,
-                    "max_in_flight": self._server.max_in_flight, "server_cpu_s": None}
+            return {
+                "requests": self._server.request_count,
+                "max_in_flight": self._server.max_in_flight,
+                "server_cpu_s": None,
+            }
         assert self._connection is not None
         self._connection.send("stats")
         stats: dict[str, Any] = self._connection.recv()
@@ -152,8 +165,12 @@ class TimedExtractor:
         self.wall_s = 0.0
         self.cpu_s = 0.0
 
-    def extract(self, documents: Sequence[CleanDocument], story_words: frozenset[str],
-                progress: ProgressCallback | None = None) -> ExtractionBatch:
+    def extract(
+        self,
+        documents: Sequence[CleanDocument],
+        story_words: frozenset[str],
+        progress: ProgressCallback | None = None,
+    ) -> ExtractionBatch:
         wall, cpu = time.perf_counter(), time.process_time()
         batch = self.inner.extract(documents, story_words, progress)
         self.wall_s = time.perf_counter() - wall
@@ -174,6 +191,7 @@ def stage_times() -> Iterator[dict[str, float]]:
                 return function(*args, **kwargs)
             finally:
                 times[name] = times.get(name, 0.0) + time.perf_counter() - started
+
         return call
 
     for name in PIPELINE_STAGES:
@@ -188,8 +206,11 @@ def stage_times() -> Iterator[dict[str, float]]:
 
 
 def summary(values: Sequence[float], digits: int = 3) -> dict[str, float]:
-    return {"median": round(statistics.median(values), digits), "min": round(min(values), digits),
-            "max": round(max(values), digits)}
+    return {
+        "median": round(statistics.median(values), digits),
+        "min": round(min(values), digits),
+        "max": round(max(values), digits),
+    }
 
 
 def spread(values: Sequence[float], digits: int = 2, unit: str = "") -> str:
@@ -205,19 +226,26 @@ def machine() -> dict[str, Any]:
             memory_kib = int(meminfo.readline().split()[1])
     except (OSError, ValueError, IndexError):
         pass
-    return {"python": platform.python_version(), "implementation": platform.python_implementation(),
-            "machine": platform.machine(), "system": platform.system(), "cores": os.cpu_count(),
-            "memory_gib": round(memory_kib / 2**20, 1), "date": time.strftime("%Y-%m-%d"),
-            # Other work shared the machine: the 1, 5 and 15-minute load when the run began.
-            "load_average_at_start": LOAD_AT_START}
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "machine": platform.machine(),
+        "system": platform.system(),
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_kib / 2**20, 1),
+        "date": time.strftime("%Y-%m-%d"),
+        # Other work shared the machine: the 1, 5 and 15-minute load when the run began.
+        "load_average_at_start": LOAD_AT_START,
+    }
 
 
 def write_result(name: str, args: argparse.Namespace, data: dict[str, Any]) -> None:
     out = Path(args.out_dir) / f"loopback_{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     command = "python benchmarks/loopback.py " + " ".join(sys.argv[1:])
-    out.write_text(json.dumps({"benchmark": name, "command": command, "machine": machine(), **data},
-                              indent=2) + "\n")
+    out.write_text(
+        json.dumps({"benchmark": name, "command": command, "machine": machine(), **data}, indent=2) + "\n"
+    )
     print(f"-> {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
 
 
@@ -246,8 +274,12 @@ class CountingExtractor(TimedExtractor):
         self.server = server
         self.requests = 0
 
-    def extract(self, documents: Sequence[CleanDocument], story_words: frozenset[str],
-                progress: ProgressCallback | None = None) -> ExtractionBatch:
+    def extract(
+        self,
+        documents: Sequence[CleanDocument],
+        story_words: frozenset[str],
+        progress: ProgressCallback | None = None,
+    ) -> ExtractionBatch:
         before = self.server.stats()["requests"]
         batch = super().extract(documents, story_words, progress)
         self.requests = self.server.stats()["requests"] - before
@@ -286,24 +318,31 @@ def bench_concurrency(args: argparse.Namespace) -> None:
             for concurrency in concurrencies:
                 floors = concurrency_floors(articles, latency, concurrency)
                 with LoopbackServer(latency, args.server) as server:
-                    settings = model_settings(server.base_url, work / "cache", concurrency=concurrency,
-                                              use_cache=False)
+                    settings = model_settings(
+                        server.base_url, work / "cache", concurrency=concurrency, use_cache=False
+                    )
                     extractor = CountingExtractor(LLMExtractor(settings), server)
                     started = time.perf_counter()
                     report = pipeline.summarise([folder], settings=settings, extractor=extractor)
                     wall = time.perf_counter() - started
                     stats = server.stats()
-                run = {"concurrency": concurrency, "cold": number == 0,
-                       "load_average": [round(x, 2) for x in os.getloadavg()],
-                       "extract_wall_s": round(extractor.wall_s, 3),
-                       "extract_cpu_s": round(extractor.cpu_s, 3),
-                       "extract_requests": extractor.requests,
-                       "cpu_ms_per_request": round(1000 * extractor.cpu_s / max(extractor.requests, 1), 2),
-                       "ratio_to_ideal": round(extractor.wall_s / floors["ideal_s"], 3),
-                       "ratio_to_probe_floor": round(extractor.wall_s / floors["probe_floor_s"], 3),
-                       "end_to_end_wall_s": round(wall, 3), "requests": stats["requests"],
-                       "max_in_flight": stats["max_in_flight"], "server_cpu_s": stats["server_cpu_s"],
-                       "claims": len(report.claims), "problems": len(report.problems)}
+                run = {
+                    "concurrency": concurrency,
+                    "cold": number == 0,
+                    "load_average": [round(x, 2) for x in os.getloadavg()],
+                    "extract_wall_s": round(extractor.wall_s, 3),
+                    "extract_cpu_s": round(extractor.cpu_s, 3),
+                    "extract_requests": extractor.requests,
+                    "cpu_ms_per_request": round(1000 * extractor.cpu_s / max(extractor.requests, 1), 2),
+                    "ratio_to_ideal": round(extractor.wall_s / floors["ideal_s"], 3),
+                    "ratio_to_probe_floor": round(extractor.wall_s / floors["probe_floor_s"], 3),
+                    "end_to_end_wall_s": round(wall, 3),
+                    "requests": stats["requests"],
+                    "max_in_flight": stats["max_in_flight"],
+                    "server_cpu_s": stats["server_cpu_s"],
+                    "claims": len(report.claims),
+                    "problems": len(report.problems),
+                }
                 runs.append(run)
                 print(json.dumps(run))
     finally:
@@ -318,48 +357,85 @@ def bench_concurrency(args: argparse.Namespace) -> None:
         cpu_per_request = [r["cpu_ms_per_request"] for r in warm]
         target = CONCURRENCY_RATIO_TARGETS.get(concurrency)
         by_concurrency[str(concurrency)] = {
-            **floors, "target_ratio": target,
-            "warm": {"extract_wall_s": summary([r["extract_wall_s"] for r in warm]),
-                     "ratio_to_ideal": summary(ratios),
-                     "ratio_to_probe_floor": summary([r["ratio_to_probe_floor"] for r in warm]),
-                     "end_to_end_wall_s": summary([r["end_to_end_wall_s"] for r in warm]),
-                     "extract_cpu_s": summary([r["extract_cpu_s"] for r in warm]),
-                     "cpu_ms_per_request": summary(cpu_per_request, 2)},
+            **floors,
+            "target_ratio": target,
+            "warm": {
+                "extract_wall_s": summary([r["extract_wall_s"] for r in warm]),
+                "ratio_to_ideal": summary(ratios),
+                "ratio_to_probe_floor": summary([r["ratio_to_probe_floor"] for r in warm]),
+                "end_to_end_wall_s": summary([r["end_to_end_wall_s"] for r in warm]),
+                "extract_cpu_s": summary([r["extract_cpu_s"] for r in warm]),
+                "cpu_ms_per_request": summary(cpu_per_request, 2),
+            },
             "cold": cold,
             "met": None if target is None else statistics.median(ratios) <= target,
             "cpu_target_ms_per_request": CPU_PER_REQUEST_TARGET_MS,
-            "cpu_met": statistics.median(cpu_per_request) <= CPU_PER_REQUEST_TARGET_MS}
+            "cpu_met": statistics.median(cpu_per_request) <= CPU_PER_REQUEST_TARGET_MS,
+        }
     cold_runs = {r["concurrency"]: r for r in runs if r["cold"]}
     figures: list[tuple[str, Callable[[int, list[dict[str, Any]]], str]]] = [
         ("extraction wall, warm", lambda c, w: spread([r["extract_wall_s"] for r in w], unit=" s")),
         ("ideal N x L / C", lambda c, w: f"{concurrency_floors(articles, latency, c)['ideal_s']:.3f} s"),
-        ("ratio to ideal", lambda c, w: spread([r["ratio_to_ideal"] for r in w])
-         + f" (target {CONCURRENCY_RATIO_TARGETS.get(c, '-')})"),
-        ("rounds floor, with the probe",
-         lambda c, w: f"{concurrency_floors(articles, latency, c)['rounds_with_probe_floor_s']:.3f} s"),
+        (
+            "ratio to ideal",
+            lambda c, w: (
+                spread([r["ratio_to_ideal"] for r in w])
+                + f" (target {CONCURRENCY_RATIO_TARGETS.get(c, '-')})"
+            ),
+        ),
+        (
+            "rounds floor, with the probe",
+            lambda c, w: f"{concurrency_floors(articles, latency, c)['rounds_with_probe_floor_s']:.3f} s",
+        ),
         ("ratio to probe floor", lambda c, w: spread([r["ratio_to_probe_floor"] for r in w])),
         ("client CPU in extraction", lambda c, w: spread([r["extract_cpu_s"] for r in w], unit=" s")),
-        ("client CPU per request", lambda c, w: spread([r["cpu_ms_per_request"] for r in w], unit=" ms")
-         + f" (target {CPU_PER_REQUEST_TARGET_MS:g})"),
+        (
+            "client CPU per request",
+            lambda c, w: (
+                spread([r["cpu_ms_per_request"] for r in w], unit=" ms")
+                + f" (target {CPU_PER_REQUEST_TARGET_MS:g})"
+            ),
+        ),
         ("end-to-end wall, warm", lambda c, w: spread([r["end_to_end_wall_s"] for r in w], unit=" s")),
         ("extraction wall, cold", lambda c, w: f"{cold_runs[c]['extract_wall_s']:.2f} s"),
         ("server max in flight", lambda c, w: str(max(r["max_in_flight"] for r in w))),
     ]
     for label, cell in figures:
-        rows.append((label, *(cell(c, [r for r in runs if not r["cold"] and r["concurrency"] == c])
-                              for c in concurrencies)))
+        rows.append(
+            (
+                label,
+                *(
+                    cell(c, [r for r in runs if not r["cold"] and r["concurrency"] == c])
+                    for c in concurrencies
+                ),
+            )
+        )
     table(rows)
     result = {
-        "params": {"articles": articles, "latency_s": latency, "concurrency": concurrencies,
-                   "sentences": args.article_sentences, "mean_chars": mean_chars,
-                   "server": args.server, "repeat": args.repeat},
-        "runs": runs, "by_concurrency": by_concurrency,
+        "params": {
+            "articles": articles,
+            "latency_s": latency,
+            "concurrency": concurrencies,
+            "sentences": args.article_sentences,
+            "mean_chars": mean_chars,
+            "server": args.server,
+            "repeat": args.repeat,
+        },
+        "runs": runs,
+        "by_concurrency": by_concurrency,
     }
     if concurrencies == [16]:  # the shape issue #6's figures were written in
         only = by_concurrency["16"]
-        result.update({"ideal_s": only["ideal_s"], "probe_floor_s": only["probe_floor_s"],
-                       "discrete_floor_s": only["rounds_with_probe_floor_s"],
-                       "target_ratio": only["target_ratio"], "warm": only["warm"], "met": only["met"]})
+        result.update(
+            {
+                "ideal_s": only["ideal_s"],
+                "probe_floor_s": only["probe_floor_s"],
+                "discrete_floor_s": only["rounds_with_probe_floor_s"],
+                "target_ratio": only["target_ratio"],
+                "warm": only["warm"],
+                "met": only["met"],
+            }
+        )
     write_result(args.result_name or "concurrency", args, result)
 
 
@@ -435,12 +511,19 @@ def _grouped_cprofile(profile: Any) -> dict[str, Any]:
             break
     for function, amount in pending.items():
         by_charge[package(function)] = by_charge.get(package(function), 0.0) + amount
-    functions = sorted(({"function": f"{package(f)}:{f[2]}" + (f":{f[1]}" if f[1] else ""),
-                         "calls": calls, "self_s": round(self_time, 4), "cumulative_s": round(cumulative, 4)}
-                        for f, (_cc, calls, self_time, cumulative, _callers) in stats.items()),
-                       key=lambda f: -f["self_s"])
-    return {"self": by_self, "charged": by_charge, "functions": functions,
-            "total": sum(by_self.values())}
+    functions = sorted(
+        (
+            {
+                "function": f"{package(f)}:{f[2]}" + (f":{f[1]}" if f[1] else ""),
+                "calls": calls,
+                "self_s": round(self_time, 4),
+                "cumulative_s": round(cumulative, 4),
+            }
+            for f, (_cc, calls, self_time, cumulative, _callers) in stats.items()
+        ),
+        key=lambda f: -f["self_s"],
+    )
+    return {"self": by_self, "charged": by_charge, "functions": functions, "total": sum(by_self.values())}
 
 
 def _frames(stack: str) -> list[tuple[str, str]]:
@@ -473,18 +556,27 @@ def _grouped_py_spy(raw: Path, frame_filter: str) -> dict[str, Any]:
         by_self[package_of(leaf_file)] = by_self.get(package_of(leaf_file), 0) + count
         leaf_name = f"{package_of(leaf_file)}:{leaf_function}"
         leaves[leaf_name] = leaves.get(leaf_name, 0) + count
-        owner = next(((f, package_of(p)) for f, p in reversed(frames) if _charged(package_of(p))),
-                     (leaf_function, package_of(leaf_file)))
+        owner = next(
+            ((f, package_of(p)) for f, p in reversed(frames) if _charged(package_of(p))),
+            (leaf_function, package_of(leaf_file)),
+        )
         by_charge[owner[1]] = by_charge.get(owner[1], 0) + count
         owner_name = f"{owner[1]}:{owner[0]}"
         charged_functions[owner_name] = charged_functions.get(owner_name, 0) + count
     top = sorted(leaves.items(), key=lambda kv: -kv[1])[:40]
     top_charged = sorted(charged_functions.items(), key=lambda kv: -kv[1])[:40]
-    return {"self": by_self, "charged": by_charge, "total": float(kept), "samples_all": every,
-            "functions": [{"function": name, "self_samples": n, "self_share": round(n / max(kept, 1), 4)}
-                          for name, n in top],
-            "charged_functions": [{"function": name, "samples": n, "share": round(n / max(kept, 1), 4)}
-                                  for name, n in top_charged]}
+    return {
+        "self": by_self,
+        "charged": by_charge,
+        "total": float(kept),
+        "samples_all": every,
+        "functions": [
+            {"function": name, "self_samples": n, "self_share": round(n / max(kept, 1), 4)} for name, n in top
+        ],
+        "charged_functions": [
+            {"function": name, "samples": n, "share": round(n / max(kept, 1), 4)} for name, n in top_charged
+        ],
+    }
 
 
 def bench_profile(args: argparse.Namespace) -> None:
@@ -502,8 +594,9 @@ def bench_profile(args: argparse.Namespace) -> None:
         paths = write_articles(folder, articles, sentences=args.article_sentences)
         mean_chars = round(statistics.mean(len(p.read_text(encoding="utf-8")) for p in paths))
         with LoopbackServer(latency, args.server) as server:
-            settings = model_settings(server.base_url, work / "cache", concurrency=concurrency,
-                                      use_cache=False, reconcile="rules")
+            settings = model_settings(
+                server.base_url, work / "cache", concurrency=concurrency, use_cache=False, reconcile="rules"
+            )
             # The cold run: imports, openai's lazy resources, the first client.
             pipeline.summarise([folder], settings=settings, extractor=LLMExtractor(settings))
             from synth.clean import clean_sources
@@ -522,10 +615,25 @@ def bench_profile(args: argparse.Namespace) -> None:
                 samples: dict[str, Any] = {"profiled_cpu_s": round(grouped["total"], 3)}
             else:
                 raw = work / "py-spy.txt"
-                spy = subprocess.Popen(["py-spy", "record", "--pid", str(os.getpid()), "--gil",
-                                        "--full-filenames", "--rate", "500", "--format", "raw",
-                                        "--output", str(raw)], stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.PIPE, text=True)
+                spy = subprocess.Popen(
+                    [
+                        "py-spy",
+                        "record",
+                        "--pid",
+                        str(os.getpid()),
+                        "--gil",
+                        "--full-filenames",
+                        "--rate",
+                        "500",
+                        "--format",
+                        "raw",
+                        "--output",
+                        str(raw),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
                 time.sleep(1.0)  # py-spy attaches
                 for _ in range(max(args.repeat, 1)):
                     extractor.extract(cleaned.documents, cleaned.story_words)
@@ -533,40 +641,69 @@ def bench_profile(args: argparse.Namespace) -> None:
                 spy.wait(timeout=30)
                 # LLMExtractor.extract runs the event loop: its own bookkeeping counts too.
                 grouped = _grouped_py_spy(raw, "LLMExtractor.extract (")
-                samples = {"samples_in_extraction": int(grouped["total"]),
-                           "samples_all": grouped["samples_all"],
-                           "warm_runs_sampled": max(args.repeat, 1), "rate_hz": 500,
-                           "top_functions_charged": grouped["charged_functions"]}
+                samples = {
+                    "samples_in_extraction": int(grouped["total"]),
+                    "samples_all": grouped["samples_all"],
+                    "warm_runs_sampled": max(args.repeat, 1),
+                    "rate_hz": 500,
+                    "top_functions_charged": grouped["charged_functions"],
+                }
     finally:
         shutil.rmtree(work, ignore_errors=True)
     total = grouped["total"] or 1.0
-    views = {view: sorted(((k, v / total) for k, v in grouped[view].items()), key=lambda kv: -kv[1])
-             for view in ("self", "charged")}
+    views = {
+        view: sorted(((k, v / total) for k, v in grouped[view].items()), key=lambda kv: -kv[1])
+        for view in ("self", "charged")
+    }
     functions = grouped["functions"]
-    result = {"params": {"articles": articles, "latency_s": latency, "concurrency": concurrency,
-                         "sentences": args.article_sentences, "mean_chars": mean_chars,
-                         "sampler": args.sampler, "server": args.server},
-              "load_average_before_profiled_run": load,
-              "extract_wall_s": round(extractor.wall_s, 3), "extract_cpu_s": round(extractor.cpu_s, 3),
-              "extract_requests": extractor.requests, **samples,
-              "share_by_package_self": {k: round(v, 4) for k, v in views["self"]},
-              "share_by_package_charged": {k: round(v, 4) for k, v in views["charged"]},
-              "top_functions_by_self_time": functions[:40]}
+    result = {
+        "params": {
+            "articles": articles,
+            "latency_s": latency,
+            "concurrency": concurrency,
+            "sentences": args.article_sentences,
+            "mean_chars": mean_chars,
+            "sampler": args.sampler,
+            "server": args.server,
+        },
+        "load_average_before_profiled_run": load,
+        "extract_wall_s": round(extractor.wall_s, 3),
+        "extract_cpu_s": round(extractor.cpu_s, 3),
+        "extract_requests": extractor.requests,
+        **samples,
+        "share_by_package_self": {k: round(v, 4) for k, v in views["self"]},
+        "share_by_package_charged": {k: round(v, 4) for k, v in views["charged"]},
+        "top_functions_by_self_time": functions[:40],
+    }
     charged = dict(views["charged"])
-    table([("package", "self share", "charged share (stdlib and C time to its caller)")]
-          + [(k, f"{100 * v:.1f} %", f"{100 * charged.get(k, 0.0):.1f} %") for k, v in
-             sorted(views["self"], key=lambda kv: -max(kv[1], charged.get(kv[0], 0.0)))[:25]])
+    table(
+        [("package", "self share", "charged share (stdlib and C time to its caller)")]
+        + [
+            (k, f"{100 * v:.1f} %", f"{100 * charged.get(k, 0.0):.1f} %")
+            for k, v in sorted(views["self"], key=lambda kv: -max(kv[1], charged.get(kv[0], 0.0)))[:25]
+        ]
+    )
     if functions and "calls" in functions[0]:
-        table([("function (self time)", "calls", "self s", "cumulative s")]
-              + [(f["function"], str(f["calls"]), f"{f['self_s']:.3f}", f"{f['cumulative_s']:.3f}")
-                 for f in functions[:25]])
+        table(
+            [("function (self time)", "calls", "self s", "cumulative s")]
+            + [
+                (f["function"], str(f["calls"]), f"{f['self_s']:.3f}", f"{f['cumulative_s']:.3f}")
+                for f in functions[:25]
+            ]
+        )
     elif functions:
-        table([("function (innermost frame)", "share")]
-              + [(f["function"], f"{100 * f['self_share']:.1f} %") for f in functions[:25]])
-        table([("function (innermost frame outside the stdlib)", "share")]
-              + [(f["function"], f"{100 * f['share']:.1f} %") for f in samples["top_functions_charged"][:25]])
-    print(f"extraction: wall {extractor.wall_s:.2f} s, CPU {extractor.cpu_s:.2f} s (profiler included), "
-          f"{extractor.requests} requests")
+        table(
+            [("function (innermost frame)", "share")]
+            + [(f["function"], f"{100 * f['self_share']:.1f} %") for f in functions[:25]]
+        )
+        table(
+            [("function (innermost frame outside the stdlib)", "share")]
+            + [(f["function"], f"{100 * f['share']:.1f} %") for f in samples["top_functions_charged"][:25]]
+        )
+    print(
+        f"extraction: wall {extractor.wall_s:.2f} s, CPU {extractor.cpu_s:.2f} s (profiler included), "
+        f"{extractor.requests} requests"
+    )
     write_result(args.result_name or f"profile_c{concurrency}_{args.sampler}", args, result)
 
 
@@ -586,8 +723,11 @@ def bench_cache(args: argparse.Namespace) -> None:
             settings = model_settings(server.base_url, work / "cache", concurrency=16)
             started = time.perf_counter()
             first = pipeline.summarise([folder], settings=settings, extractor=LLMExtractor(settings))
-            fill = {"wall_s": round(time.perf_counter() - started, 2),
-                    "requests": server.stats()["requests"], "claims": len(first.claims)}
+            fill = {
+                "wall_s": round(time.perf_counter() - started, 2),
+                "requests": server.stats()["requests"],
+                "claims": len(first.claims),
+            }
             print("first run (fills the cache):", json.dumps(fill))
             runs = []
             for _ in range(args.repeat):
@@ -597,31 +737,52 @@ def bench_cache(args: argparse.Namespace) -> None:
                     started, cpu = time.perf_counter(), time.process_time()
                     report = pipeline.summarise([folder], settings=settings, extractor=extractor)
                     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-                run = {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
-                       "requests_sent": server.stats()["requests"] - before,
-                       "cache_hits": report.usage.cache_hits, "claims": len(report.claims),
-                       "same_report_as_first": report.model_dump(exclude={"usage"})
-                       == first.model_dump(exclude={"usage"}),
-                       "stages_s": {"extract (cache lookups)": round(extractor.wall_s, 3),
-                                    **{k: round(v, 3) for k, v in stages.items()}}}
+                run = {
+                    "wall_s": round(wall, 3),
+                    "cpu_s": round(cpu, 3),
+                    "requests_sent": server.stats()["requests"] - before,
+                    "cache_hits": report.usage.cache_hits,
+                    "claims": len(report.claims),
+                    "same_report_as_first": report.model_dump(exclude={"usage"})
+                    == first.model_dump(exclude={"usage"}),
+                    "stages_s": {
+                        "extract (cache lookups)": round(extractor.wall_s, 3),
+                        **{k: round(v, 3) for k, v in stages.items()},
+                    },
+                }
                 runs.append(run)
                 print(json.dumps(run))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     walls = [r["wall_s"] for r in runs]
-    result = {"params": {"articles": articles, "bytes": article_bytes, "sentences": args.sentences,
-                         "html_share": args.html_share, "latency_s": 0.1, "concurrency": 16,
-                         "server": args.server, "repeat": args.repeat},
-              "first_run": fill, "runs": runs, "wall_s": summary(walls),
-              "cpu_s": summary([r["cpu_s"] for r in runs]),
-              "requests_sent_max": max(r["requests_sent"] for r in runs),
-              "targets": {"requests": CACHE_REQUESTS_TARGET, "wall_s": CACHE_WALL_TARGET_S},
-              "met": {"requests": max(r["requests_sent"] for r in runs) <= CACHE_REQUESTS_TARGET,
-                      "wall": statistics.median(walls) < CACHE_WALL_TARGET_S}}
-    rows = [("figure", "median (range)", "target"),
-            ("requests sent, second run", str(max(r["requests_sent"] for r in runs)), "0"),
-            ("wall, second run", spread(walls, unit=" s"), f"< {CACHE_WALL_TARGET_S:.0f} s"),
-            ("CPU, second run", spread([r["cpu_s"] for r in runs], unit=" s"), "")]
+    result = {
+        "params": {
+            "articles": articles,
+            "bytes": article_bytes,
+            "sentences": args.sentences,
+            "html_share": args.html_share,
+            "latency_s": 0.1,
+            "concurrency": 16,
+            "server": args.server,
+            "repeat": args.repeat,
+        },
+        "first_run": fill,
+        "runs": runs,
+        "wall_s": summary(walls),
+        "cpu_s": summary([r["cpu_s"] for r in runs]),
+        "requests_sent_max": max(r["requests_sent"] for r in runs),
+        "targets": {"requests": CACHE_REQUESTS_TARGET, "wall_s": CACHE_WALL_TARGET_S},
+        "met": {
+            "requests": max(r["requests_sent"] for r in runs) <= CACHE_REQUESTS_TARGET,
+            "wall": statistics.median(walls) < CACHE_WALL_TARGET_S,
+        },
+    }
+    rows = [
+        ("figure", "median (range)", "target"),
+        ("requests sent, second run", str(max(r["requests_sent"] for r in runs)), "0"),
+        ("wall, second run", spread(walls, unit=" s"), f"< {CACHE_WALL_TARGET_S:.0f} s"),
+        ("CPU, second run", spread([r["cpu_s"] for r in runs], unit=" s"), ""),
+    ]
     for stage in runs[0]["stages_s"]:
         rows.append((f"  {stage}", spread([r["stages_s"][stage] for r in runs], unit=" s"), ""))
     table(rows)
@@ -645,27 +806,44 @@ def bench_offline(args: argparse.Namespace) -> None:
                 wall, cpu = time.perf_counter(), time.process_time()
                 report = pipeline.summarise([folder], offline=True, extractor=extractor)
                 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            run = {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
-                   "articles_per_s": round(len(report.sources) / wall, 1),
-                   "articles_per_cpu_s": round(len(report.sources) / cpu, 1),
-                   "sources": len(report.sources), "claims": len(report.claims),
-                   "facts": len(report.facts), "problems": len(report.problems),
-                   "stages_s": {"extract": round(extractor.wall_s, 3),
-                                **{k: round(v, 3) for k, v in stages.items()}}}
+            run = {
+                "wall_s": round(wall, 3),
+                "cpu_s": round(cpu, 3),
+                "articles_per_s": round(len(report.sources) / wall, 1),
+                "articles_per_cpu_s": round(len(report.sources) / cpu, 1),
+                "sources": len(report.sources),
+                "claims": len(report.claims),
+                "facts": len(report.facts),
+                "problems": len(report.problems),
+                "stages_s": {
+                    "extract": round(extractor.wall_s, 3),
+                    **{k: round(v, 3) for k, v in stages.items()},
+                },
+            }
             runs.append(run)
             print(json.dumps(run))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    result = {"params": {"articles": articles, "bytes": article_bytes, "sentences": args.sentences,
-                         "html_share": args.html_share, "repeat": args.repeat},
-              "note": "summarise() runs on one thread: CPU seconds are one core's seconds",
-              "runs": runs, "articles_per_s": summary([r["articles_per_s"] for r in runs], 1),
-              "articles_per_cpu_s": summary([r["articles_per_cpu_s"] for r in runs], 1)}
-    rows = [("figure", "median (range)"),
-            ("wall", spread([r["wall_s"] for r in runs], unit=" s")),
-            ("CPU (one core)", spread([r["cpu_s"] for r in runs], unit=" s")),
-            ("articles/s", spread([r["articles_per_s"] for r in runs], 1)),
-            ("articles/s per core (per CPU s)", spread([r["articles_per_cpu_s"] for r in runs], 1))]
+    result = {
+        "params": {
+            "articles": articles,
+            "bytes": article_bytes,
+            "sentences": args.sentences,
+            "html_share": args.html_share,
+            "repeat": args.repeat,
+        },
+        "note": "summarise() runs on one thread: CPU seconds are one core's seconds",
+        "runs": runs,
+        "articles_per_s": summary([r["articles_per_s"] for r in runs], 1),
+        "articles_per_cpu_s": summary([r["articles_per_cpu_s"] for r in runs], 1),
+    }
+    rows = [
+        ("figure", "median (range)"),
+        ("wall", spread([r["wall_s"] for r in runs], unit=" s")),
+        ("CPU (one core)", spread([r["cpu_s"] for r in runs], unit=" s")),
+        ("articles/s", spread([r["articles_per_s"] for r in runs], 1)),
+        ("articles/s per core (per CPU s)", spread([r["articles_per_cpu_s"] for r in runs], 1)),
+    ]
     for stage in runs[0]["stages_s"]:
         rows.append((f"  {stage}", spread([r["stages_s"][stage] for r in runs], unit=" s")))
     table(rows)
@@ -694,14 +872,23 @@ def reconcile_once(claims_count: int, trace_memory: bool) -> dict[str, Any]:
     overview = write_overview(facts, claims)
     written = time.perf_counter()
     result: dict[str, Any] = {
-        "claims": claims_count, "sources": len(sources), "traced": trace_memory,
-        "cluster_s": round(clustered - started, 3), "reconcile_s": round(reconciled - clustered, 3),
-        "write_s": round(written - reconciled, 3), "total_s": round(written - started, 3),
-        "groups": len(groups), "facts": len(facts), "overview_sentences": len(overview),
-        "statuses": {s: sum(f.status == s for f in facts)
-                     for s in ("corroborated", "single_source", "conflicting", "disputed")},
+        "claims": claims_count,
+        "sources": len(sources),
+        "traced": trace_memory,
+        "cluster_s": round(clustered - started, 3),
+        "reconcile_s": round(reconciled - clustered, 3),
+        "write_s": round(written - reconciled, 3),
+        "total_s": round(written - started, 3),
+        "groups": len(groups),
+        "facts": len(facts),
+        "overview_sentences": len(overview),
+        "statuses": {
+            s: sum(f.status == s for f in facts)
+            for s in ("corroborated", "single_source", "conflicting", "disputed")
+        },
         "rss_before_mib": round(rss_before_kib / 1024, 1),
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
     if trace_memory:
         result["tracemalloc_peak_mib"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
         tracemalloc.stop()
@@ -741,30 +928,50 @@ def bench_reconcile(args: argparse.Namespace) -> None:
         traced[size] = _reconcile_in_child(size, trace_memory=True)
         print(json.dumps(traced[size]))
     medians = {size: statistics.median(r["total_s"] for r in runs[size]) for size in sizes}
-    growth = {f"{a}->{b} (x{b / a:g})": round(medians[b] / medians[a], 2)
-              for a, b in zip(sizes, sizes[1:], strict=False)}
+    growth = {
+        f"{a}->{b} (x{b / a:g})": round(medians[b] / medians[a], 2)
+        for a, b in zip(sizes, sizes[1:], strict=False)
+    }
     largest = sizes[-1]
-    result = {"params": {"sizes": sizes, "claims_per_source": 10, "repeat": args.repeat},
-              "runs": {str(k): v for k, v in runs.items()},
-              "traced": {str(k): v for k, v in traced.items()},
-              "median_total_s": {str(k): round(v, 3) for k, v in medians.items()},
-              "growth": growth,
-              "targets": {"growth_per_x10": GROWTH_TARGET, "largest_s": RECONCILE_100K_TARGET_S},
-              # The target is for ten times the claims; other steps are reported, not judged.
-              "met": {"growth": all(g <= GROWTH_TARGET for k, g in growth.items() if "(x10)" in k),
-                      "largest": medians[largest] < RECONCILE_100K_TARGET_S}}
-    rows = [("claims", "cluster s", "reconcile s", "write s", "total s", "tracemalloc peak",
-             "peak RSS (before)", "groups")]
+    result = {
+        "params": {"sizes": sizes, "claims_per_source": 10, "repeat": args.repeat},
+        "runs": {str(k): v for k, v in runs.items()},
+        "traced": {str(k): v for k, v in traced.items()},
+        "median_total_s": {str(k): round(v, 3) for k, v in medians.items()},
+        "growth": growth,
+        "targets": {"growth_per_x10": GROWTH_TARGET, "largest_s": RECONCILE_100K_TARGET_S},
+        # The target is for ten times the claims; other steps are reported, not judged.
+        "met": {
+            "growth": all(g <= GROWTH_TARGET for k, g in growth.items() if "(x10)" in k),
+            "largest": medians[largest] < RECONCILE_100K_TARGET_S,
+        },
+    }
+    rows = [
+        (
+            "claims",
+            "cluster s",
+            "reconcile s",
+            "write s",
+            "total s",
+            "tracemalloc peak",
+            "peak RSS (before)",
+            "groups",
+        )
+    ]
     for size in sizes:
-        rows.append((f"{size:,}",
-                     spread([r["cluster_s"] for r in runs[size]]),
-                     spread([r["reconcile_s"] for r in runs[size]]),
-                     spread([r["write_s"] for r in runs[size]]),
-                     spread([r["total_s"] for r in runs[size]]),
-                     f"{traced[size]['tracemalloc_peak_mib']} MiB",
-                     f"{statistics.median(r['peak_rss_mib'] for r in runs[size])} MiB "
-                     f"({runs[size][0]['rss_before_mib']})",
-                     str(runs[size][0]["groups"])))
+        rows.append(
+            (
+                f"{size:,}",
+                spread([r["cluster_s"] for r in runs[size]]),
+                spread([r["reconcile_s"] for r in runs[size]]),
+                spread([r["write_s"] for r in runs[size]]),
+                spread([r["total_s"] for r in runs[size]]),
+                f"{traced[size]['tracemalloc_peak_mib']} MiB",
+                f"{statistics.median(r['peak_rss_mib'] for r in runs[size])} MiB "
+                f"({runs[size][0]['rss_before_mib']})",
+                str(runs[size][0]["groups"]),
+            )
+        )
     table(rows)
     print("growth:", growth, f"(target for x10: <= {GROWTH_TARGET})")
     write_result("reconcile", args, result)
@@ -787,18 +994,27 @@ def count_tokens(texts: list[str]) -> list[int]:
     python = LOCAL_MODEL / "venv/bin/python"
     gguf = LOCAL_MODEL / "SmolLM2-135M-Instruct.Q4_1.gguf"
     if not python.exists() or not gguf.exists():
-        raise SystemExit(f"the overhead benchmark needs the local model's tokenizer: {python} and "
-                         f"{gguf} (scripts/local-model installs both)")
-    done = subprocess.run([str(python), "-c", _TOKENIZE, str(gguf)], input=json.dumps(texts),
-                          capture_output=True, text=True, check=True)
+        raise SystemExit(
+            f"the overhead benchmark needs the local model's tokenizer: {python} and "
+            f"{gguf} (scripts/local-model installs both)"
+        )
+    done = subprocess.run(
+        [str(python), "-c", _TOKENIZE, str(gguf)],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     counts: list[int] = json.loads(done.stdout)
     return counts
 
 
 def chatml(messages: list[dict[str, Any]]) -> str:
     """The prompt as SmolLM2's chat template lays the messages out (ChatML)."""
-    return "".join(f"<|im_start|>{m['role']}\n{m.get('content') or ''}<|im_end|>\n"
-                   for m in messages) + "<|im_start|>assistant\n"
+    return (
+        "".join(f"<|im_start|>{m['role']}\n{m.get('content') or ''}<|im_end|>\n" for m in messages)
+        + "<|im_start|>assistant\n"
+    )
 
 
 def _article_of(body: dict[str, Any]) -> str:
@@ -842,10 +1058,14 @@ def bench_overhead(args: argparse.Namespace) -> None:
                 continue
             if any(m["role"] != "system" and m["role"] != "user" for m in body["messages"]):
                 continue  # a re-ask: it carries the failed answer and the error too
-            recorded.append({"cassette": name, "article": _article_of(body),
-                             "prompt_tokens": interaction["body"]["usage"]["prompt_tokens"],
-                             **{f"sent_{k}": v for k, v in _request_parts(body).items()
-                                if k != "article"}})
+            recorded.append(
+                {
+                    "cassette": name,
+                    "article": _article_of(body),
+                    "prompt_tokens": interaction["body"]["usage"]["prompt_tokens"],
+                    **{f"sent_{k}": v for k, v in _request_parts(body).items() if k != "article"},
+                }
+            )
     texts: list[str] = []
     for mode_requests in requests.values():
         for part in mode_requests:
@@ -853,10 +1073,21 @@ def bench_overhead(args: argparse.Namespace) -> None:
     for record in recorded:
         texts += [record["article"], record["sent_prompt"], record["sent_schema"]]
     counts = iter(count_tokens(texts))
-    result: dict[str, Any] = {"tokenizer": "SmolLM2-135M-Instruct (llama-cpp-python, vocab only)",
-                              "stories": [s.name for s in stories], "modes": {}}
-    rows = [("request format", "requests", "prompt + schema − article (median, range)",
-             "messages only", "schema only", "target")]
+    result: dict[str, Any] = {
+        "tokenizer": "SmolLM2-135M-Instruct (llama-cpp-python, vocab only)",
+        "stories": [s.name for s in stories],
+        "modes": {},
+    }
+    rows = [
+        (
+            "request format",
+            "requests",
+            "prompt + schema − article (median, range)",
+            "messages only",
+            "schema only",
+            "target",
+        )
+    ]
     for mode, mode_requests in requests.items():
         overheads, message_only, schema_only = [], [], []
         for _ in mode_requests:
@@ -864,24 +1095,57 @@ def bench_overhead(args: argparse.Namespace) -> None:
             overheads.append(prompt + schema - article)
             message_only.append(prompt - article)
             schema_only.append(schema)
-        result["modes"][mode] = {"requests": len(mode_requests), "overhead_tokens": summary(overheads, 0),
-                                 "message_tokens_not_article": summary(message_only, 0),
-                                 "schema_tokens": summary(schema_only, 0),
-                                 "met": max(overheads) < OVERHEAD_TOKENS_TARGET}
-        rows.append((mode, str(len(mode_requests)), spread(overheads, 0), spread(message_only, 0),
-                     spread(schema_only, 0), f"< {OVERHEAD_TOKENS_TARGET}"))
+        result["modes"][mode] = {
+            "requests": len(mode_requests),
+            "overhead_tokens": summary(overheads, 0),
+            "message_tokens_not_article": summary(message_only, 0),
+            "schema_tokens": summary(schema_only, 0),
+            "met": max(overheads) < OVERHEAD_TOKENS_TARGET,
+        }
+        rows.append(
+            (
+                mode,
+                str(len(mode_requests)),
+                spread(overheads, 0),
+                spread(message_only, 0),
+                spread(schema_only, 0),
+                f"< {OVERHEAD_TOKENS_TARGET}",
+            )
+        )
     for record in recorded:
         article, prompt, schema = next(counts), next(counts), next(counts)
-        record.update({"article_tokens": article, "counted_prompt_plus_schema": prompt + schema,
-                       "recorded_minus_article": record["prompt_tokens"] - article})
+        record.update(
+            {
+                "article_tokens": article,
+                "counted_prompt_plus_schema": prompt + schema,
+                "recorded_minus_article": record["prompt_tokens"] - article,
+            }
+        )
         for key in ("article", "sent_prompt", "sent_schema"):
             record.pop(key)
     result["recorded"] = recorded
     table(rows)
-    table([("cassette", "recorded prompt tokens", "article tokens", "recorded − article",
-            "our count of prompt + schema")]
-          + [(r["cassette"], str(r["prompt_tokens"]), str(r["article_tokens"]),
-              str(r["recorded_minus_article"]), str(r["counted_prompt_plus_schema"])) for r in recorded])
+    table(
+        [
+            (
+                "cassette",
+                "recorded prompt tokens",
+                "article tokens",
+                "recorded − article",
+                "our count of prompt + schema",
+            )
+        ]
+        + [
+            (
+                r["cassette"],
+                str(r["prompt_tokens"]),
+                str(r["article_tokens"]),
+                str(r["recorded_minus_article"]),
+                str(r["counted_prompt_plus_schema"]),
+            )
+            for r in recorded
+        ]
+    )
     write_result("overhead", args, result)
 
 
@@ -889,8 +1153,13 @@ def bench_overhead(args: argparse.Namespace) -> None:
 
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
-    "concurrency": bench_concurrency, "cache": bench_cache, "offline": bench_offline,
-    "reconcile": bench_reconcile, "overhead": bench_overhead, "profile": bench_profile}
+    "concurrency": bench_concurrency,
+    "cache": bench_cache,
+    "offline": bench_offline,
+    "reconcile": bench_reconcile,
+    "overhead": bench_overhead,
+    "profile": bench_profile,
+}
 
 
 def main() -> None:
@@ -902,13 +1171,19 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=24, help="sentences per generated article")
     parser.add_argument("--html-share", type=float, default=0.2, help="share of articles saved as HTML")
     parser.add_argument("--sizes", default="1000,10000,100000", help="claims, for reconcile")
-    parser.add_argument("--concurrency", default="16",
-                        help="requests in flight, for concurrency (comma-separated) and profile")
-    parser.add_argument("--article-sentences", type=int, default=6,
-                        help="sentences per article, for concurrency and profile (6: ~660 "
-                             "characters, as in issue #6; 36: ~3,000, as in issue #18)")
-    parser.add_argument("--sampler", choices=("cprofile", "py-spy"), default="cprofile",
-                        help="for profile")
+    parser.add_argument(
+        "--concurrency",
+        default="16",
+        help="requests in flight, for concurrency (comma-separated) and profile",
+    )
+    parser.add_argument(
+        "--article-sentences",
+        type=int,
+        default=6,
+        help="sentences per article, for concurrency and profile (6: ~660 "
+        "characters, as in issue #6; 36: ~3,000, as in issue #18)",
+    )
+    parser.add_argument("--sampler", choices=("cprofile", "py-spy"), default="cprofile", help="for profile")
     parser.add_argument("--result-name", help="write loopback_<this>.json instead of the default name")
     parser.add_argument("--claims", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--trace-memory", action="store_true", help=argparse.SUPPRESS)

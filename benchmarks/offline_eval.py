@@ -32,16 +32,21 @@ def run_once(stories: list[Path], processes: int | None, together: bool) -> dict
     articles = claims = 0
     parse = 0.0
     started, cpu = time.perf_counter(), time.process_time()
-    for batch in ([stories] if together else [[s] for s in stories]):
+    for batch in [stories] if together else [[s] for s in stories]:
         extractor = OfflineExtractor(processes=processes)
         report = pipeline.summarise(batch, offline=True, extractor=extractor)
         articles += len(report.sources)
         claims += len(report.claims)
         parse += extractor.parse_seconds
     wall = time.perf_counter() - started
-    return {"wall_s": round(wall, 3), "cpu_s": round(time.process_time() - cpu, 3),
-            "parse_s": round(parse, 3), "articles": articles, "claims": claims,
-            "articles_per_s": round(articles / wall, 2)}
+    return {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(time.process_time() - cpu, 3),
+        "parse_s": round(parse, 3),
+        "articles": articles,
+        "claims": claims,
+        "articles_per_s": round(articles / wall, 2),
+    }
 
 
 def main() -> None:
@@ -54,21 +59,27 @@ def main() -> None:
     load = english_model()
     print(f"model {load.package}: loaded in {load.load_seconds:.2f} s (not in the runs below)")
     run_once(stories[:1], 1, False)  # warm-up: first-use costs out of the runs
-    result: dict[str, object] = {"stories": len(stories), "model": load.package,
-                                 "model_load_s": round(load.load_seconds, 3), "runs": {}}
+    result: dict[str, object] = {
+        "stories": len(stories),
+        "model": load.package,
+        "model_load_s": round(load.load_seconds, 3),
+        "runs": {},
+    }
     plans = [("story by story, one process", 1, False)]
-    plans += [(f"all stories in one call, {p} process{'es' if p > 1 else ''}", p, True)
-              for p in args.processes]
+    plans += [
+        (f"all stories in one call, {p} process{'es' if p > 1 else ''}", p, True) for p in args.processes
+    ]
     for name, processes, together in plans:
         runs = [run_once(stories, processes, together) for _ in range(args.repeat)]
         for run in runs:
             print(json.dumps({"plan": name, **run}))
         rates = [r["articles_per_s"] for r in runs]
         result["runs"][name] = {  # type: ignore[index]
-            "runs": runs, "articles_per_s_median": statistics.median(rates),
-            "articles_per_s_range": [min(rates), max(rates)]}
-        print(f"{name}: {statistics.median(rates):.2f} articles/s "
-              f"(range {min(rates):.2f}–{max(rates):.2f})")
+            "runs": runs,
+            "articles_per_s_median": statistics.median(rates),
+            "articles_per_s_range": [min(rates), max(rates)],
+        }
+        print(f"{name}: {statistics.median(rates):.2f} articles/s (range {min(rates):.2f}–{max(rates):.2f})")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "offline_eval.json").write_text(json.dumps(result, indent=2) + "\n")
 

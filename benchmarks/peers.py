@@ -73,8 +73,7 @@ CONFIGS: dict[str, tuple[str, dict[str, int]]] = {
     "lx-defaults": ("langextract", {"max_char_buffer": 1000, "max_workers": 10, "batch_length": 10}),
     "lx-chunk6000": ("langextract", {"max_char_buffer": 6000, "max_workers": 10, "batch_length": 10}),
     "lx-w16": ("langextract", {"max_char_buffer": 1000, "max_workers": 16, "batch_length": 16}),
-    "lx-chunk6000-w16": ("langextract",
-                         {"max_char_buffer": 6000, "max_workers": 16, "batch_length": 16}),
+    "lx-chunk6000-w16": ("langextract", {"max_char_buffer": 6000, "max_workers": 16, "batch_length": 16}),
 }
 DESCRIPTIONS = {
     "synth-c16": "synth, one request per article (6,000-char chunks), 16 in flight",
@@ -108,16 +107,21 @@ def langextract_chunk(body: dict[str, Any]) -> str | None:
         start = content.rfind("\nQ: ")
         if start < 0:
             return None
-        return content[start + len("\nQ: "):-len("\nA: ")]
+        return content[start + len("\nQ: ") : -len("\nA: ")]
     return None
 
 
 def langextract_answer(chunk: str, limit: int) -> dict[str, Any]:
     # The attributes' types follow the prompt's example, as its strict json_schema asks.
-    return {"extractions": [{"claim": quote,
-                             "claim_attributes": {"statement": quote, "attributed_to": "",
-                                                  "stance": "reported"}}
-                            for quote in pick_quotes(chunk, limit)]}
+    return {
+        "extractions": [
+            {
+                "claim": quote,
+                "claim_attributes": {"statement": quote, "attributed_to": "", "stance": "reported"},
+            }
+            for quote in pick_quotes(chunk, limit)
+        ]
+    }
 
 
 class PeerServer(FaultServer):
@@ -138,8 +142,7 @@ class PeerServer(FaultServer):
 
     def _answer(self, handler: Any, raw: bytes) -> None:
         # Request line and headers as sent, to within the separators' few bytes.
-        head = len(handler.raw_requestline) + 2 + sum(len(k) + len(v) + 4
-                                                       for k, v in handler.headers.items())
+        head = len(handler.raw_requestline) + 2 + sum(len(k) + len(v) + 4 for k, v in handler.headers.items())
         with self._lock:
             self.body_bytes += len(raw)
             self.header_bytes += head
@@ -165,10 +168,13 @@ def serve(latency: float) -> None:
                 print(json.dumps({"ok": True}), flush=True)
             elif command == "stats":
                 with server._lock:
-                    stats = {"requests": server._received, "body_bytes": server.body_bytes,
-                             "header_bytes": server.header_bytes,
-                             "max_in_flight": server.max_in_flight,
-                             "served": dict(server.served)}
+                    stats = {
+                        "requests": server._received,
+                        "body_bytes": server.body_bytes,
+                        "header_bytes": server.header_bytes,
+                        "max_in_flight": server.max_in_flight,
+                        "served": dict(server.served),
+                    }
                 stats["server_cpu_s"] = time.process_time()
                 print(json.dumps(stats), flush=True)
             else:
@@ -203,15 +209,22 @@ def synth_runner(folder: Path, base_url: str, options: dict[str, int]) -> Callab
     cache = Path(tempfile.mkdtemp(prefix="synth-bench-peers-"))
     # No cache (every run sends every request), synth's own reconcile (so the only requests are
     # extractions, as for langextract), no progress line.
-    settings = model_settings(base_url, cache, use_cache=False, reconcile="rules",
-                              show_progress=False, **options)
+    settings = model_settings(
+        base_url, cache, use_cache=False, reconcile="rules", show_progress=False, **options
+    )
 
     def run() -> dict[str, Any]:
         extractor = TimedExtractor(LLMExtractor(settings))
         report = pipeline.summarise([folder], settings=settings, extractor=extractor)
-        return {"extract_wall_s": round(extractor.wall_s, 3), "extract_cpu_s": round(extractor.cpu_s, 3),
-                "articles": len(report.sources), "claims": len(report.claims),
-                "facts": len(report.facts), "problems": len(report.problems)}
+        return {
+            "extract_wall_s": round(extractor.wall_s, 3),
+            "extract_cpu_s": round(extractor.cpu_s, 3),
+            "articles": len(report.sources),
+            "claims": len(report.claims),
+            "facts": len(report.facts),
+            "problems": len(report.problems),
+        }
+
     return run
 
 
@@ -219,35 +232,58 @@ def synth_runner(folder: Path, base_url: str, options: dict[str, int]) -> Callab
 LX_DESCRIPTION = (
     "List the factual claims the article makes. For each, copy the sentence that makes it "
     "word for word, say who the article attributes it to (empty when nobody), and whether the "
-    "claim is reported, asserted, hedged or denied.")
+    "claim is reported, asserted, hedged or denied."
+)
 LX_EXAMPLE_TEXT = (
     "Firefighters worked through the night on the ridge above Marlow. At least 40 homes were "
-    "lost, the county fire chief said. The mayor denied that the evacuation order came late.")
+    "lost, the county fire chief said. The mayor denied that the evacuation order came late."
+)
 
 
-def langextract_runner(folder: Path, base_url: str,
-                       options: dict[str, int]) -> Callable[[], dict[str, Any]]:
+def langextract_runner(folder: Path, base_url: str, options: dict[str, int]) -> Callable[[], dict[str, Any]]:
     import langextract as lx
 
     texts = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(folder.iterdir())]
-    quotes = [("At least 40 homes were lost, the county fire chief said.", "the county fire chief",
-               "asserted"),
-              ("The mayor denied that the evacuation order came late.", "the mayor", "denied")]
-    examples = [lx.data.ExampleData(text=LX_EXAMPLE_TEXT, extractions=[
-        lx.data.Extraction(extraction_class="claim", extraction_text=quote,
-                           attributes={"statement": quote, "attributed_to": who, "stance": stance})
-        for quote, who, stance in quotes])]
+    quotes = [
+        ("At least 40 homes were lost, the county fire chief said.", "the county fire chief", "asserted"),
+        ("The mayor denied that the evacuation order came late.", "the mayor", "denied"),
+    ]
+    examples = [
+        lx.data.ExampleData(
+            text=LX_EXAMPLE_TEXT,
+            extractions=[
+                lx.data.Extraction(
+                    extraction_class="claim",
+                    extraction_text=quote,
+                    attributes={"statement": quote, "attributed_to": who, "stance": stance},
+                )
+                for quote, who, stance in quotes
+            ],
+        )
+    ]
 
     def run() -> dict[str, Any]:
         documents = [lx.data.Document(text=text, document_id=name) for name, text in texts]
         # model_id only picks langextract's OpenAI provider; the server ignores it.
-        annotated = list(lx.extract(documents, prompt_description=LX_DESCRIPTION, examples=examples,
-                                    model_id="gpt-4o-mini", api_key="sk-bench",
-                                    language_model_params={"base_url": base_url},
-                                    show_progress=False, **options))
+        annotated = list(
+            lx.extract(
+                documents,
+                prompt_description=LX_DESCRIPTION,
+                examples=examples,
+                model_id="gpt-4o-mini",
+                api_key="sk-bench",
+                language_model_params={"base_url": base_url},
+                show_progress=False,
+                **options,
+            )
+        )
         extractions = [e for d in annotated for e in d.extractions or []]
-        return {"articles": len(annotated), "claims": len(extractions),
-                "aligned": sum(e.char_interval is not None for e in extractions)}
+        return {
+            "articles": len(annotated),
+            "claims": len(extractions),
+            "aligned": sum(e.char_interval is not None for e in extractions),
+        }
+
     return run
 
 
@@ -266,17 +302,30 @@ def worker(config: str, folder: Path, base_url: str) -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     make = synth_runner if library == "synth" else langextract_runner
     run = make(folder, base_url, options)
-    send({"ready": True, "import_wall_s": round(time.perf_counter() - wall, 3),
-          "import_cpu_s": round(time.process_time() - cpu, 3), "rss_start_mib": rss_start,
-          "rss_after_import_mib": _rss_mib()})
+    send(
+        {
+            "ready": True,
+            "import_wall_s": round(time.perf_counter() - wall, 3),
+            "import_cpu_s": round(time.process_time() - cpu, 3),
+            "rss_start_mib": rss_start,
+            "rss_after_import_mib": _rss_mib(),
+        }
+    )
     for line in sys.stdin:
         if line.strip() != "run":
             return
         wall, cpu = time.perf_counter(), time.process_time()
         outcome = run()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        send({"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "peak_rss_mib": _peak_rss_mib(),
-              "rss_after_mib": _rss_mib(), **outcome})
+        send(
+            {
+                "wall_s": round(wall, 3),
+                "cpu_s": round(cpu, 3),
+                "peak_rss_mib": _peak_rss_mib(),
+                "rss_after_mib": _rss_mib(),
+                **outcome,
+            }
+        )
 
 
 # --- the parent: processes and the table ---------------------------------------------------------
@@ -288,8 +337,13 @@ class Child:
     def __init__(self, arguments: list[str], log: Path) -> None:
         self.log = log
         self._log = log.open("w")
-        self.process = subprocess.Popen([sys.executable, __file__, *arguments], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=self._log, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, *arguments],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+        )
 
     def read(self) -> dict[str, Any]:
         assert self.process.stdout is not None
@@ -322,8 +376,11 @@ class Child:
 
 
 def summary(values: list[float], digits: int = 3) -> dict[str, float]:
-    return {"median": round(statistics.median(values), digits), "min": round(min(values), digits),
-            "max": round(max(values), digits)}
+    return {
+        "median": round(statistics.median(values), digits),
+        "min": round(min(values), digits),
+        "max": round(max(values), digits),
+    }
 
 
 def spread(values: list[float], digits: int = 2) -> str:
@@ -340,19 +397,25 @@ def timed_run(config: str, worker_process: Child, server: Child) -> dict[str, An
     measured = worker_process.ask("run")
     after = server.ask("stats")
     requests = after["requests"] - before["requests"]
-    return {"config": config, "load_average": load, **measured, "requests": requests,
-            "body_bytes": after["body_bytes"] - before["body_bytes"],
-            "header_bytes": after["header_bytes"] - before["header_bytes"],
-            "max_in_flight": after["max_in_flight"],
-            "server_cpu_s": round(after["server_cpu_s"] - before["server_cpu_s"], 3),
-            "cpu_ms_per_request": round(1000 * measured["cpu_s"] / max(requests, 1), 2)}
+    return {
+        "config": config,
+        "load_average": load,
+        **measured,
+        "requests": requests,
+        "body_bytes": after["body_bytes"] - before["body_bytes"],
+        "header_bytes": after["header_bytes"] - before["header_bytes"],
+        "max_in_flight": after["max_in_flight"],
+        "server_cpu_s": round(after["server_cpu_s"] - before["server_cpu_s"], 3),
+        "cpu_ms_per_request": round(1000 * measured["cpu_s"] / max(requests, 1), 2),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("mode", nargs="?", default="bench", choices=("bench", "profile", "serve", "worker"))
-    parser.add_argument("--configs", default=",".join(CONFIGS),
-                        help=f"comma-separated, of: {', '.join(CONFIGS)}")
+    parser.add_argument(
+        "--configs", default=",".join(CONFIGS), help=f"comma-separated, of: {', '.join(CONFIGS)}"
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--articles", type=int, default=ARTICLES)
@@ -396,8 +459,10 @@ def bench(args: argparse.Namespace) -> None:
         base_url = server.read()["base_url"]
         # One at a time: import, then the cold run, so no two workers overlap.
         for config in configs:
-            workers[config] = Child(["worker", "--config", config, "--folder", str(folder),
-                                     "--base-url", base_url], work / f"{config}.log")
+            workers[config] = Child(
+                ["worker", "--config", config, "--folder", str(folder), "--base-url", base_url],
+                work / f"{config}.log",
+            )
             started[config] = workers[config].read()
             cold[config] = timed_run(config, workers[config], server)
             print("cold", json.dumps(cold[config]))
@@ -418,9 +483,20 @@ def bench(args: argparse.Namespace) -> None:
             shutil.rmtree(work, ignore_errors=True)
 
     results: dict[str, Any] = {}
-    rows = [("configuration", "requests/article", "request KB/article", "wall s", "CPU s",
-             "CPU ms/request", "extraction CPU ms/request", "peak RSS MiB (after import)",
-             "wall ÷ own floor", "claims")]
+    rows = [
+        (
+            "configuration",
+            "requests/article",
+            "request KB/article",
+            "wall s",
+            "CPU s",
+            "CPU ms/request",
+            "extraction CPU ms/request",
+            "peak RSS MiB (after import)",
+            "wall ÷ own floor",
+            "claims",
+        )
+    ]
     for config in configs:
         mine = [r for r in runs if r["config"] == config]
         limit = in_flight_limit(config)
@@ -428,25 +504,31 @@ def bench(args: argparse.Namespace) -> None:
         # A floor with no client cost: each of `limit` slots sends its requests one after another.
         floor = math.ceil(requests / limit) * args.latency
         results[config] = {
-            "description": DESCRIPTIONS[config], "library": CONFIGS[config][0],
-            "options": CONFIGS[config][1], "in_flight_limit": limit,
+            "description": DESCRIPTIONS[config],
+            "library": CONFIGS[config][0],
+            "options": CONFIGS[config][1],
+            "in_flight_limit": limit,
             "requests_per_article": round(requests / args.articles, 3),
             "body_bytes_per_article": round(statistics.median(r["body_bytes"] for r in mine) / args.articles),
-            "header_bytes_per_article": round(statistics.median(r["header_bytes"] for r in mine)
-                                              / args.articles),
+            "header_bytes_per_article": round(
+                statistics.median(r["header_bytes"] for r in mine) / args.articles
+            ),
             "wall_s": summary([r["wall_s"] for r in mine]),
             "cpu_s": summary([r["cpu_s"] for r in mine]),
             "cpu_ms_per_request": summary([r["cpu_ms_per_request"] for r in mine], 2),
             "floor_s": round(floor, 3),
             "ratio_to_floor": summary([r["wall_s"] / floor for r in mine]),
-            "ratio_to_issue_ideal": summary([r["wall_s"] / (args.articles * args.latency / 16)
-                                             for r in mine]),
+            "ratio_to_issue_ideal": summary(
+                [r["wall_s"] / (args.articles * args.latency / 16) for r in mine]
+            ),
             "peak_rss_mib": max(r["peak_rss_mib"] for r in mine),
             "rss_after_import_mib": started[config]["rss_after_import_mib"],
             "import_wall_s": started[config]["import_wall_s"],
             "max_in_flight": max(r["max_in_flight"] for r in mine),
             "server_cpu_s": summary([r["server_cpu_s"] for r in mine]),
-            "claims": mine[0]["claims"], "cold": cold[config]}
+            "claims": mine[0]["claims"],
+            "cold": cold[config],
+        }
         extraction = "(all of it)"
         if CONFIGS[config][0] == "synth":
             # synth's call also loads, cleans, grounds, clusters and reconciles: its extraction
@@ -456,25 +538,48 @@ def bench(args: argparse.Namespace) -> None:
             results[config]["extract_cpu_s"] = summary([r["extract_cpu_s"] for r in mine])
             results[config]["extract_cpu_ms_per_request"] = summary(per_request, 2)
             extraction = spread(per_request, 1)
-        rows.append((config, f"{requests / args.articles:.2f}",
-                     f"{results[config]['body_bytes_per_article'] / 1000:.1f}",
-                     spread([r["wall_s"] for r in mine]), spread([r["cpu_s"] for r in mine]),
-                     spread([r["cpu_ms_per_request"] for r in mine], 1), extraction,
-                     f"{results[config]['peak_rss_mib']:.0f} ({started[config]['rss_after_import_mib']:.0f})",
-                     spread([r["wall_s"] / floor for r in mine]), str(mine[0]["claims"])))
+        rows.append(
+            (
+                config,
+                f"{requests / args.articles:.2f}",
+                f"{results[config]['body_bytes_per_article'] / 1000:.1f}",
+                spread([r["wall_s"] for r in mine]),
+                spread([r["cpu_s"] for r in mine]),
+                spread([r["cpu_ms_per_request"] for r in mine], 1),
+                extraction,
+                f"{results[config]['peak_rss_mib']:.0f} ({started[config]['rss_after_import_mib']:.0f})",
+                spread([r["wall_s"] / floor for r in mine]),
+                str(mine[0]["claims"]),
+            )
+        )
     table(rows)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({
-        "benchmark": "peers", "command": "python benchmarks/peers.py " + " ".join(sys.argv[1:]),
-        "machine": machine(), "versions": versions,
-        "params": {"articles": args.articles, "sentences": args.sentences,
-                   "mean_chars": round(statistics.mean(sizes)), "latency_s": args.latency,
-                   "repeat": args.repeat, "claims_per_request": CLAIMS_PER_REQUEST},
-        "how": "each configuration in its own warm worker process (import and one untimed cold "
-               "run first); timed runs interleaved across configurations; CPU is the worker "
-               "process's (all threads); requests and bytes are counted by the server",
-        "results": results, "runs": runs}, indent=2) + "\n")
+    out.write_text(
+        json.dumps(
+            {
+                "benchmark": "peers",
+                "command": "python benchmarks/peers.py " + " ".join(sys.argv[1:]),
+                "machine": machine(),
+                "versions": versions,
+                "params": {
+                    "articles": args.articles,
+                    "sentences": args.sentences,
+                    "mean_chars": round(statistics.mean(sizes)),
+                    "latency_s": args.latency,
+                    "repeat": args.repeat,
+                    "claims_per_request": CLAIMS_PER_REQUEST,
+                },
+                "how": "each configuration in its own warm worker process (import and one untimed cold "
+                "run first); timed runs interleaved across configurations; CPU is the worker "
+                "process's (all threads); requests and bytes are counted by the server",
+                "results": results,
+                "runs": runs,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"-> {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
 
 
@@ -496,40 +601,87 @@ def profile(args: argparse.Namespace) -> None:
             raw = work / f"{config}.txt"
             runs = "run\n" * (args.repeat + 1)
             load = [round(x, 2) for x in os.getloadavg()]
-            done = subprocess.run(["py-spy", "record", "--gil", "--full-filenames", "--rate", "200",
-                                   "--format", "raw", "--output", str(raw), "--", sys.executable,
-                                   __file__, "worker", "--config", config, "--folder", str(folder),
-                                   "--base-url", base_url], input=runs + "stop\n",
-                                  capture_output=True, text=True, check=True)
+            done = subprocess.run(
+                [
+                    "py-spy",
+                    "record",
+                    "--gil",
+                    "--full-filenames",
+                    "--rate",
+                    "200",
+                    "--format",
+                    "raw",
+                    "--output",
+                    str(raw),
+                    "--",
+                    sys.executable,
+                    __file__,
+                    "worker",
+                    "--config",
+                    config,
+                    "--folder",
+                    str(folder),
+                    "--base-url",
+                    base_url,
+                ],
+                input=runs + "stop\n",
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             measured = [json.loads(line) for line in done.stdout.splitlines()[1:] if line.startswith("{")]
             # synth's call is summarise(); langextract's is extract(): both frames are named so.
             frame = "summarise (" if CONFIGS[config][0] == "synth" else "extract ("
             grouped = _grouped_py_spy(raw, frame)
             total = grouped["total"] or 1.0
             found[config] = {
-                "load_average_at_start": load, "runs": measured, "samples": int(grouped["total"]),
+                "load_average_at_start": load,
+                "runs": measured,
+                "samples": int(grouped["total"]),
                 "note": "the first run is cold: its imports are among the samples",
-                "share_by_package_charged": {k: round(v / total, 4) for k, v in
-                                             sorted(grouped["charged"].items(), key=lambda kv: -kv[1])},
-                "share_by_package_self": {k: round(v / total, 4) for k, v in
-                                          sorted(grouped["self"].items(), key=lambda kv: -kv[1])},
-                "top_functions_charged": grouped["charged_functions"][:25]}
+                "share_by_package_charged": {
+                    k: round(v / total, 4)
+                    for k, v in sorted(grouped["charged"].items(), key=lambda kv: -kv[1])
+                },
+                "share_by_package_self": {
+                    k: round(v / total, 4) for k, v in sorted(grouped["self"].items(), key=lambda kv: -kv[1])
+                },
+                "top_functions_charged": grouped["charged_functions"][:25],
+            }
             print(f"== {config}: {int(grouped['total'])} samples")
-            table([("package (stdlib and C time to its caller)", "share")]
-                  + [(k, f"{100 * v:.1f} %") for k, v in
-                     list(found[config]["share_by_package_charged"].items())[:10]])
-            table([("function (innermost outside the stdlib)", "share")]
-                  + [(f["function"], f"{100 * f['share']:.1f} %")
-                     for f in grouped["charged_functions"][:10]])
+            table(
+                [("package (stdlib and C time to its caller)", "share")]
+                + [
+                    (k, f"{100 * v:.1f} %")
+                    for k, v in list(found[config]["share_by_package_charged"].items())[:10]
+                ]
+            )
+            table(
+                [("function (innermost outside the stdlib)", "share")]
+                + [(f["function"], f"{100 * f['share']:.1f} %") for f in grouped["charged_functions"][:10]]
+            )
     finally:
         server.close()
         shutil.rmtree(work, ignore_errors=True)
     out = Path(args.out if args.out != str(RESULTS / "peers.json") else RESULTS / "peers_profile.json")
-    out.write_text(json.dumps({"benchmark": "peers profile", "machine": machine(),
-                               "command": "python benchmarks/peers.py " + " ".join(sys.argv[1:]),
-                               "params": {"articles": args.articles, "sentences": args.sentences,
-                                          "latency_s": args.latency, "warm_runs": args.repeat},
-                               "profiles": found}, indent=2) + "\n")
+    out.write_text(
+        json.dumps(
+            {
+                "benchmark": "peers profile",
+                "machine": machine(),
+                "command": "python benchmarks/peers.py " + " ".join(sys.argv[1:]),
+                "params": {
+                    "articles": args.articles,
+                    "sentences": args.sentences,
+                    "latency_s": args.latency,
+                    "warm_runs": args.repeat,
+                },
+                "profiles": found,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"-> {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
 
 

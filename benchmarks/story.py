@@ -19,32 +19,91 @@ from synth.text import content_words, split_sentences
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples/articles"
 
-OUTLETS = ("Valley Courier", "Northern Ledger", "Capital Post", "Riverside Gazette", "Morning Herald",
-           "Coastal Tribune", "Daily Dispatch", "Evening Standard-Times", "Harbour Review",
-           "Highland Observer", "Plains Reporter", "Metro Chronicle")
-SPEAKERS = ("the interior ministry", "regional governor Ana Petrova", "the Red Cross",
-            "the national weather service", "civil protection chief Marek Duda",
-            "Prime Minister Tomas Halle", "the UN humanitarian office", "local police",
-            "the army's crisis staff", "the health ministry")
+OUTLETS = (
+    "Valley Courier",
+    "Northern Ledger",
+    "Capital Post",
+    "Riverside Gazette",
+    "Morning Herald",
+    "Coastal Tribune",
+    "Daily Dispatch",
+    "Evening Standard-Times",
+    "Harbour Review",
+    "Highland Observer",
+    "Plains Reporter",
+    "Metro Chronicle",
+)
+SPEAKERS = (
+    "the interior ministry",
+    "regional governor Ana Petrova",
+    "the Red Cross",
+    "the national weather service",
+    "civil protection chief Marek Duda",
+    "Prime Minister Tomas Halle",
+    "the UN humanitarian office",
+    "local police",
+    "the army's crisis staff",
+    "the health ministry",
+)
 # (unit, scope, sentence templates): {n} is the figure, {who} the speaker, {when} a time.
 FIGURES: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
-    ("deaths", None, ("At least {n} people have died in the floods {when}, {who} said.",
-                      "The death toll rose to {n} {when}, according to {who}.",
-                      "{Who} put the number of dead at {n} {when}.")),
-    ("injured", None, ("Another {n} people were injured, {who} said.",
-                       "{Who} said {n} people had been treated for injuries {when}.")),
-    ("displaced", None, ("About {n} people have been forced from their homes, {who} said.",
-                         "{Who} estimated that {n} residents were displaced {when}.")),
-    ("homes", "damaged", ("Some {n} homes were damaged or destroyed, {who} said.",
-                          "{Who} counted {n} damaged houses {when}.")),
-    ("mm", "rainfall", ("{Who} said {n} mm of rain fell in 48 hours.",
-                        "Rainfall reached {n} mm over two days, according to {who}.")),
-    ("rescuers", None, ("More than {n} rescuers were deployed {when}, {who} said.",
-                        "{Who} said {n} rescue workers were searching the valley.")),
+    (
+        "deaths",
+        None,
+        (
+            "At least {n} people have died in the floods {when}, {who} said.",
+            "The death toll rose to {n} {when}, according to {who}.",
+            "{Who} put the number of dead at {n} {when}.",
+        ),
+    ),
+    (
+        "injured",
+        None,
+        (
+            "Another {n} people were injured, {who} said.",
+            "{Who} said {n} people had been treated for injuries {when}.",
+        ),
+    ),
+    (
+        "displaced",
+        None,
+        (
+            "About {n} people have been forced from their homes, {who} said.",
+            "{Who} estimated that {n} residents were displaced {when}.",
+        ),
+    ),
+    (
+        "homes",
+        "damaged",
+        ("Some {n} homes were damaged or destroyed, {who} said.", "{Who} counted {n} damaged houses {when}."),
+    ),
+    (
+        "mm",
+        "rainfall",
+        (
+            "{Who} said {n} mm of rain fell in 48 hours.",
+            "Rainfall reached {n} mm over two days, according to {who}.",
+        ),
+    ),
+    (
+        "rescuers",
+        None,
+        (
+            "More than {n} rescuers were deployed {when}, {who} said.",
+            "{Who} said {n} rescue workers were searching the valley.",
+        ),
+    ),
     ("villages", "cut off", ("{Who} said {n} villages remained cut off {when}.",)),
 )
-BASE_FIGURES = {"deaths": 140, "injured": 620, "displaced": 18000, "homes": 4200, "mm": 310,
-                "rescuers": 2500, "villages": 37}
+BASE_FIGURES = {
+    "deaths": 140,
+    "injured": 620,
+    "displaced": 18000,
+    "homes": 4200,
+    "mm": 310,
+    "rescuers": 2500,
+    "villages": 37,
+}
 WHEN = ("so far", "by Tuesday", "on Monday", "by the weekend", "overnight", "as of Wednesday")
 PLAIN_SENTENCES = (
     "The River Vell burst its banks after three days of heavy rain in the Corran valley.",
@@ -64,13 +123,16 @@ DENIALS = (
     "{Who} dismissed reports that the Arlen dam had been opened without warning as "
     "\u201cbaseless rumours\u201d.",
     "{Who} rejected claims that the warnings came too late, calling them \u201cfake news\u201d.",
-    "{Who} denied that aid had been held back from opposition districts, calling the "
-    "accusation groundless.",
+    "{Who} denied that aid had been held back from opposition districts, calling the accusation groundless.",
 )
 FURNITURE_TOP = "Home | News | World | Business | Sport | Weather"
-FURNITURE_LINES = ("Advertisement", "Subscribe to our newsletter for the morning briefing",
-                   "Read more: City council approves new tram line", "Share this article",
-                   "Weather: Cloudy, 14\u00b0C")
+FURNITURE_LINES = (
+    "Advertisement",
+    "Subscribe to our newsletter for the morning briefing",
+    "Read more: City council approves new tram line",
+    "Share this article",
+    "Weather: Cloudy, 14\u00b0C",
+)
 
 
 def _capital(text: str) -> str:
@@ -97,8 +159,9 @@ def article_sentences(rng: random.Random, sentences: int) -> list[str]:
         if kind < 0.55:
             unit, _scope, templates = rng.choice(FIGURES)
             who = rng.choice(SPEAKERS)
-            text = rng.choice(templates).format(n=_number_text(_figure(rng, unit)), who=who,
-                                                Who=_capital(who), when=rng.choice(WHEN))
+            text = rng.choice(templates).format(
+                n=_number_text(_figure(rng, unit)), who=who, Who=_capital(who), when=rng.choice(WHEN)
+            )
         elif kind < 0.93:
             text = rng.choice(PLAIN_SENTENCES)
         else:
@@ -108,8 +171,9 @@ def article_sentences(rng: random.Random, sentences: int) -> list[str]:
     return out
 
 
-def write_articles(folder: Path, count: int, *, seed: int = 6, html_share: float = 0.0,
-                   sentences: int = 12) -> list[Path]:
+def write_articles(
+    folder: Path, count: int, *, seed: int = 6, html_share: float = 0.0, sentences: int = 12
+) -> list[Path]:
     """`count` articles about the flood in `folder` (.txt, and .html for `html_share` of them)."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
@@ -118,10 +182,9 @@ def write_articles(folder: Path, count: int, *, seed: int = 6, html_share: float
         outlet = OUTLETS[number % len(OUTLETS)]
         day, hour, minute = 10 + number % 9, number % 24, (number * 7) % 60
         published = f"2026-03-{day:02d}T{hour:02d}:{minute:02d}"
-        title = f"Vell floods: {rng.choice(('toll rises', 'rescuers race', 'valley cut off'))} " \
-                f"({number})"
+        title = f"Vell floods: {rng.choice(('toll rises', 'rescuers race', 'valley cut off'))} ({number})"
         body = article_sentences(rng, sentences)
-        paragraphs = [" ".join(body[i:i + 2]) for i in range(0, len(body), 2)]
+        paragraphs = [" ".join(body[i : i + 2]) for i in range(0, len(body), 2)]
         # Furniture between paragraphs, as saved pages carry it.
         for position in sorted(rng.sample(range(1, len(paragraphs) + 1), 2), reverse=True):
             paragraphs.insert(position, rng.choice(FURNITURE_LINES))
@@ -139,13 +202,15 @@ def write_articles(folder: Path, count: int, *, seed: int = 6, html_share: float
 def _html_page(outlet: str, title: str, published: str, paragraphs: list[str]) -> str:
     escaped = [html.escape(p) for p in paragraphs]
     body = "\n".join(f"<p>{p}</p>" for p in escaped)
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<meta property='og:site_name' content='{html.escape(outlet)}'>"
-            f"<meta property='article:published_time' content='{published}'></head><body>"
-            f"<nav><a href='/'>Home</a> <a href='/news'>News</a> <a href='/sport'>Sport</a></nav>"
-            f"<article><h1>{html.escape(title)}</h1>\n{body}\n</article>"
-            f"<footer>\u00a9 2026 {html.escape(outlet)}. All rights reserved.</footer>"
-            f"</body></html>\n")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<meta property='og:site_name' content='{html.escape(outlet)}'>"
+        f"<meta property='article:published_time' content='{published}'></head><body>"
+        f"<nav><a href='/'>Home</a> <a href='/news'>News</a> <a href='/sport'>Sport</a></nav>"
+        f"<article><h1>{html.escape(title)}</h1>\n{body}\n</article>"
+        f"<footer>\u00a9 2026 {html.escape(outlet)}. All rights reserved.</footer>"
+        f"</body></html>\n"
+    )
 
 
 def story_sentences_and_words() -> tuple[list[str], list[str]]:
@@ -154,8 +219,8 @@ def story_sentences_and_words() -> tuple[list[str], list[str]]:
     sentences: list[str] = []
     for source in sources:
         for span in split_sentences(source.text):
-            sentence = " ".join(source.text[span.start:span.end].split())
-            if 8 <= len(sentence.split()) <= 40 and sentence[-1:] in ".\"”":
+            sentence = " ".join(source.text[span.start : span.end].split())
+            if 8 <= len(sentence.split()) <= 40 and sentence[-1:] in '."”':
                 sentences.append(sentence)
     words = [w for source in sources for w in content_words(source.text)]
     by_frequency = [w for w, _ in Counter(words).most_common()]
@@ -164,8 +229,31 @@ def story_sentences_and_words() -> tuple[list[str], list[str]]:
 
 def _name(rng: random.Random) -> str:
     """A made-up proper name: the vocabulary of a large corpus keeps growing with its size."""
-    syllables = ("ar", "bel", "cor", "dun", "el", "fen", "gar", "hol", "ist", "jor", "ka", "lin",
-                 "mor", "nes", "ov", "pra", "ril", "sta", "tor", "ul", "vek", "wen", "zar")
+    syllables = (
+        "ar",
+        "bel",
+        "cor",
+        "dun",
+        "el",
+        "fen",
+        "gar",
+        "hol",
+        "ist",
+        "jor",
+        "ka",
+        "lin",
+        "mor",
+        "nes",
+        "ov",
+        "pra",
+        "ril",
+        "sta",
+        "tor",
+        "ul",
+        "vek",
+        "wen",
+        "zar",
+    )
     return "".join(rng.choice(syllables) for _ in range(rng.randint(2, 3))).capitalize()
 
 
@@ -193,11 +281,20 @@ def make_claims(count: int, *, seed: int = 6, claims_per_source: int = 10) -> li
             value = _figure(rng, unit)
             qualifier = rng.choice(("exact", "exact", "about", "at_least", "more_than", "up_to"))
             when = rng.choice((*WHEN, None, None))
-            statement = rng.choice(templates).format(n=_number_text(value), who=who,
-                                                     Who=_capital(who), when=when or "")
+            statement = rng.choice(templates).format(
+                n=_number_text(value), who=who, Who=_capital(who), when=when or ""
+            )
             statement = " ".join(statement.split()).replace(" .", ".").replace(" ,", ",")
-            quantities.append(Quantity(value=value, unit=unit, scope=scope, qualifier=qualifier,
-                                       time_ref=when, text=_number_text(value)))
+            quantities.append(
+                Quantity(
+                    value=value,
+                    unit=unit,
+                    scope=scope,
+                    qualifier=qualifier,
+                    time_ref=when,
+                    text=_number_text(value),
+                )
+            )
             stance = rng.choice(("reported", "asserted", "hedged"))
         elif roll < 0.70:
             words = rng.choice(shared).rstrip(".").split()
@@ -211,16 +308,35 @@ def make_claims(count: int, *, seed: int = 6, claims_per_source: int = 10) -> li
         else:
             statement = rng.choice(DENIALS).format(Who=_capital(who))
             stance = "denied"
-        claims.append(Claim(id=f"C{number}", source_id=source_id, statement=statement,
-                            quote=statement, start=position, end=position + len(statement),
-                            attributed_to=who, stance=stance, quantities=quantities))
+        claims.append(
+            Claim(
+                id=f"C{number}",
+                source_id=source_id,
+                statement=statement,
+                quote=statement,
+                start=position,
+                end=position + len(statement),
+                attributed_to=who,
+                stance=stance,
+                quantities=quantities,
+            )
+        )
         position += len(statement) + 1
     return claims
 
 
 def make_sources(count: int) -> list[Source]:
     """Sources S1…S<count> with outlets and publication times, for claims from make_claims."""
-    return [Source(id=f"S{i}", path=f"generated/{i:06d}.txt", text="", content_hash="",
-                   format="txt", encoding="utf-8", outlet=OUTLETS[i % len(OUTLETS)],
-                   published=f"2026-03-{10 + i % 9:02d}T{i % 24:02d}:{(i * 7) % 60:02d}")
-            for i in range(1, count + 1)]
+    return [
+        Source(
+            id=f"S{i}",
+            path=f"generated/{i:06d}.txt",
+            text="",
+            content_hash="",
+            format="txt",
+            encoding="utf-8",
+            outlet=OUTLETS[i % len(OUTLETS)],
+            published=f"2026-03-{10 + i % 9:02d}T{i % 24:02d}:{(i * 7) % 60:02d}",
+        )
+        for i in range(1, count + 1)
+    ]

@@ -53,8 +53,9 @@ class Slowdown:
 
 
 class AdaptiveLimit:
-    def __init__(self, ceiling: int, *, min_slow_seconds: float = 0.0,
-                 slow_factor: float = SLOW_FACTOR) -> None:
+    def __init__(
+        self, ceiling: int, *, min_slow_seconds: float = 0.0, slow_factor: float = SLOW_FACTOR
+    ) -> None:
         if ceiling < 1:
             raise ValueError("the concurrency ceiling must be at least 1")
         self.ceiling = ceiling
@@ -80,8 +81,9 @@ class AdaptiveLimit:
         self.in_flight += 1
         return slot
 
-    def finish(self, slot: Slot, now: float, outcome: Outcome, *, detail: str = "",
-               work: float | None = None) -> Slowdown | None:
+    def finish(
+        self, slot: Slot, now: float, outcome: Outcome, *, detail: str = "", work: float | None = None
+    ) -> Slowdown | None:
         """Frees the slot and adapts the limit; a Slowdown when it fell to a new low.
 
         `work` is the answer's size (e.g. its tokens), so that a long answer is not taken
@@ -92,10 +94,15 @@ class AdaptiveLimit:
             pace = seconds / work if work else seconds
             fastest = self.fastest
             self.fastest = pace if fastest is None else min(fastest, pace)
-            if slot.shared and fastest is not None and pace >= self._slow_factor * fastest \
-                    and seconds >= self._min_slow_seconds:
-                return self._halve(slot, f"an answer took {_seconds(seconds)}, "
-                                         f"{pace / fastest:.1f}× the fastest pace")
+            if (
+                slot.shared
+                and fastest is not None
+                and pace >= self._slow_factor * fastest
+                and seconds >= self._min_slow_seconds
+            ):
+                return self._halve(
+                    slot, f"an answer took {_seconds(seconds)}, {pace / fastest:.1f}× the fastest pace"
+                )
             self._answers_in_a_row += 1
             if self.limit < self.ceiling and self._answers_in_a_row >= self.limit:
                 self.limit += 1

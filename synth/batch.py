@@ -76,9 +76,15 @@ def unique_by_key(requests: Iterable[PlannedRequest]) -> list[PlannedRequest]:
 
 def jsonl(requests: Sequence[PlannedRequest]) -> bytes:
     """The batch input file: one request line per planned request."""
-    return "".join(json.dumps({"custom_id": r.custom_id, "method": "POST", "url": BATCH_ENDPOINT,
-                               "body": r.body}, ensure_ascii=False, separators=(",", ":")) + "\n"
-                   for r in requests).encode("utf-8")
+    return "".join(
+        json.dumps(
+            {"custom_id": r.custom_id, "method": "POST", "url": BATCH_ENDPOINT, "body": r.body},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        + "\n"
+        for r in requests
+    ).encode("utf-8")
 
 
 def split_for_limits(requests: Sequence[PlannedRequest]) -> list[list[PlannedRequest]]:
@@ -125,8 +131,9 @@ def result_lines(data: bytes) -> Iterator[ResultLine | str]:
         if status is not None and not isinstance(status, int):
             status = None
         if error is None and status != 200:
-            error = _error_text(body.get("error") if isinstance(body, dict) else None) or \
-                (f"HTTP {status}" if status is not None else "no answer")
+            error = _error_text(body.get("error") if isinstance(body, dict) else None) or (
+                f"HTTP {status}" if status is not None else "no answer"
+            )
             if status is not None:
                 error = f"HTTP {status}: {error}" if not error.startswith("HTTP") else error
         yield ResultLine(custom, status, body, error)
@@ -162,5 +169,6 @@ def load_state(text: str) -> BatchState | None:
 
 def how_far(status: str, completed: int, failed: int, total: int) -> str:
     """'in_progress: 40 of 100 requests done, 2 failed'."""
-    return (f"{status}: {completed:,} of {total:,} request{'' if total == 1 else 's'} done"
-            + (f", {failed:,} failed" if failed else ""))
+    return f"{status}: {completed:,} of {total:,} request{'' if total == 1 else 's'} done" + (
+        f", {failed:,} failed" if failed else ""
+    )

@@ -145,23 +145,29 @@ class BatchApi:
         _remember_secrets(api_key, settings.base_url)
         # openai's own retries (with backoff, honouring Retry-After) suffice for these few
         # requests; none of them is a model answer to pace.
-        self._client = openai.OpenAI(api_key=api_key, base_url=settings.base_url,
-                                     timeout=settings.request_timeout, max_retries=3)
+        self._client = openai.OpenAI(
+            api_key=api_key, base_url=settings.base_url, timeout=settings.request_timeout, max_retries=3
+        )
 
     def upload(self, data: bytes, name: str) -> str:
-        uploaded = self._call("upload the batch file",
-                              lambda: self._client.files.create(file=(name, data),
-                                                                purpose="batch"))
+        uploaded = self._call(
+            "upload the batch file", lambda: self._client.files.create(file=(name, data), purpose="batch")
+        )
         return str(uploaded.id)
 
     def create(self, input_file_id: str, metadata: dict[str, str]) -> Any:
-        return self._call("make the batch", lambda: self._client.batches.create(
-            input_file_id=input_file_id, endpoint=BATCH_ENDPOINT,
-            completion_window=COMPLETION_WINDOW, metadata=metadata))
+        return self._call(
+            "make the batch",
+            lambda: self._client.batches.create(
+                input_file_id=input_file_id,
+                endpoint=BATCH_ENDPOINT,
+                completion_window=COMPLETION_WINDOW,
+                metadata=metadata,
+            ),
+        )
 
     def retrieve(self, batch_id: str) -> Any:
-        return self._call(f"look up batch {batch_id}",
-                          lambda: self._client.batches.retrieve(batch_id))
+        return self._call(f"look up batch {batch_id}", lambda: self._client.batches.retrieve(batch_id))
 
     def made_from(self, input_file_id: str) -> Any | None:
         """The batch made from this uploaded file, if one was (a process killed between
@@ -170,8 +176,7 @@ class BatchApi:
         return next((b for b in page.data if b.input_file_id == input_file_id), None)
 
     def content(self, file_id: str) -> bytes:
-        data = self._call(f"download {file_id}",
-                          lambda: self._client.files.content(file_id).content)
+        data = self._call(f"download {file_id}", lambda: self._client.files.content(file_id).content)
         # As for live answers: a configured secret echoed back is replaced before use.
         from synth.llm import _CONFIGURED_KEYS
 
@@ -184,14 +189,15 @@ class BatchApi:
         try:
             return call()
         except openai.NotFoundError as error:
-            raise BatchNotFoundError(f"{self.url} cannot {what} (HTTP 404): "
-                                     f"{error_reason(error)}") from None
+            raise BatchNotFoundError(f"{self.url} cannot {what} (HTTP 404): {error_reason(error)}") from None
         except (openai.AuthenticationError, openai.PermissionDeniedError) as error:
-            raise ModelRefusedError(f"the API key was refused by {self.url} "
-                                    f"(HTTP {error.status_code}): {error_reason(error)}") from None
+            raise ModelRefusedError(
+                f"the API key was refused by {self.url} (HTTP {error.status_code}): {error_reason(error)}"
+            ) from None
         except openai.APIStatusError as error:
-            raise ModelError(f"{self.url} cannot {what} (HTTP {error.status_code}): "
-                             f"{error_reason(error)}") from None
+            raise ModelError(
+                f"{self.url} cannot {what} (HTTP {error.status_code}): {error_reason(error)}"
+            ) from None
         except openai.APIError as error:
             raise ModelError(f"{self.url} cannot {what}: {error_reason(error)}") from None
 
@@ -200,11 +206,18 @@ class BatchNotFoundError(ModelError):
     """The provider does not know the batch or file (another account, or it was deleted)."""
 
 
-def run_batch(stories: Sequence[Story], settings: Settings, *, wait: bool,
-              extractor: LLMExtractor | None = None, note: Callable[[str], None] = print,
-              progress: ProgressCallback | None = None, poll_seconds: float = POLL_SECONDS,
-              longest_poll: float = LONGEST_POLL_SECONDS,
-              sleep: Callable[[float], None] = time.sleep) -> BatchRun:
+def run_batch(
+    stories: Sequence[Story],
+    settings: Settings,
+    *,
+    wait: bool,
+    extractor: LLMExtractor | None = None,
+    note: Callable[[str], None] = print,
+    progress: ProgressCallback | None = None,
+    poll_seconds: float = POLL_SECONDS,
+    longest_poll: float = LONGEST_POLL_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> BatchRun:
     """Plans, submits, finds, waits for (with `wait`) and collects the batches that answer
     the stories' extraction requests; see the module docstring."""
     extractor = extractor or LLMExtractor(settings, note=note)
@@ -231,13 +244,25 @@ def run_batch(stories: Sequence[Story], settings: Settings, *, wait: bool,
             run.submitted.append(state.batch_id or "")
             mine.append(state)
             stories_in = len({r.story for r in part})
-            note(f"synth: batch {state.batch_id} submitted: {len(part):,} request"
-                 f"{'' if len(part) == 1 else 's'} from {stories_in} "
-                 f"stor{'y' if stories_in == 1 else 'ies'}")
+            note(
+                f"synth: batch {state.batch_id} submitted: {len(part):,} request"
+                f"{'' if len(part) == 1 else 's'} from {stories_in} "
+                f"stor{'y' if stories_in == 1 else 'ies'}"
+            )
         for state in mine:
-            _follow(api, store, state, run, extractor, settings, wait=wait, note=note,
-                    progress=progress, delays=poll_delays(poll_seconds, longest_poll),
-                    sleep=sleep)
+            _follow(
+                api,
+                store,
+                state,
+                run,
+                extractor,
+                settings,
+                wait=wait,
+                note=note,
+                progress=progress,
+                delays=poll_delays(poll_seconds, longest_poll),
+                sleep=sleep,
+            )
     finally:
         api.close()
         extractor.cache.close()
@@ -245,34 +270,47 @@ def run_batch(stories: Sequence[Story], settings: Settings, *, wait: bool,
     return run
 
 
-def plan_requests(stories: Sequence[Story], settings: Settings,
-                  extractor: LLMExtractor) -> list[PlannedRequest]:
+def plan_requests(
+    stories: Sequence[Story], settings: Settings, extractor: LLMExtractor
+) -> list[PlannedRequest]:
     """Every extraction request of the stories that the cache cannot answer, once each."""
     planned = []
     mode = extractor.formats.mode
     for story in stories:
-        loaded = load_sources(story.paths, max_bytes=settings.max_bytes,
-                              fetch_timeout=settings.fetch_timeout)
+        loaded = load_sources(story.paths, max_bytes=settings.max_bytes, fetch_timeout=settings.fetch_timeout)
         for document in clean_sources(loaded.sources).documents:
             for request in extractor.chunk_requests(document):
                 if extractor.cache.get_as(request.key, CachedReply) is not None:
                     continue  # answered: `ask` finds it
-                planned.append(PlannedRequest(
-                    custom_id=custom_id(story.name, document.source.id, request.number,
-                                        request.chunks),
-                    key=request.key, story=story.name, source_id=document.source.id,
-                    chunk_number=request.number, chunks=request.chunks, chunk=request.chunk,
-                    messages=request.question.messages,
-                    body=request_body(request.request, mode)))
+                planned.append(
+                    PlannedRequest(
+                        custom_id=custom_id(story.name, document.source.id, request.number, request.chunks),
+                        key=request.key,
+                        story=story.name,
+                        source_id=document.source.id,
+                        chunk_number=request.number,
+                        chunks=request.chunks,
+                        chunk=request.chunk,
+                        messages=request.question.messages,
+                        body=request_body(request.request, mode),
+                    )
+                )
     return unique_by_key(planned)
 
 
-def _submit(api: BatchApi, store: BatchStore, settings: Settings, mode: str,
-            requests: list[PlannedRequest]) -> BatchState:
+def _submit(
+    api: BatchApi, store: BatchStore, settings: Settings, mode: str, requests: list[PlannedRequest]
+) -> BatchState:
     file_id = api.upload(jsonl(requests), "synth-extract.jsonl")
     assert settings.model is not None
-    state = BatchState(endpoint=api.url, model=settings.model, mode=mode, input_file_id=file_id,
-                       created_at=time.time(), requests=requests)
+    state = BatchState(
+        endpoint=api.url,
+        model=settings.model,
+        mode=mode,
+        input_file_id=file_id,
+        created_at=time.time(),
+        requests=requests,
+    )
     store.save(state)  # before the batch is made: a death now leaves the file to find
     batch = api.create(file_id, {"made_by": "synth", "kind": "extract"})
     state.batch_id = batch.id
@@ -284,8 +322,9 @@ def _find_made(api: BatchApi, store: BatchStore, state: BatchState) -> bool:
     """For a state saved between upload and batch: finds the batch, or makes it from the
     uploaded file. False when the file is gone (its requests are planned afresh)."""
     try:
-        batch = api.made_from(state.input_file_id) or \
-            api.create(state.input_file_id, {"made_by": "synth", "kind": "extract"})
+        batch = api.made_from(state.input_file_id) or api.create(
+            state.input_file_id, {"made_by": "synth", "kind": "extract"}
+        )
     except BatchNotFoundError:
         store.remove(state)
         return False
@@ -294,16 +333,28 @@ def _find_made(api: BatchApi, store: BatchStore, state: BatchState) -> bool:
     return True
 
 
-def _follow(api: BatchApi, store: BatchStore, state: BatchState, run: BatchRun,
-            extractor: LLMExtractor, settings: Settings, *, wait: bool,
-            note: Callable[[str], None], progress: ProgressCallback | None,
-            delays: Any, sleep: Callable[[float], None]) -> None:
+def _follow(
+    api: BatchApi,
+    store: BatchStore,
+    state: BatchState,
+    run: BatchRun,
+    extractor: LLMExtractor,
+    settings: Settings,
+    *,
+    wait: bool,
+    note: Callable[[str], None],
+    progress: ProgressCallback | None,
+    delays: Any,
+    sleep: Callable[[float], None],
+) -> None:
     assert state.batch_id is not None
     try:
         batch = api.retrieve(state.batch_id)
     except BatchNotFoundError:
-        note(f"synth: batch {state.batch_id} is not known to {api.url} any more; its "
-             f"{len(state.requests):,} requests are asked live")
+        note(
+            f"synth: batch {state.batch_id} is not known to {api.url} any more; its "
+            f"{len(state.requests):,} requests are asked live"
+        )
         store.remove(state)
         return
     while batch.status not in FINISHED and wait:
@@ -312,8 +363,12 @@ def _follow(api: BatchApi, store: BatchStore, state: BatchState, run: BatchRun,
         batch = api.retrieve(state.batch_id)
     _report(progress, batch, final=batch.status in FINISHED)
     counts = batch.request_counts
-    far = how_far(batch.status, counts.completed if counts else 0,
-                  counts.failed if counts else 0, counts.total if counts else len(state.requests))
+    far = how_far(
+        batch.status,
+        counts.completed if counts else 0,
+        counts.failed if counts else 0,
+        counts.total if counts else len(state.requests),
+    )
     if batch.status not in FINISHED:
         run.waiting.append(f"batch {batch.id} is {far}")
         return
@@ -333,9 +388,16 @@ def _report(progress: ProgressCallback | None, batch: Any, final: bool = False) 
     progress(Progress("batch", done, total, item=f"{batch.id} {batch.status}"))
 
 
-def collect(api: BatchApi, state: BatchState, batch: Any, run: BatchRun,
-            extractor: LLMExtractor, settings: Settings, *,
-            note: Callable[[str], None]) -> None:
+def collect(
+    api: BatchApi,
+    state: BatchState,
+    batch: Any,
+    run: BatchRun,
+    extractor: LLMExtractor,
+    settings: Settings,
+    *,
+    note: Callable[[str], None],
+) -> None:
     """Stores every good answer of a finished batch, re-asks live the ones that fail the
     checks, and says what is left to the live run."""
     by_id = {request.custom_id: request for request in state.requests}
@@ -370,13 +432,16 @@ def collect(api: BatchApi, state: BatchState, batch: Any, run: BatchRun,
         question = question_of(request, batch.id)
         parsed = checked(question, line.body, state.mode)
         if parsed.value is not None:
-            extractor.answered_elsewhere(request.key, question,
-                                         Asked("answered", value=parsed.value), spent,
-                                         state.mode)
+            extractor.answered_elsewhere(
+                request.key, question, Asked("answered", value=parsed.value), spent, state.mode
+            )
             stored += 1
         elif parsed.cut_off or parsed.completion is None:
-            failed.append("the answer was cut off at the token cap" if parsed.cut_off
-                          else "the answer is not a chat completion")
+            failed.append(
+                "the answer was cut off at the token cap"
+                if parsed.cut_off
+                else "the answer is not a chat completion"
+            )
         else:
             to_reask.append((request, question, parsed))
     never_ran = len(by_id) - len(answered)
@@ -396,9 +461,11 @@ def collect(api: BatchApi, state: BatchState, batch: Any, run: BatchRun,
 def question_of(request: PlannedRequest, batch_id: str) -> Question:
     """The question a batch line asked, as the extractor asks it live (its quotes held to
     the article as the request showed it), named in the request log by its batch."""
-    return Question(request.messages, ArticleShown(delimited_safely(request.chunk)),
-                    f"{request.source_id}{chunk_where(request.chunk_number, request.chunks)} "
-                    f"in batch {batch_id}")
+    return Question(
+        request.messages,
+        ArticleShown(delimited_safely(request.chunk)),
+        f"{request.source_id}{chunk_where(request.chunk_number, request.chunks)} in batch {batch_id}",
+    )
 
 
 def checked(question: Question, body: Any, mode: str) -> ParsedCompletion:
@@ -411,8 +478,14 @@ def checked(question: Question, body: Any, mode: str) -> ParsedCompletion:
 Reask = tuple[PlannedRequest, Question, ParsedCompletion]
 
 
-def _reask_live(items: list[Reask], mode: str, run: BatchRun, extractor: LLMExtractor,
-                settings: Settings, note: Callable[[str], None]) -> int:
+def _reask_live(
+    items: list[Reask],
+    mode: str,
+    run: BatchRun,
+    extractor: LLMExtractor,
+    settings: Settings,
+    note: Callable[[str], None],
+) -> int:
     """The live path's re-ask of each answer that failed the checks; how many were stored."""
     if not items:
         return 0
@@ -426,16 +499,13 @@ def _reask_live(items: list[Reask], mode: str, run: BatchRun, extractor: LLMExtr
         semaphore = asyncio.Semaphore(settings.concurrency)
         live = Usage(extractor="llm", model=settings.model)
 
-        async def one(request: PlannedRequest, question: Question,
-                      parsed: ParsedCompletion) -> None:
+        async def one(request: PlannedRequest, question: Question, parsed: ParsedCompletion) -> None:
             nonlocal done
             conversation = reask_messages(mode, request.messages, request.body, parsed)
             async with semaphore:
-                asked = await extractor.ask_further(request.key, question, conversation,
-                                                    reasks_done=1)
+                asked = await extractor.ask_further(request.key, question, conversation, reasks_done=1)
             if asked.outcome == "failed":
-                note(f"synth: {request.custom_id}: the re-ask failed ({asked.error}); it is "
-                     "asked live")
+                note(f"synth: {request.custom_id}: the re-ask failed ({asked.error}); it is asked live")
             else:
                 done += 1
 

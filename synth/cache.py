@@ -35,14 +35,14 @@ def schema_hash(response_model: type[BaseModel], version: str) -> str:
 
 
 def cache_key(parts: Mapping[str, Any]) -> str:
-    canonical = json.dumps({"version": CACHE_KEY_VERSION, **parts}, sort_keys=True,
-                           ensure_ascii=False, separators=(",", ":"))
+    canonical = json.dumps(
+        {"version": CACHE_KEY_VERSION, **parts}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 class ResponseCache:
-    def __init__(self, directory: Path, *, enabled: bool = True,
-                 warn: Any = None) -> None:
+    def __init__(self, directory: Path, *, enabled: bool = True, warn: Any = None) -> None:
         self.directory = Path(directory)
         self.enabled = enabled
         self._warn = warn or (lambda message: log.warning(message))
@@ -55,8 +55,10 @@ class ResponseCache:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 self._store = diskcache.Cache(str(self.directory))
             except (OSError, sqlite3.DatabaseError) as error:
-                self._warn(f"synth: cannot use the cache in {self.directory} ({error}); going on "
-                           "without it (delete that folder to start a new cache)")
+                self._warn(
+                    f"synth: cannot use the cache in {self.directory} ({error}); going on "
+                    "without it (delete that folder to start a new cache)"
+                )
                 self.enabled = False
         return self._store
 
@@ -97,8 +99,9 @@ class ResponseCache:
             self._damaged(store, key)
 
     def _damaged(self, store: diskcache.Cache, key: str) -> None:
-        self._warn(f"synth: cache entry {key[:12]}… in {self.directory} is damaged; "
-                   "ignoring it and asking again")
+        self._warn(
+            f"synth: cache entry {key[:12]}… in {self.directory} is damaged; ignoring it and asking again"
+        )
         store.delete(key)
 
     def set(self, key: str, value: Mapping[str, Any]) -> None:

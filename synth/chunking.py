@@ -15,7 +15,7 @@ def chunk_text(text: str, max_chars: int, overlap_chars: int) -> list[str]:
     previous chunk."""
     if len(text) <= max_chars:
         return [text]
-    pieces = [text[s.start:s.end] for s in bounded_spans(text, max_chars)]
+    pieces = [text[s.start : s.end] for s in bounded_spans(text, max_chars)]
     chunks: list[str] = []
     current: list[str] = []
     size = 0  # each piece counts its length and one space

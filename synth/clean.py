@@ -57,16 +57,19 @@ LABEL_WORDS = 4
 # Title abbreviations stand before a name, never at a sentence's end.
 _TITLE_ABBREVIATION = re.compile(
     r"\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Gen|Lt|Col|Maj|Capt|Cmdr|Cdr|Adm|Sgt|Cpl|Pvt|Gov|Sen|Rep|Rev"
-    r"|Hon|Pres|Supt|Insp|Det|Fr|Brig|Lt\.\s?Col|Lt\.\s?Gen|Maj\.\s?Gen)\.$")
+    r"|Hon|Pres|Supt|Insp|Det|Fr|Brig|Lt\.\s?Col|Lt\.\s?Gen|Maj\.\s?Gen)\.$"
+)
 # A month or "No." stands before a number.
 _NUMBER_ABBREVIATION = re.compile(
-    r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|Nos|Vol|p|pp)\.$")
+    r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|Nos|Vol|p|pp)\.$"
+)
 # Initialisms ("U.S.", "U.N.") and a name's middle initial ("George W.") end sentences only
 # sometimes; they join the next line when it carries on the noun phrase.
 _INITIALISM = re.compile(r"(?:\b(?:[A-Z]\.){2,}|\b[A-Z][a-z]+\s+[A-Z]\.)$")
 # Words that open a sentence: after an initialism, a line starting with one is a new sentence.
 _SENTENCE_OPENERS = STOPWORDS | frozenset(
-    "however meanwhile earlier later still yet instead officials authorities police".split())
+    "however meanwhile earlier later still yet instead officials authorities police".split()
+)
 _CONTINUING_PUNCTUATION = ".,;:)]”’"
 # A list item's mark (numbered items are left out: "3. Crews reach the dam" is a subhead).
 _BULLET = re.compile(r"^[-*+•▪◦]\s")
@@ -90,16 +93,17 @@ class CleanDocument:
 
     # Content words of each block, found once: the common story reads them, and finding
     # words is the larger part of clean's time.
-    _words: dict[tuple[int, int], list[str]] = field(default_factory=dict, init=False, repr=False,
-                                                     compare=False)
+    _words: dict[tuple[int, int], list[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def kept_text(self) -> str:
-        return "\n\n".join(self.source.text[b.start:b.end] for b in self.blocks)
+        return "\n\n".join(self.source.text[b.start : b.end] for b in self.blocks)
 
     def block_words(self, block: Span) -> list[str]:
         key = (block.start, block.end)
         if key not in self._words:
-            self._words[key] = content_words(self.source.text[block.start:block.end])
+            self._words[key] = content_words(self.source.text[block.start : block.end])
         return self._words[key]
 
 
@@ -119,6 +123,7 @@ def clean_sources(sources: Sequence[Source]) -> CleanResult:
 
 # ------------------------------------------------------------------------------ blocks
 
+
 def block_spans(text: str) -> list[Span]:
     """Lines, with a line joined back to the one it continues.
 
@@ -131,8 +136,11 @@ def block_spans(text: str) -> list[Span]:
     """
     blocks: list[Span] = []
     for line in iter_lines(text):
-        if blocks and "\n\n" not in text[blocks[-1].end:line.start] and _continues(
-                text[blocks[-1].start:blocks[-1].end], text[line.start:line.end]):
+        if (
+            blocks
+            and "\n\n" not in text[blocks[-1].end : line.start]
+            and _continues(text[blocks[-1].start : blocks[-1].end], text[line.start : line.end])
+        ):
             blocks[-1] = Span(blocks[-1].start, line.end)
             continue
         blocks.append(line)
@@ -151,12 +159,16 @@ def _continues(previous: str, line: str) -> bool:
         return first.isdigit()
     if _INITIALISM.search(previous):
         opener = words_of(line[:40])
-        return first.islower() or first.isdigit() or (
-            first.isupper() and bool(opener) and opener[0].lower() not in _SENTENCE_OPENERS)
+        return (
+            first.islower()
+            or first.isdigit()
+            or (first.isupper() and bool(opener) and opener[0].lower() not in _SENTENCE_OPENERS)
+        )
     return False
 
 
 # ------------------------------------------------------------------------------ furniture
+
 
 @dataclass
 class _Line:
@@ -173,11 +185,19 @@ def _lines(source: Source) -> list[_Line]:
     text = source.text
     lines = []
     for block in block_spans(text):
-        raw = text[block.start:block.end]
+        raw = text[block.start : block.end]
         shape = shape_text(raw)
         line_start = text.rfind("\n", 0, block.start) + 1
-        lines.append(_Line(block, raw, shape, word_count(shape), ends_like_sentence(shape),
-                           indented=block.start > line_start))
+        lines.append(
+            _Line(
+                block,
+                raw,
+                shape,
+                word_count(shape),
+                ends_like_sentence(shape),
+                indented=block.start > line_start,
+            )
+        )
     return lines
 
 
@@ -213,7 +233,7 @@ RUN_ON_MIN_WORDS = 8
 def _run_on_sentence(line: _Line) -> Span | None:
     """The sentence a caption line runs into, as a span of its own, if there is one."""
     for match in _RUN_ON.finditer(line.text):
-        tail = line.text[match.end():]
+        tail = line.text[match.end() :]
         if len(tail.split()) >= RUN_ON_MIN_WORDS and ends_like_sentence(tail):
             return Span(line.span.start + match.end(), line.span.end)
     return None
@@ -247,8 +267,11 @@ def _mark_captions_and_video_titles(lines: list[_Line]) -> None:
             line.reason = "photo caption"
             continue
         for neighbour in (before, after):
-            if neighbour and neighbour.reason in ("video link", "gallery link") \
-                    and _normalised(neighbour.shape).startswith(_normalised(line.shape)):
+            if (
+                neighbour
+                and neighbour.reason in ("video link", "gallery link")
+                and _normalised(neighbour.shape).startswith(_normalised(line.shape))
+            ):
                 line.reason = neighbour.reason
                 break
 
@@ -257,8 +280,7 @@ def _mark_top_of_page(lines: list[_Line]) -> int:
     """Above the first body sentence: the headline (kept), a standfirst (kept), and labels
     such as a kicker, an agency's name or an indented link to another story. Returns the
     index of the first body line."""
-    body_start = next((i for i, line in enumerate(lines) if not line.reason and _is_body(line)),
-                      len(lines))
+    body_start = next((i for i, line in enumerate(lines) if not line.reason and _is_body(line)), len(lines))
     headline_seen = False
     for line in lines[:body_start]:
         if line.reason:
@@ -273,9 +295,9 @@ def _mark_top_of_page(lines: list[_Line]) -> int:
 
 
 def _is_body(line: _Line) -> bool:
-    return (line.sentence_end and (line.words >= BODY_SENTENCE_WORDS
-                                   or count_sentences_marks(line.shape) >= 1)) \
-        or line.words >= 2 * BODY_SENTENCE_WORDS
+    return (
+        line.sentence_end and (line.words >= BODY_SENTENCE_WORDS or count_sentences_marks(line.shape) >= 1)
+    ) or line.words >= 2 * BODY_SENTENCE_WORDS
 
 
 def _mark_subheads_and_lists(lines: list[_Line]) -> None:
@@ -310,11 +332,16 @@ def _subhead(line: _Line) -> str | None:
         if line.words <= SHORT_LINE_WORDS:
             return "subhead"
         if line.words <= SUBHEAD_MAX_WORDS and (
-                line.indented or is_headline_like(line.shape) or is_title_case(line.shape)):
+            line.indented or is_headline_like(line.shape) or is_title_case(line.shape)
+        ):
             return "subhead or headline"
         return None
-    if line.words <= HEADLINE_SENTENCE_WORDS and line.shape.endswith(".") \
-            and not count_sentences_marks(line.shape) and is_headline_like(line.shape):
+    if (
+        line.words <= HEADLINE_SENTENCE_WORDS
+        and line.shape.endswith(".")
+        and not count_sentences_marks(line.shape)
+        and is_headline_like(line.shape)
+    ):
         return "headline-shaped line"
     return None
 
@@ -342,7 +369,7 @@ def _drop_repeated_across_pages(documents: list[CleanDocument]) -> None:
     for index, document in enumerate(documents):
         text = document.source.text
         for block in document.blocks:
-            key = _not_a_sentence(text[block.start:block.end])
+            key = _not_a_sentence(text[block.start : block.end])
             if key and block != document.headline:
                 pages_with[key].add(index)
     repeated = {key for key, pages in pages_with.items() if len(pages) >= 2}
@@ -352,7 +379,7 @@ def _drop_repeated_across_pages(documents: list[CleanDocument]) -> None:
         text = document.source.text
         kept = []
         for block in document.blocks:
-            key = _not_a_sentence(text[block.start:block.end])
+            key = _not_a_sentence(text[block.start : block.end])
             if key in repeated and block != document.headline:
                 document.dropped.append(DroppedBlock(block.start, block.end, "repeated across pages"))
             else:
@@ -371,9 +398,10 @@ def _not_a_sentence(line: str) -> str | None:
 
 # ------------------------------------------------------------------------------ copies
 
+
 def _shingles(document: CleanDocument) -> frozenset[tuple[str, ...]]:
     text = document.source.text
-    return prose_shingles(text[b.start:b.end] for b in document.blocks)
+    return prose_shingles(text[b.start : b.end] for b in document.blocks)
 
 
 def document_similarity(a: CleanDocument, b: CleanDocument) -> Similarity:
@@ -389,10 +417,12 @@ def _mark_republished(documents: list[CleanDocument]) -> None:
         if original_index is not None:
             original = documents[original_index].source
             document.source = document.source.model_copy(
-                update={"duplicate_of": original.duplicate_of or original.id})
+                update={"duplicate_of": original.duplicate_of or original.id}
+            )
 
 
 # ------------------------------------------------------------------------------ story words
+
 
 def common_story_words(documents: Sequence[CleanDocument]) -> frozenset[str]:
     """Words found in at least half of the independent sources (and at least two).

@@ -30,8 +30,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 # Output formats by the extension of --out, when --format is not given.
-FORMAT_BY_EXTENSION = {".json": "json", ".html": "html", ".htm": "html", ".md": "md",
-                       ".markdown": "md"}
+FORMAT_BY_EXTENSION = {".json": "json", ".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
 ENVIRONMENT_HELP = """\
 environment:
   OPENAI_API_KEY    API key for the model endpoint (never printed or stored)
@@ -59,69 +58,112 @@ With --each: 0 when at least one story got a report, 1 when none did.
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="synth", description="Reconcile what several articles say about one story.",
+        prog="synth",
+        description="Reconcile what several articles say about one story.",
         epilog=f"{ENVIRONMENT_HELP}\n{EXAMPLES_HELP}\n{EXIT_HELP}",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"synth {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("summarise", aliases=["summarize"],
-                              help="summarise articles (files, folders, URLs) into a fact sheet",
-                              description="Summarise articles about one story into a fact "
-                                          "sheet: what the sources agree on,\nwhere they "
-                                          "disagree, and who says what, each point cited.",
-                              usage="synth summarise [options] [--] PATH...",
-                              epilog=f"{ENVIRONMENT_HELP}\n{EXAMPLES_HELP}\n{EXIT_HELP}",
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("paths", nargs="+", metavar="PATH",
-                     help=".txt, .md, .html files, folders of them, http(s) URLs, or - for one "
-                          "article on standard input")
-    run.add_argument("-f", "--format", choices=["md", "json", "html"],
-                     help="output format (default: from --out's extension .json, .html or .md; "
-                          "else md)")
-    run.add_argument("-o", "--out", type=Path,
-                     help="write to this file instead of stdout (its folder must exist)")
-    run.add_argument("--offline", action="store_true", default=None,
-                     help="use the rule-based extractor even if a model is configured")
+    run = commands.add_parser(
+        "summarise",
+        aliases=["summarize"],
+        help="summarise articles (files, folders, URLs) into a fact sheet",
+        description="Summarise articles about one story into a fact "
+        "sheet: what the sources agree on,\nwhere they "
+        "disagree, and who says what, each point cited.",
+        usage="synth summarise [options] [--] PATH...",
+        epilog=f"{ENVIRONMENT_HELP}\n{EXAMPLES_HELP}\n{EXIT_HELP}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help=".txt, .md, .html files, folders of them, http(s) URLs, or - for one article on standard input",
+    )
+    run.add_argument(
+        "-f",
+        "--format",
+        choices=["md", "json", "html"],
+        help="output format (default: from --out's extension .json, .html or .md; else md)",
+    )
+    run.add_argument(
+        "-o", "--out", type=Path, help="write to this file instead of stdout (its folder must exist)"
+    )
+    run.add_argument(
+        "--offline",
+        action="store_true",
+        default=None,
+        help="use the rule-based extractor even if a model is configured",
+    )
     run.add_argument("-m", "--model", help="model name (default: $SYNTH_MODEL)")
     run.add_argument("--base-url", help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL)")
-    run.add_argument("--mode", choices=MODES,
-                     help="force the structured-output request format (no fallback)")
-    run.add_argument("--timeout", type=float,
-                     help="seconds per model request, all of it (default: 60; 1800 for a server "
-                          "on this machine or a private network)")
-    run.add_argument("--concurrency", type=int,
-                     help="model requests at once, at most (default: 4; fewer while the server "
-                          "is slow)")
+    run.add_argument("--mode", choices=MODES, help="force the structured-output request format (no fallback)")
+    run.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds per model request, all of it (default: 60; 1800 for a server "
+        "on this machine or a private network)",
+    )
+    run.add_argument(
+        "--concurrency",
+        type=int,
+        help="model requests at once, at most (default: 4; fewer while the server is slow)",
+    )
     run.add_argument("--chunk-chars", type=int, help="split longer articles (default: 6000)")
-    run.add_argument("--max-output-tokens", type=int,
-                     help="cap on each model answer (default: 4096; lower it for small contexts)")
-    run.add_argument("--reconcile", choices=RECONCILERS,
-                     help="who writes facts and overview: auto (the model when one is configured), "
-                          "model, or rules (synth's deterministic reconcile)")
-    run.add_argument("--reconcile-budget", type=int, metavar="TOKENS",
-                     help="claims per reconcile request, in estimated tokens (default: 6000); "
-                          "more are reconciled group by group")
-    run.add_argument("--cache-dir", type=Path, help="cache folder (default: $SYNTH_CACHE_DIR or "
-                                                     "the user cache directory)")
-    run.add_argument("--no-cache", action="store_true", default=None,
-                     help="neither read nor write the cache")
+    run.add_argument(
+        "--max-output-tokens",
+        type=int,
+        help="cap on each model answer (default: 4096; lower it for small contexts)",
+    )
+    run.add_argument(
+        "--reconcile",
+        choices=RECONCILERS,
+        help="who writes facts and overview: auto (the model when one is configured), "
+        "model, or rules (synth's deterministic reconcile)",
+    )
+    run.add_argument(
+        "--reconcile-budget",
+        type=int,
+        metavar="TOKENS",
+        help="claims per reconcile request, in estimated tokens (default: 6000); "
+        "more are reconciled group by group",
+    )
+    run.add_argument(
+        "--cache-dir", type=Path, help="cache folder (default: $SYNTH_CACHE_DIR or the user cache directory)"
+    )
+    run.add_argument("--no-cache", action="store_true", default=None, help="neither read nor write the cache")
     run.add_argument("--max-bytes", type=int, help="largest article file accepted (default: 10 MB)")
     run.add_argument("--quiet", action="store_true", help="no progress or notes on stderr")
-    run.add_argument("--batch", action="store_true",
-                     help="send the extraction requests the cache cannot answer as one batch "
-                          "to the provider's Batch API (half the price, done within 24 h); a "
-                          "later run with the same inputs collects it")
-    run.add_argument("--wait", action="store_true",
-                     help="with --batch: wait for the batch, polling with backoff, then write "
-                          "the reports")
-    run.add_argument("--poll-seconds", type=float, default=10.0, metavar="SECONDS",
-                     help="with --batch --wait: first wait between polls (default: 10; each "
-                          "next one half as long again, up to 5 minutes)")
-    run.add_argument("--each", action="store_true",
-                     help="each PATH is a folder holding one story: write one report per story "
-                          "into the folder --out names (OUT/<story>.md, .json or .html by "
-                          "--format), then a table of them on stderr")
+    run.add_argument(
+        "--batch",
+        action="store_true",
+        help="send the extraction requests the cache cannot answer as one batch "
+        "to the provider's Batch API (half the price, done within 24 h); a "
+        "later run with the same inputs collects it",
+    )
+    run.add_argument(
+        "--wait",
+        action="store_true",
+        help="with --batch: wait for the batch, polling with backoff, then write the reports",
+    )
+    run.add_argument(
+        "--poll-seconds",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="with --batch --wait: first wait between polls (default: 10; each "
+        "next one half as long again, up to 5 minutes)",
+    )
+    run.add_argument(
+        "--each",
+        action="store_true",
+        help="each PATH is a folder holding one story: write one report per story "
+        "into the folder --out names (OUT/<story>.md, .json or .html by "
+        "--format), then a table of them on stderr",
+    )
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the report")
 
@@ -129,22 +171,35 @@ def build_parser() -> argparse.ArgumentParser:
     cache.add_argument("action", choices=["info", "clear"])
     cache.add_argument("--cache-dir", type=Path)
 
-    log = commands.add_parser("log", help="list the model requests of past runs, or show one",
-                              usage="synth log [--limit N] [--json] [--cache-dir DIR]\n"
-                                    "       synth log show ID [--json] [--cache-dir DIR]")
+    log = commands.add_parser(
+        "log",
+        help="list the model requests of past runs, or show one",
+        usage="synth log [--limit N] [--json] [--cache-dir DIR]\n"
+        "       synth log show ID [--json] [--cache-dir DIR]",
+    )
     log_show = log.add_subparsers(dest="log_action", metavar="show ID").add_parser(
-        "show", help="one request: what was sent and the reply", prog="synth log show",
-        usage="synth log show ID [--json] [--cache-dir DIR]")
-    log_show.add_argument("id", type=_whole_number, metavar="ID",
-                          help="the request's number in the list")
-    log.add_argument("--limit", type=_whole_number, metavar="N",
-                     help="the last N requests only")
+        "show",
+        help="one request: what was sent and the reply",
+        prog="synth log show",
+        usage="synth log show ID [--json] [--cache-dir DIR]",
+    )
+    log_show.add_argument("id", type=_whole_number, metavar="ID", help="the request's number in the list")
+    log.add_argument("--limit", type=_whole_number, metavar="N", help="the last N requests only")
     for command in (log, log_show):
         # Either place will do (`synth log --json show 3`): not given is no default to undo.
-        command.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                             help="JSON (one object a line for a list)")
-        command.add_argument("--cache-dir", type=Path, default=argparse.SUPPRESS, metavar="DIR",
-                             help="the cache folder the log is kept in")
+        command.add_argument(
+            "--json",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="JSON (one object a line for a list)",
+        )
+        command.add_argument(
+            "--cache-dir",
+            type=Path,
+            default=argparse.SUPPRESS,
+            metavar="DIR",
+            help="the cache folder the log is kept in",
+        )
     # A setting that cannot work is a usage error of the command that was given.
     for command in (run, schema, cache, log, log_show):
         command.set_defaults(command_parser=command)
@@ -205,12 +260,20 @@ def _summarise_command(args: argparse.Namespace) -> int:
     from synth.render import FORMATS
 
     settings = resolve_settings(
-        offline=args.offline, model=args.model, base_url=args.base_url, mode=args.mode,
-        timeout=args.timeout, concurrency=args.concurrency, chunk_chars=args.chunk_chars,
-        max_output_tokens=args.max_output_tokens, reconcile=args.reconcile,
+        offline=args.offline,
+        model=args.model,
+        base_url=args.base_url,
+        mode=args.mode,
+        timeout=args.timeout,
+        concurrency=args.concurrency,
+        chunk_chars=args.chunk_chars,
+        max_output_tokens=args.max_output_tokens,
+        reconcile=args.reconcile,
         reconcile_budget_tokens=args.reconcile_budget,
-        cache_dir=args.cache_dir, use_cache=False if args.no_cache else None,
-        max_bytes=args.max_bytes, show_progress=False if args.quiet else None,
+        cache_dir=args.cache_dir,
+        use_cache=False if args.no_cache else None,
+        max_bytes=args.max_bytes,
+        show_progress=False if args.quiet else None,
     )
     batch_usage: dict[str, Usage] = {}
     if args.batch:
@@ -273,20 +336,19 @@ def _batch_first(args: argparse.Namespace, settings: Settings) -> BatchRun | Non
     extraction requests. None when a batch is still running (said, with its id on stdout):
     the run ends there, and the same command later collects it."""
     if not settings.uses_model:
-        raise ConfigError("--batch needs a model: set SYNTH_MODEL or pass --model, without "
-                          "--offline")
+        raise ConfigError("--batch needs a model: set SYNTH_MODEL or pass --model, without --offline")
     if not settings.use_cache:
         raise ConfigError("--batch keeps its answers in the cache: drop --no-cache")
     if not args.poll_seconds > 0:
         raise ConfigError("--poll-seconds must be positive")
     if "-" in args.paths or any("://" in path for path in args.paths):
-        raise ConfigError("--batch reads its inputs twice (to plan, then to report): give "
-                          "files or folders, not - or URLs")
+        raise ConfigError(
+            "--batch reads its inputs twice (to plan, then to report): give files or folders, not - or URLs"
+        )
     from synth.batch_client import run_batch
     from synth.many import Story, stories_from_paths
 
-    stories = stories_from_paths(args.paths) if args.each else \
-        [Story(SINGLE_STORY, tuple(args.paths))]
+    stories = stories_from_paths(args.paths) if args.each else [Story(SINGLE_STORY, tuple(args.paths))]
     if args.each and args.out is None:
         raise ConfigError("--each needs --out FOLDER: one report per story is written there")
     say = _stderr_writer(args.quiet)
@@ -295,8 +357,9 @@ def _batch_first(args: argparse.Namespace, settings: Settings) -> BatchRun | Non
     if progress is not None:
         sys.stderr = LinesAboveProgress(progress)
     try:
-        batch_run = run_batch(stories, settings, wait=args.wait, note=say, progress=progress,
-                              poll_seconds=args.poll_seconds)
+        batch_run = run_batch(
+            stories, settings, wait=args.wait, note=say, progress=progress, poll_seconds=args.poll_seconds
+        )
     finally:
         if progress is not None:
             progress.end_line()
@@ -309,8 +372,9 @@ def _batch_first(args: argparse.Namespace, settings: Settings) -> BatchRun | Non
     return None
 
 
-def _summarise_each_command(args: argparse.Namespace, settings: Settings,
-                            batch_usage: dict[str, Usage] | None = None) -> int:
+def _summarise_each_command(
+    args: argparse.Namespace, settings: Settings, batch_usage: dict[str, Usage] | None = None
+) -> int:
     """Each PATH its own story, one report per story in the folder --out names, a table at the
     end; a story that fails is a row of the table and the others go on."""
     from synth.many import StoryRow, stories_from_paths, summarise_many, summary_table
@@ -356,8 +420,9 @@ def _summarise_each_command(args: argparse.Namespace, settings: Settings,
     if progress is not None:
         sys.stderr = LinesAboveProgress(progress)
     try:
-        summarise_many([story.paths[0] for story in stories], settings=settings,
-                       progress=progress, on_story=story_done)
+        summarise_many(
+            [story.paths[0] for story in stories], settings=settings, progress=progress, on_story=story_done
+        )
     finally:
         if progress is not None:
             progress.end_line()
@@ -385,16 +450,17 @@ def check_output_folder(out: Path) -> Path:
 def summary_line(report: Report) -> str:
     """'synth: 5 sources, 80 claims (0 dropped by grounding), 49 facts; 0 requests, …'."""
     usage = report.usage
-    return (f"synth: {_count(len(report.sources), 'source')}, "
-            f"{_count(len(report.claims), 'claim')} ({usage.claims_dropped} dropped by "
-            f"grounding), {_count(len(report.facts), 'fact')}; "
-            f"{_requests_text(usage.requests, usage.retries)}, "
-            + (f"{usage.batched_requests} in a batch, " if usage.batched_requests else "")
-            + f"{usage.prompt_tokens + usage.completion_tokens} tokens, "
-            f"{usage.cache_hits} cache hits"
-            + (f"; facts by {usage.reconciler}" if usage.reconciler != "rules" else "")
-            + (f", ~${usage.estimated_cost_usd:.4f}" if usage.estimated_cost_usd is not None
-               else ""))
+    return (
+        f"synth: {_count(len(report.sources), 'source')}, "
+        f"{_count(len(report.claims), 'claim')} ({usage.claims_dropped} dropped by "
+        f"grounding), {_count(len(report.facts), 'fact')}; "
+        f"{_requests_text(usage.requests, usage.retries)}, "
+        + (f"{usage.batched_requests} in a batch, " if usage.batched_requests else "")
+        + f"{usage.prompt_tokens + usage.completion_tokens} tokens, "
+        f"{usage.cache_hits} cache hits"
+        + (f"; facts by {usage.reconciler}" if usage.reconciler != "rules" else "")
+        + (f", ~${usage.estimated_cost_usd:.4f}" if usage.estimated_cost_usd is not None else "")
+    )
 
 
 def output_format_for(out: Path | None) -> str:
@@ -430,6 +496,7 @@ def _stderr_writer(quiet: bool) -> Callable[[str], None]:
     def say(line: str) -> None:
         if not quiet:
             print(line, file=sys.stderr)
+
     return say
 
 
@@ -451,8 +518,10 @@ def _cache_command(args: argparse.Namespace) -> int:
     cache = ResponseCache(settings.cache_dir)
     if args.action == "info":
         info = cache.info()
-        print(f"cache: {info['directory']}\nentries: {info['entries']}\n"
-              f"size: {info['bytes'] / 1_048_576:.2f} MB")
+        print(
+            f"cache: {info['directory']}\nentries: {info['entries']}\n"
+            f"size: {info['bytes'] / 1_048_576:.2f} MB"
+        )
     else:
         removed = cache.clear()
         print(f"cache: {settings.cache_dir}: removed {removed} entries")
@@ -476,19 +545,28 @@ def _log_command(args: argparse.Namespace) -> int:
         if args.log_action == "show":
             entry = log.get(args.id)
             if entry is None:
-                raise SynthError(f"no request {args.id} in the log in {settings.cache_dir} "
-                                 "(synth log lists them)")
+                raise SynthError(
+                    f"no request {args.id} in the log in {settings.cache_dir} (synth log lists them)"
+                )
             cost = estimate_cost(entry.model, entry.prompt_tokens, entry.completion_tokens, prices)
-            print(json.dumps({**entry.model_dump(), "cost_usd": cost}, ensure_ascii=False)
-                  if as_json else shown(entry, cost))
+            print(
+                json.dumps({**entry.model_dump(), "cost_usd": cost}, ensure_ascii=False)
+                if as_json
+                else shown(entry, cost)
+            )
             return EXIT_OK
         entries = log.recent(args.limit)
         if not entries:
             print(f"synth: no requests in the log in {settings.cache_dir}", file=sys.stderr)
         for entry in entries:
             cost = estimate_cost(entry.model, entry.prompt_tokens, entry.completion_tokens, prices)
-            print(json.dumps({**entry.model_dump(exclude={"request", "reply"}), "cost_usd": cost},
-                             ensure_ascii=False) if as_json else list_line(entry, cost))
+            print(
+                json.dumps(
+                    {**entry.model_dump(exclude={"request", "reply"}), "cost_usd": cost}, ensure_ascii=False
+                )
+                if as_json
+                else list_line(entry, cost)
+            )
     finally:
         log.close()
     return EXIT_OK

@@ -65,8 +65,9 @@ def cluster_claims(claims: Sequence[Claim]) -> list[ClaimGroup]:
             parts = scope_parts(quantity.scope)
             group = exact.get((key, parts))
             if group is None and parts:
-                group = next((g for p, g in scoped[key][:MAX_SCOPED_GROUPS_COMPARED]
-                              if parts_match(p, parts)), None)
+                group = next(
+                    (g for p, g in scoped[key][:MAX_SCOPED_GROUPS_COMPARED] if parts_match(p, parts)), None
+                )
             if group is None:
                 group = ClaimGroup("quantity", unit=quantity.unit, scope=quantity.scope)
                 groups.append(group)
@@ -100,8 +101,11 @@ def same_point(first: frozenset[str], second: frozenset[str], weight: Mapping[st
 
 
 _QUOTED = re.compile(r"[“\"]([^”\"]{6,80})[”\"]")
-_DENIAL_TERMS = re.compile(r"fake news|another fake|groundless|baseless|unfounded|fabricat\w+|"
-                           r"misplaced controversy|no truth", re.I)
+_DENIAL_TERMS = re.compile(
+    r"fake news|another fake|groundless|baseless|unfounded|fabricat\w+|"
+    r"misplaced controversy|no truth",
+    re.I,
+)
 
 
 def denial_phrases(quote: str) -> set[str]:
@@ -143,10 +147,11 @@ def group_near_duplicates(claims: Sequence[Claim]) -> list[ClaimGroup]:
             if other == root:
                 continue  # already one point: no need to compare
             # The same words score 100 without asking rapidfuzz (a wire story repeats them).
-            if statement == statements[j] or \
-                    fuzz.token_set_ratio(statement, statements[j]) >= NEAR_DUPLICATE_SCORE or \
-                    (claims[i].source_id != claims[j].source_id and
-                     same_point(stems[i], stems[j], weight)):
+            if (
+                statement == statements[j]
+                or fuzz.token_set_ratio(statement, statements[j]) >= NEAR_DUPLICATE_SCORE
+                or (claims[i].source_id != claims[j].source_id and same_point(stems[i], stems[j], weight))
+            ):
                 parent[root] = other
                 root = other
     # Denials of one story are worded many ways; sharing a quoted phrase or a distinctive

@@ -77,8 +77,7 @@ class Settings(BaseModel):
     show_progress: bool | None = None  # None: only when stderr is a terminal
     # US dollars per million tokens (input, output, batch share) by model: the built-in table, with
     # SYNTH_PRICES over it when resolved from the environment. Read once, before any request.
-    prices: Mapping[str, Price] = Field(
-        default_factory=lambda: dict(PRICES_PER_MILLION), repr=False)
+    prices: Mapping[str, Price] = Field(default_factory=lambda: dict(PRICES_PER_MILLION), repr=False)
 
     def __init__(self, **values: Any) -> None:
         try:
@@ -95,8 +94,10 @@ class Settings(BaseModel):
             for name, value in values.items():
                 if name in _NUMBERS and _not_finite(value):
                     raise PydanticCustomError(
-                        "not_finite", "{name} must be a finite number, not {value}",
-                        {"name": _label(name), "value": str(value).lower()})
+                        "not_finite",
+                        "{name} must be a finite number, not {value}",
+                        {"name": _label(name), "value": str(value).lower()},
+                    )
         return values
 
     @field_validator("mode", "reconcile", mode="before")
@@ -105,8 +106,10 @@ class Settings(BaseModel):
         choices = MODES if info.field_name == "mode" else RECONCILERS
         if value is not None and value not in choices:
             raise PydanticCustomError(
-                "unknown_choice", "unknown {name} {value}: choose one of {choices}",
-                {"name": info.field_name, "value": repr(value), "choices": ", ".join(choices)})
+                "unknown_choice",
+                "unknown {name} {value}: choose one of {choices}",
+                {"name": info.field_name, "value": repr(value), "choices": ", ".join(choices)},
+            )
         return value
 
     @field_validator("prices", mode="before")
@@ -142,13 +145,31 @@ class Settings(BaseModel):
         return DEFAULT_TIMEOUT_SECONDS
 
 
-_NUMBERS = frozenset({"timeout", "max_retries", "concurrency", "chunk_chars", "chunk_overlap",
-                      "max_bytes", "fetch_timeout", "temperature", "max_output_tokens", "seed",
-                      "reconcile_budget_tokens"})
+_NUMBERS = frozenset(
+    {
+        "timeout",
+        "max_retries",
+        "concurrency",
+        "chunk_chars",
+        "chunk_overlap",
+        "max_bytes",
+        "fetch_timeout",
+        "temperature",
+        "max_output_tokens",
+        "seed",
+        "reconcile_budget_tokens",
+    }
+)
 # Settings read from the environment, by field; cache_dir (SYNTH_CACHE_DIR, else the user
 # cache folder) and prices (SYNTH_PRICES, over the built-in table) are resolved on their own.
-ENVIRONMENT = {"model": "SYNTH_MODEL", "api_key": "OPENAI_API_KEY", "base_url": "OPENAI_BASE_URL",
-               "mode": "SYNTH_MODE", "offline": "SYNTH_OFFLINE", "reconcile": "SYNTH_RECONCILE"}
+ENVIRONMENT = {
+    "model": "SYNTH_MODEL",
+    "api_key": "OPENAI_API_KEY",
+    "base_url": "OPENAI_BASE_URL",
+    "mode": "SYNTH_MODE",
+    "offline": "SYNTH_OFFLINE",
+    "reconcile": "SYNTH_RECONCILE",
+}
 
 
 def _label(name: str) -> str:
@@ -208,8 +229,13 @@ def _one_line(error: ValidationError) -> str:
 
 # What a value of each kind must be, by the first word of Pydantic's error type
 # ("int_parsing", "int_from_float", "bool_type", ...).
-_WANTED = {"int": "a whole number", "float": "a number", "bool": "true or false",
-           "string": "text", "path": "a folder path"}
+_WANTED = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "string": "text",
+    "path": "a folder path",
+}
 
 
 def is_local_address(url: str) -> bool:
@@ -246,8 +272,9 @@ def resolve_settings(environ: Mapping[str, str] | None = None, **overrides: obje
     unknown = set(given) - set(Settings.model_fields)
     if unknown:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-    from_env: dict[str, object] = {name: env[variable] for name, variable in ENVIRONMENT.items()
-                                   if env.get(variable)}
+    from_env: dict[str, object] = {
+        name: env[variable] for name, variable in ENVIRONMENT.items() if env.get(variable)
+    }
     if "offline" in from_env:
         from_env["offline"] = _environment_flag("SYNTH_OFFLINE", str(from_env["offline"]))
     values = {**from_env, **given}

@@ -44,8 +44,9 @@ def describe_quantity(unit: str | None, scope: str | None) -> str:
     return f"{phrase} ({scope})" if scope else phrase
 
 
-def value_label(value: float, value_max: float | None, qualifier: Qualifier,
-                unit: str | None = None, text: str = "") -> str:
+def value_label(
+    value: float, value_max: float | None, qualifier: Qualifier, unit: str | None = None, text: str = ""
+) -> str:
     """12000, None, 'up_to' → 'up to 12,000'; 11000, 12000 → '11,000–12,000'. A time of
     day reads as written ('12:21 a.m.'), a year without a thousands comma."""
     if unit == "time of day" and text:

@@ -62,12 +62,14 @@ _JUNK_LINE = re.compile(
 LIST_HEADER = re.compile(
     r"^(?:related|most\ (?:read|popular|viewed)|trending|top\ stories|more\ from|you\ may\ also"
     r"|recommended|latest|editor'?s\ picks|in\ other\ news|more\ stories|read\ more|see\ also)",
-    re.IGNORECASE | re.VERBOSE)
+    re.IGNORECASE | re.VERBOSE,
+)
 # A byline: "By" and a name of capitalised words, then nothing, a separator or "and".
 _BYLINE = re.compile(
     r"^(?:by|written\ by|reporting\ by|words\ by|photographs?\ by|additional\ reporting\ by)\s+"
     r"(?-i:[A-Z][\w'’.-]*)(?:\s+(?-i:[A-Z][\w'’.-]*|de|van|von|bin|al|and)){0,4}\s*(?:$|[|,;·•(])",
-    re.IGNORECASE | re.VERBOSE)
+    re.IGNORECASE | re.VERBOSE,
+)
 # A photo credit closing a caption: "… Credit Jane Roe/Agency", "… [AGENCY/AGENCY]",
 # "… (Photo: Jane Roe)", "… Photograph: Jane Roe/Agency".
 _CREDIT_AT_END = re.compile(
@@ -75,12 +77,14 @@ _CREDIT_AT_END = re.compile(
          (?-i:[A-Z])[^/\n]{0,40}/\s*(?-i:[A-Z])[\w\ .&'-]{0,40}
       | \[\s*(?-i:[A-Z])[\w.&'-]*(?:\s*[/ ]\s*(?-i:[A-Z])[\w.&'-]*){0,3}\s*\]
       | \((?:[^()]*\b(?:photo|photograph|pictures?|images?)\b[^()]*)\))\s*$""",
-    re.IGNORECASE | re.VERBOSE)
+    re.IGNORECASE | re.VERBOSE,
+)
 # "Jane Roe (left) and …", "The minister (C) makes …": a caption points at people in a picture.
 _POSITION_MARKER = re.compile(
     r"\b[A-Z][\w'’-]+\s+\((?:left|right|centre|center|pictured|second\ (?:left|right)"
     r"|far\ (?:left|right)|front|rear|top|bottom|(?-i:[CLR]))\)",
-    re.IGNORECASE | re.VERBOSE)
+    re.IGNORECASE | re.VERBOSE,
+)
 _REPORTING_VERB = re.compile(r"\b(?:said|says|told|according)\b", re.IGNORECASE)
 # Markup a page leaked into the text: escaped tags, link and image attributes. A bare tag is
 # left to the extractor, which escapes anything that looks like its own delimiters.
@@ -91,18 +95,21 @@ _RUNNING_TIME = re.compile(r"\s\d{1,2}:[0-5]\d$")
 _GALLERY_COUNT = re.compile(r"\b\d+\s+(?:photos|pictures|images|videos|slides)$", re.IGNORECASE)
 # A line that only names a medium stands over a picture, video or map and its caption.
 MEDIA_MARKER = re.compile(
-    r"^(?:photos?|images?|pictures?|video|videos|gallery|graphic|map|audio|interactive)$",
-    re.IGNORECASE)
+    r"^(?:photos?|images?|pictures?|video|videos|gallery|graphic|map|audio|interactive)$", re.IGNORECASE
+)
 # "Source: Agency", "Map: Agency": a credit label, short.
 _LABELLED_CREDIT = re.compile(
-    r"^(?:sources?|credits?|graphic|map|illustration|video)\s*:\s*\S", re.IGNORECASE)
+    r"^(?:sources?|credits?|graphic|map|illustration|video)\s*:\s*\S", re.IGNORECASE
+)
 # The names of a page's buttons and icons; a line made only of them is a toolbar.
-_ICON_WORDS = frozenset("""
+_ICON_WORDS = frozenset(
+    """
 share shares facebook twitter x email e-mail print whatsapp linkedin pinterest reddit telegram
 messenger sms copy link close menu search comment comments save bookmark expand collapse play
 pause mute unmute volume fullscreen full screen next previous prev back top more less open app
 toggle navigation icon arrow chevron caret home login logout account gift up down left right
-""".split())
+""".split()
+)
 _MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _ONLY_LINKS = re.compile(r"^(?:[\s*+•·|-]*(?:!?\[[^\]]*\]\([^)]*\)|https?://\S+)[\s*+•·|-]*)+$")
 _LEADING_MARKS = re.compile(r"^(?:[#>]+\s*|[-*+•]\s+)+")
@@ -117,13 +124,16 @@ _QUOTED = re.compile(r"\"[^\"]*\"?|“[^”]*”?|‘[^’]*’|(?<!\w)'[^']*'(?
 # Words a sentence of running prose nearly always holds and a headline nearly never does:
 # articles, auxiliaries, pronouns, reporting verbs ("this" is not one: "… this winter").
 # Past tenses are found by their ending and, for irregular verbs, in _IRREGULAR_PAST.
-_SENTENCE_WORDS = frozenset("""
+_SENTENCE_WORDS = frozenset(
+    """
 a an the is are was were be been being am has have had having will would can could may might must
 shall should do does did i he she it we they you me him her us them his its our their my your
 that there who which said says told
 isn aren wasn weren hasn haven hadn don doesn didn won wouldn couldn shouldn can cannot
-""".split())
-_IRREGULAR_PAST = frozenset("""
+""".split()
+)
+_IRREGULAR_PAST = frozenset(
+    """
 arose ate awoke became began bent bit bled blew bore bought bound brought broke built burnt
 burst caught chose clung came crept cut dealt dug dove drew dreamt drank drove dwelt fell fed
 felt fought found fled flung flew forbade forgot forgave froze got gave went ground grew hung
@@ -132,14 +142,17 @@ meant met paid put quit ran rang rode rose saw sought sold sent set shook shed s
 sang sank sat slept slid spoke sped spent spun split spread sprang stood stole stuck stung
 struck strove swore swept swam swung took taught tore thought threw understood woke wore wove
 wept won wound wrote
-""".split())
+""".split()
+)
 # Words a title leaves in lower case.
 _TITLE_SMALL_WORDS = frozenset(
-    "a an the and or but nor of in on at to for from by with as vs via per into over up out".split())
+    "a an the and or but nor of in on at to for from by with as vs via per into over up out".split()
+)
 _WEEKDAYS_AND_ZONES = re.compile(
     r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:updated|published|posted|last|modified"
     r"|at|on|local|time|(?-i:[A-Z]{2,4})|GMT[+-]?\d*|UTC[+-]?\d*)\b|[(),|·•–—:-]",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def shape_text(line: str) -> str:
@@ -174,8 +187,9 @@ def word_count(shape: str) -> int:
     return len(shape.split())
 
 
-def furniture_of_shape(line: str, shape: str, words: int, sentence_end: bool,
-                       outlet: str | None) -> str | None:
+def furniture_of_shape(
+    line: str, shape: str, words: int, sentence_end: bool, outlet: str | None
+) -> str | None:
     """`line_furniture` for a line whose shape (`shape_text`), word count and sentence end
     the caller has already found."""
     if not shape or not any(c.isalnum() for c in shape):
@@ -246,7 +260,7 @@ def _is_header_line(shape: str, words: list[str], outlet: str | None) -> bool:
     if dates:
         rest = shape
         for found in reversed(dates):
-            rest = rest[:found.start] + " " + rest[found.end:]
+            rest = rest[: found.start] + " " + rest[found.end :]
         rest = _WEEKDAYS_AND_ZONES.sub(" ", rest)
         if len(words_of(rest)) <= 1:
             return True
@@ -254,8 +268,10 @@ def _is_header_line(shape: str, words: list[str], outlet: str | None) -> bool:
     if len(parts) < 2:
         return False
     outlet_name = (outlet or "").strip().casefold()
-    return any(bool(_BYLINE.match(p)) or bool(find_dates(p)) or (outlet_name and p.casefold() == outlet_name)
-               for p in parts)
+    return any(
+        bool(_BYLINE.match(p)) or bool(find_dates(p)) or (outlet_name and p.casefold() == outlet_name)
+        for p in parts
+    )
 
 
 def is_headline_like(line: str) -> bool:
@@ -289,6 +305,16 @@ def count_sentences_marks(line: str) -> int:
     return len(re.findall(r"[.!?][\"'”’)\]]*\s+[\"'“‘(\[]?[A-Z]", line))
 
 
-__all__ = ["LIST_HEADER", "MEDIA_MARKER", "count_sentences_marks", "ends_like_sentence",
-           "furniture_of_shape", "is_headline_like", "is_title_case", "line_furniture", "shape_text",
-           "word_count", "words_of"]
+__all__ = [
+    "LIST_HEADER",
+    "MEDIA_MARKER",
+    "count_sentences_marks",
+    "ends_like_sentence",
+    "furniture_of_shape",
+    "is_headline_like",
+    "is_title_case",
+    "line_furniture",
+    "shape_text",
+    "word_count",
+    "words_of",
+]

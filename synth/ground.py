@@ -44,12 +44,12 @@ class GroundResult:
     statements_replaced: int = 0  # statements their quote did not support
     speakers_dropped: int = 0  # speakers the article does not name
 
+
 # How much text around a quote a statement may draw on ("…, he said" in the next sentence).
 CONTEXT_CHARS = 400
 
 
-def ground_claims(drafts_by_source: dict[str, list[ClaimDraft]],
-                  sources: Sequence[Source]) -> GroundResult:
+def ground_claims(drafts_by_source: dict[str, list[ClaimDraft]], sources: Sequence[Source]) -> GroundResult:
     """Claims C1…Cn for every draft whose quote is found in its source, in source order."""
     by_id = {source.id: source for source in sources}
     claims: list[Claim] = []
@@ -68,10 +68,9 @@ def ground_claims(drafts_by_source: dict[str, list[ClaimDraft]],
                 repeats += 1  # the same sentence proposed twice (overlapping chunks)
                 continue
             seen.add(span)
-            quote = source.text[placement.start:placement.end]
+            quote = source.text[placement.start : placement.end]
             statement, quantities = _as_stated(draft.statement, draft.quantities, quote)
-            context = source.text[max(0, placement.start - CONTEXT_CHARS):
-                                  placement.end + CONTEXT_CHARS]
+            context = source.text[max(0, placement.start - CONTEXT_CHARS) : placement.end + CONTEXT_CHARS]
             if statement != quote and not statement_supported(statement, quote, context):
                 statement = quote  # words the source does not say are the extractor's
                 replaced += 1
@@ -82,27 +81,28 @@ def ground_claims(drafts_by_source: dict[str, list[ClaimDraft]],
             flags = ["instruction"] if instruction_like(quote) else []
             if flags:
                 quantities = []  # an instruction to a model states no figure of the story
-            claims.append(Claim(
-                id=f"C{len(claims) + 1}",
-                source_id=source.id,
-                statement=statement,
-                quote=quote,
-                start=placement.start,
-                end=placement.end,
-                attributed_to=speaker,
-                cited_origin=draft.cited_origin,
-                stance=draft.stance,
-                quantities=quantities,
-                dates=draft.dates,
-                match=placement.match,
-                extractor=draft.extractor,
-                flags=flags,
-            ))
+            claims.append(
+                Claim(
+                    id=f"C{len(claims) + 1}",
+                    source_id=source.id,
+                    statement=statement,
+                    quote=quote,
+                    start=placement.start,
+                    end=placement.end,
+                    attributed_to=speaker,
+                    cited_origin=draft.cited_origin,
+                    stance=draft.stance,
+                    quantities=quantities,
+                    dates=draft.dates,
+                    match=placement.match,
+                    extractor=draft.extractor,
+                    flags=flags,
+                )
+            )
     return GroundResult(claims, dropped, repeats, replaced, unnamed)
 
 
-def _as_stated(statement: str, quantities: list[Quantity],
-               quote: str) -> tuple[str, list[Quantity]]:
+def _as_stated(statement: str, quantities: list[Quantity], quote: str) -> tuple[str, list[Quantity]]:
     """The statement and figures a placed quote supports. A number the quote does not state
     is the extractor's, not the source's (a model's slip, or a figure an article's injected
     instruction asked for), so such a figure is dropped and such a statement gives way to
@@ -113,16 +113,23 @@ def _as_stated(statement: str, quantities: list[Quantity],
         return is_figure(value) and any(math.isclose(value, s, rel_tol=1e-9) for s in stated)
 
     # A time of day is stated when its words are ("12:21 a.m."): its value is in hours.
-    kept = [q for q in quantities
-            if (is_stated(q.value) and (q.value_max is None or is_stated(q.value_max))) or
-            (q.unit in TIME_POINT_UNITS and q.text and q.text in quote and is_figure(q.value))]
-    in_statement = [] if statement.strip() == quote.strip() else \
-        [v for m in find_numbers(statement) for v in (m.value, m.value_max) if v is not None]
+    kept = [
+        q
+        for q in quantities
+        if (is_stated(q.value) and (q.value_max is None or is_stated(q.value_max)))
+        or (q.unit in TIME_POINT_UNITS and q.text and q.text in quote and is_figure(q.value))
+    ]
+    in_statement = (
+        []
+        if statement.strip() == quote.strip()
+        else [v for m in find_numbers(statement) for v in (m.value, m.value_max) if v is not None]
+    )
     return (statement if all(map(is_stated, in_statement)) else quote), kept
 
 
-def place_quote(quote: str, text: str, hint: int | None = None,
-                index: NormalisedText | None = None) -> Placement | None:
+def place_quote(
+    quote: str, text: str, hint: int | None = None, index: NormalisedText | None = None
+) -> Placement | None:
     """Where `quote` stands in `text`, or None. Offsets are Python str indices into `text`."""
     quote = quote.strip()
     if len(quote) < MIN_QUOTE_CHARS:

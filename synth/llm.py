@@ -80,13 +80,23 @@ from synth.wire import (
 T = TypeVar("T", bound=BaseModel)
 
 MODE_CHAINS = {"openai": ("tools", "json_schema"), "compatible": ("json_schema", "tools")}
-_INSTRUCTOR_MODES = {"tools": instructor.Mode.TOOLS, "json_schema": instructor.Mode.JSON_SCHEMA,
-                     "json": instructor.Mode.JSON, "md_json": instructor.Mode.MD_JSON}
+_INSTRUCTOR_MODES = {
+    "tools": instructor.Mode.TOOLS,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "json": instructor.Mode.JSON,
+    "md_json": instructor.Mode.MD_JSON,
+}
 # Words in a rejection that mean "this request format", not "this request", was refused.
-_FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object|\btools?\b|tool_choice|"
-                           r"function[ _]call", re.I)
-_CONTEXT_TOO_LONG = re.compile(r"context[ _]length|maximum context|too many tokens|"
-                               r"reduce the length", re.I)
+_FORMAT_WORDS = re.compile(
+    r"response_format|json_schema|json_object|\btools?\b|tool_choice|"
+    r"function[ _]call",
+    re.I,
+)
+_CONTEXT_TOO_LONG = re.compile(
+    r"context[ _]length|maximum context|too many tokens|"
+    r"reduce the length",
+    re.I,
+)
 _KEY_LIKE = re.compile(r"sk-[A-Za-z0-9_*\-]{3,}")
 # What an API key may be made of: printable ASCII without spaces.
 _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
@@ -112,10 +122,10 @@ PROMPT_TOKEN_WORK = 0.25
 SLOW_ANSWER_SHARE_OF_BOUND = 1 / 20
 # Set for an attempt that repeats one whose request timed out: it waits to go alone.
 _REPEATS_A_TIMEOUT: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "synth_repeats_a_timeout", default=False)
+    "synth_repeats_a_timeout", default=False
+)
 # The Usage of the one structured call under way in this task, besides the client's own.
-_CALL_USAGE: contextvars.ContextVar[Usage | None] = contextvars.ContextVar(
-    "synth_call_usage", default=None)
+_CALL_USAGE: contextvars.ContextVar[Usage | None] = contextvars.ContextVar("synth_call_usage", default=None)
 
 
 @dataclass(frozen=True)
@@ -156,8 +166,7 @@ class StructuredReply:
 def endpoint_kind(base_url: str | None) -> str:
     host = urlparse(base_url).hostname if base_url else "api.openai.com"
     host = host or ""
-    return "openai" if host.endswith("openai.com") or host.endswith("openai.azure.com") \
-        else "compatible"
+    return "openai" if host.endswith("openai.com") or host.endswith("openai.azure.com") else "compatible"
 
 
 def mode_chain(settings: Settings) -> tuple[str, ...]:
@@ -221,9 +230,14 @@ class RequestFormats:
 class ModelClient:
     """Structured calls against one OpenAI-compatible endpoint, shared by a whole stage."""
 
-    def __init__(self, settings: Settings, note: Callable[[str], None] | None = None,
-                 retry_base_delay: float = 0.5, retry_max_delay: float = 20.0,
-                 formats: RequestFormats | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        note: Callable[[str], None] | None = None,
+        retry_base_delay: float = 0.5,
+        retry_max_delay: float = 20.0,
+        formats: RequestFormats | None = None,
+    ) -> None:
         if not settings.model:
             raise ConfigError("no model configured: set SYNTH_MODEL or pass --model")
         # Only scheme, host, port and path are ever shown: never credentials in the URL.
@@ -233,8 +247,10 @@ class ModelClient:
         api_key = (settings.api_key or "").strip()
         _remember_secrets(api_key, settings.base_url)
         if api_key and not _HEADER_SAFE.fullmatch(api_key):
-            raise ConfigError("the API key holds characters an HTTP header cannot carry "
-                              "(a space, a control character or a non-ASCII letter)")
+            raise ConfigError(
+                "the API key holds characters an HTTP header cannot carry "
+                "(a space, a control character or a non-ASCII letter)"
+            )
         if not api_key:
             if endpoint_kind(settings.base_url) == "openai":
                 raise ConfigError(f"OPENAI_API_KEY is not set; it is needed for {self.url}")
@@ -245,17 +261,24 @@ class ModelClient:
         self._retry_base_delay = retry_base_delay
         self._retry_max_delay = retry_max_delay
         self.limit = AdaptiveLimit(
-            settings.concurrency,
-            min_slow_seconds=settings.request_timeout * SLOW_ANSWER_SHARE_OF_BOUND)
+            settings.concurrency, min_slow_seconds=settings.request_timeout * SLOW_ANSWER_SHARE_OF_BOUND
+        )
         # Counted for every HTTP request that reached the server, re-asks and retries
         # included, whatever came back (instructor #2391: its hooks miss some).
         self.usage = Usage()
-        self._http = PacedHttpClient(self.limit, settings.request_timeout,
-                                     on_slowdown=self._say_slowdown,
-                                     on_request=self._count_request)
-        self._openai = openai.AsyncOpenAI(api_key=api_key, base_url=settings.base_url,
-                                          timeout=self._http.timeout, max_retries=0,
-                                          http_client=self._http)
+        self._http = PacedHttpClient(
+            self.limit,
+            settings.request_timeout,
+            on_slowdown=self._say_slowdown,
+            on_request=self._count_request,
+        )
+        self._openai = openai.AsyncOpenAI(
+            api_key=api_key,
+            base_url=settings.base_url,
+            timeout=self._http.timeout,
+            max_retries=0,
+            http_client=self._http,
+        )
         self._clients: dict[str, Any] = {}
         self._probe_lock: asyncio.Lock | None = None
         # Set when the server could not be reached at all: later calls fail without a request.
@@ -296,8 +319,7 @@ class ModelClient:
                 usage.prompt_tokens += _token_count(getattr(reported, "prompt_tokens", 0))
                 usage.completion_tokens += _token_count(getattr(reported, "completion_tokens", 0))
 
-    async def structured(self, request: ModelRequest,
-                         usage: Usage | None = None) -> StructuredReply:
+    async def structured(self, request: ModelRequest, usage: Usage | None = None) -> StructuredReply:
         """One structured answer, with bounded re-asks and bounded transient retries. Every
         request, re-ask and retry it makes is counted in the client's usage and in `usage`
         (the hooks that count run in this task, so concurrent calls count apart).
@@ -307,8 +329,11 @@ class ModelClient:
         ContextVar its caller sets (synth.validation_data.validating_against)."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.max_retries + 1),
-            wait=self._wait, retry=retry_if_exception(is_transient), reraise=True,
-            before_sleep=self._count_retry)
+            wait=self._wait,
+            retry=retry_if_exception(is_transient),
+            reraise=True,
+            before_sleep=self._count_retry,
+        )
         # Answers that failed validation before a re-ask of them failed, latest last.
         reasked: list[Any] = []
         repeats_a_timeout = False
@@ -327,11 +352,15 @@ class ModelClient:
                     finally:
                         _REPEATS_A_TIMEOUT.reset(marker)
         except (openai.APIError, openai.APIConnectionError) as error:
-            reason = _timeout_reason(error, self.settings.request_timeout) \
-                if isinstance(error, openai.APITimeoutError) else _reason(error)
+            reason = (
+                _timeout_reason(error, self.settings.request_timeout)
+                if isinstance(error, openai.APITimeoutError)
+                else _reason(error)
+            )
             failed = f"kept failing after {attempts} attempts" if attempts > 1 else "failed"
-            raise ModelError(f"{self.url} {failed}: {reason}",
-                             last_answer=reasked[-1] if reasked else None) from None
+            raise ModelError(
+                f"{self.url} {failed}: {reason}", last_answer=reasked[-1] if reasked else None
+            ) from None
         finally:
             _CALL_USAGE.reset(counting)
         raise AssertionError("unreachable: tenacity either returns or raises")
@@ -361,7 +390,9 @@ class ModelClient:
             try:
                 value = await self._client(mode).chat.completions.create(
                     response_model=prepared_model(request.response_model),
-                    max_retries=max_reasks, **_sent(request, cap))
+                    max_retries=max_reasks,
+                    **_sent(request, cap),
+                )
                 return StructuredReply(value=value, mode=mode)
             except IncompleteOutputException as error:
                 text = _completion_text(getattr(error, "last_completion", None))
@@ -371,16 +402,23 @@ class ModelClient:
                 if first_cut is None and not looping:
                     first_cut, cap = text, cap * CUT_OFF_CAP_FACTOR
                     continue
-                return _cut_off_reply(mode, text, caps, note="it was repeating itself; not "
-                                      "asked again" if looping and len(caps) == 1 else "")
+                return _cut_off_reply(
+                    mode,
+                    text,
+                    caps,
+                    note="it was repeating itself; not asked again" if looping and len(caps) == 1 else "",
+                )
             except InstructorRetryException as error:
                 cause = error.__cause__
                 if not isinstance(cause, (openai.APIError, openai.APIConnectionError)):
                     attempts = getattr(error, "n_attempts", None) or 1
-                    return StructuredReply(value=None, mode=mode,
-                                           unvalidated=_last_reply_text(error),
-                                           error=_short(scrub(str(cause or error))),
-                                           reasks=max(0, min(attempts - 1, max_reasks)))
+                    return StructuredReply(
+                        value=None,
+                        mode=mode,
+                        unvalidated=_last_reply_text(error),
+                        error=_short(scrub(str(cause or error))),
+                        reasks=max(0, min(attempts - 1, max_reasks)),
+                    )
                 last_answer = _last_reply_text(error)
                 if last_answer is not None:
                     reasked.append(last_answer)
@@ -390,22 +428,30 @@ class ModelClient:
             if first_cut is not None:
                 # The higher cap was refused (longer than the context, say) or failed: what
                 # came before the first cut is the answer.
-                return _cut_off_reply(mode, first_cut, caps, note=f"asking again with a cap "
-                                      f"of {cap:,} failed: {_reason(api_error)}")
+                return _cut_off_reply(
+                    mode,
+                    first_cut,
+                    caps,
+                    note=f"asking again with a cap of {cap:,} failed: {_reason(api_error)}",
+                )
             if self._is_format_rejection(api_error):
                 if self.forced:
                     raise ModelRefusedError(
                         f"{self.url} rejected the '{mode}' request format (--mode {mode}): "
-                        f"{_reason(api_error)}") from None
+                        f"{_reason(api_error)}"
+                    ) from None
                 if self.formats.fall_back(mode):
-                    self._note(f"synth: {self.url} does not accept the '{mode}' request format "
-                               f"({_reason(api_error)}); using '{self.mode}' for the rest of "
-                               "the run")
+                    self._note(
+                        f"synth: {self.url} does not accept the '{mode}' request format "
+                        f"({_reason(api_error)}); using '{self.mode}' for the rest of "
+                        "the run"
+                    )
                 if mode != self.mode:
                     continue  # the other mode, at once: a format switch is not a fault
             self._stop_if_unreachable(api_error)
-            _raise_if_refused(api_error, self.url, self.settings.model,
-                              last_answer=reasked[-1] if reasked else None)
+            _raise_if_refused(
+                api_error, self.url, self.settings.model, last_answer=reasked[-1] if reasked else None
+            )
             raise api_error
 
     def _stop_if_unreachable(self, error: Exception) -> None:
@@ -414,7 +460,8 @@ class ModelClient:
             return
         advice = "start it" if why == CONNECTION_REFUSED else "check the address"
         self._unreachable = self._unreachable or (
-            f"no model server at {self.url} ({why}): {advice}, or run with --offline")
+            f"no model server at {self.url} ({why}): {advice}, or run with --offline"
+        )
         raise ModelUnreachableError(self._unreachable) from None
 
     def _count_retry(self, retry_state: RetryCallState) -> None:
@@ -427,9 +474,14 @@ class ModelClient:
     def _wait(self, retry_state: RetryCallState) -> float:
         error = retry_state.outcome.exception() if retry_state.outcome else None
         response = getattr(error, "response", None)
-        return retry_delay(retry_after_seconds(getattr(response, "headers", None), time.time()),
-                           retry_state.attempt_number, self._retry_base_delay,
-                           self._retry_max_delay, MAX_RETRY_AFTER_SECONDS, random.uniform)
+        return retry_delay(
+            retry_after_seconds(getattr(response, "headers", None), time.time()),
+            retry_state.attempt_number,
+            self._retry_base_delay,
+            self._retry_max_delay,
+            MAX_RETRY_AFTER_SECONDS,
+            random.uniform,
+        )
 
     def _is_format_rejection(self, error: Exception) -> bool:
         if not isinstance(error, openai.APIStatusError):
@@ -446,9 +498,13 @@ class ModelClient:
 
 def _sent(request: ModelRequest, max_tokens: int) -> dict[str, Any]:
     """The chat completion arguments of `request` with this token cap, as they are sent."""
-    return {"model": request.model, "messages": request.messages,
-            "temperature": request.temperature, "max_tokens": max_tokens,
-            **({"seed": request.seed} if request.seed is not None else {})}
+    return {
+        "model": request.model,
+        "messages": request.messages,
+        "temperature": request.temperature,
+        "max_tokens": max_tokens,
+        **({"seed": request.seed} if request.seed is not None else {}),
+    }
 
 
 def _cut_off_reply(mode: str, text: Any, caps: list[int], note: str = "") -> StructuredReply:
@@ -458,10 +514,17 @@ def _cut_off_reply(mode: str, text: Any, caps: list[int], note: str = "") -> Str
     said = f"{caps[0]:,} tokens" + "".join(f", and again at {c:,}" for c in caps[1:])
     if note:
         said += f" ({note})"
-    return StructuredReply(value=None, mode=mode,
-                           unvalidated=before_the_cut(text) if isinstance(text, str)
-                           else text if isinstance(text, dict) else None,
-                           error=f"cut off at the token cap of {said}", cut_off=said)
+    return StructuredReply(
+        value=None,
+        mode=mode,
+        unvalidated=before_the_cut(text)
+        if isinstance(text, str)
+        else text
+        if isinstance(text, dict)
+        else None,
+        error=f"cut off at the token cap of {said}",
+        cut_off=said,
+    )
 
 
 def _token_count(value: Any) -> int:
@@ -509,12 +572,17 @@ class PacedHttpClient(openai.DefaultAsyncHttpxClient):
     an answer before anything else sees it. Redirects are not followed: a chat completions
     endpoint that redirects is the wrong address, and each hop would be a request uncounted."""
 
-    def __init__(self, limit: AdaptiveLimit, total_seconds: float,
-                 on_slowdown: Callable[[Slowdown], None],
-                 on_request: Callable[[], None] = lambda: None) -> None:
-        super().__init__(timeout=HTTP.Timeout(total_seconds,
-                                              connect=min(CONNECT_TIMEOUT_SECONDS, total_seconds)),
-                         follow_redirects=False)
+    def __init__(
+        self,
+        limit: AdaptiveLimit,
+        total_seconds: float,
+        on_slowdown: Callable[[Slowdown], None],
+        on_request: Callable[[], None] = lambda: None,
+    ) -> None:
+        super().__init__(
+            timeout=HTTP.Timeout(total_seconds, connect=min(CONNECT_TIMEOUT_SECONDS, total_seconds)),
+            follow_redirects=False,
+        )
         self.total_seconds = total_seconds
         self._limit = limit
         self._on_slowdown = on_slowdown
@@ -547,34 +615,44 @@ class PacedHttpClient(openai.DefaultAsyncHttpxClient):
                     # The body is part of the answer, and of its bound.
                     body = await _read_bounded(response, MAX_ANSWER_BYTES)
             except TimeoutError:
-                raise HTTP.ReadTimeout(f"no complete answer within {self.total_seconds:g} s",
-                                       request=request) from None
+                raise HTTP.ReadTimeout(
+                    f"no complete answer within {self.total_seconds:g} s", request=request
+                ) from None
             except HTTP.DecodingError:
                 encoding = response.headers.get("content-encoding", "?")
-                raise UnusableAnswerError(response, f"HTTP {response.status_code} with a body "
-                                          f"that does not decode as its Content-Encoding "
-                                          f"({_short(scrub(encoding))}) says",
-                                          transient=True) from None
-            answer = _answer_with(response, scrub_bytes(repaired_utf8(body), _CONFIGURED_KEYS),
-                                  request)
+                raise UnusableAnswerError(
+                    response,
+                    f"HTTP {response.status_code} with a body "
+                    f"that does not decode as its Content-Encoding "
+                    f"({_short(scrub(encoding))}) says",
+                    transient=True,
+                ) from None
+            answer = _answer_with(response, scrub_bytes(repaired_utf8(body), _CONFIGURED_KEYS), request)
             if response.status_code in _BUSY_STATUSES:
                 outcome, detail = Outcome.BUSY, f"HTTP {response.status_code}"
             elif response.is_success:
                 problem = completion_problem(answer.content, answer.headers.get("content-type"))
                 if problem is not None and request.url.path.endswith("/chat/completions"):
                     what, transient = problem
-                    raise UnusableAnswerError(answer, f"HTTP {response.status_code} with "
-                                              f"{_short(scrub(what))}", transient=transient)
+                    raise UnusableAnswerError(
+                        answer, f"HTTP {response.status_code} with {_short(scrub(what))}", transient=transient
+                    )
                 outcome, work = Outcome.ANSWERED, answer_work(answer.content)
             elif response.is_redirect or 300 <= response.status_code < 400:
                 location = response.headers.get("location") or "nowhere"
-                raise UnusableAnswerError(answer, f"HTTP {response.status_code}, a redirect to "
-                                          f"{_short(scrub(display_url(location)))}; set the base "
-                                          "URL to the API's own address", transient=False)
+                raise UnusableAnswerError(
+                    answer,
+                    f"HTTP {response.status_code}, a redirect to "
+                    f"{_short(scrub(display_url(location)))}; set the base "
+                    "URL to the API's own address",
+                    transient=False,
+                )
             return answer
         except HTTP.ConnectTimeout:
-            outcome, detail = Outcome.BUSY, "no connection within " \
-                                            f"{min(CONNECT_TIMEOUT_SECONDS, self.total_seconds):g} s"
+            outcome, detail = (
+                Outcome.BUSY,
+                f"no connection within {min(CONNECT_TIMEOUT_SECONDS, self.total_seconds):g} s",
+            )
             raise
         except HTTP.TimeoutException:
             outcome, detail = Outcome.TIMED_OUT, f"no answer within {self.total_seconds:g} s"
@@ -596,12 +674,10 @@ class PacedHttpClient(openai.DefaultAsyncHttpxClient):
                     self._limit.retries_waiting -= 1
             return self._limit.start(time.monotonic(), after_timeout=after_timeout)
 
-    async def _free_slot(self, slot: Slot, outcome: Outcome, detail: str,
-                         work: float | None) -> None:
+    async def _free_slot(self, slot: Slot, outcome: Outcome, detail: str, work: float | None) -> None:
         assert self._turn is not None
         async with self._turn:
-            slowdown = self._limit.finish(slot, time.monotonic(), outcome, detail=detail,
-                                          work=work)
+            slowdown = self._limit.finish(slot, time.monotonic(), outcome, detail=detail, work=work)
             self._turn.notify_all()
         if slowdown is not None:
             self._on_slowdown(slowdown)
@@ -624,18 +700,30 @@ async def _read_bounded(response: Any, limit: int) -> bytes:
             parts.append(part)
     except _AnswerTooLarge:
         await response.aclose()
-        raise UnusableAnswerError(response, f"HTTP {response.status_code} with an answer over "
-                                  f"{limit // (1024 * 1024)} MB; stopped reading it",
-                                  transient=False) from None
+        raise UnusableAnswerError(
+            response,
+            f"HTTP {response.status_code} with an answer over "
+            f"{limit // (1024 * 1024)} MB; stopped reading it",
+            transient=False,
+        ) from None
     return b"".join(parts)
 
 
 def _answer_with(response: Any, body: bytes, request: Any) -> Any:
     """The response as openai reads it, with `body` (decoded, checked) as its content."""
-    headers = [(name, value) for name, value in response.headers.multi_items()
-               if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
-    answer = HTTP.Response(response.status_code, headers=headers, content=body, request=request,
-                           extensions=response.extensions, history=response.history)
+    headers = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    answer = HTTP.Response(
+        response.status_code,
+        headers=headers,
+        content=body,
+        request=request,
+        extensions=response.extensions,
+        history=response.history,
+    )
     try:
         answer.elapsed = response.elapsed
     except RuntimeError:  # not known for an answer that never closed; nothing reads it then
@@ -647,8 +735,9 @@ def answer_work(body: bytes) -> float | None:
     """The size of an answer in units of one answer token, from the usage it reports."""
     try:
         usage = json.loads(body).get("usage") or {}
-        work = _token_count(usage.get("completion_tokens")) + \
-            PROMPT_TOKEN_WORK * _token_count(usage.get("prompt_tokens"))
+        work = _token_count(usage.get("completion_tokens")) + PROMPT_TOKEN_WORK * _token_count(
+            usage.get("prompt_tokens")
+        )
     except (ValueError, AttributeError, TypeError, RecursionError):
         return None
     return float(work) if work > 0 else None
@@ -670,8 +759,7 @@ def prepared_model(response_model: type[T]) -> type[T]:
     model, it wraps nothing; the schema is computed once here and a copy is handed out."""
     wrapped = instructor.openai_schema(response_model)
     schema = wrapped.model_json_schema()
-    generate: Callable[..., dict[str, Any]] = \
-        BaseModel.model_json_schema.__func__  # type: ignore[attr-defined]
+    generate: Callable[..., dict[str, Any]] = BaseModel.model_json_schema.__func__  # type: ignore[attr-defined]
 
     def model_json_schema(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
         if args or kwargs:
@@ -690,15 +778,15 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, UnusableAnswerError):
         return error.transient
     return isinstance(error, openai.APIStatusError) and (
-        error.status_code in (408, 409, 429) or error.status_code >= 500)
+        error.status_code in (408, 409, 429) or error.status_code >= 500
+    )
 
 
 def unreachable_reason(error: BaseException, host: str) -> str | None:
     """Why nothing can answer at the endpoint: the connection was refused, or no host of that
     name was found. None for what another try may mend: a connect timeout may be a busy
     server, and a dropped connection a restarting one."""
-    if not isinstance(error, openai.APIConnectionError) or \
-            isinstance(error, openai.APITimeoutError):
+    if not isinstance(error, openai.APIConnectionError) or isinstance(error, openai.APITimeoutError):
         return None
     seen: set[int] = set()
     cause = error.__cause__ or error.__context__
@@ -712,26 +800,27 @@ def unreachable_reason(error: BaseException, host: str) -> str | None:
     return None
 
 
-def _raise_if_refused(error: Exception, url: str, model: str | None,
-                      last_answer: Any = None) -> None:
+def _raise_if_refused(error: Exception, url: str, model: str | None, last_answer: Any = None) -> None:
     if not isinstance(error, openai.APIStatusError):
         return
     status = error.status_code
     if status in (401, 403):
-        raise ModelRefusedError(f"the API key was refused by {url} (HTTP {status}): "
-                                f"{_reason(error)}") from None
+        raise ModelRefusedError(
+            f"the API key was refused by {url} (HTTP {status}): {_reason(error)}"
+        ) from None
     if status == 404:
-        raise ModelRefusedError(f"{url} has no model {model!r} or no chat completions "
-                                f"endpoint (HTTP 404): {_reason(error)}") from None
+        raise ModelRefusedError(
+            f"{url} has no model {model!r} or no chat completions endpoint (HTTP 404): {_reason(error)}"
+        ) from None
     if status in (400, 413) and _CONTEXT_TOO_LONG.search(_reason(error)):
         # This request is too long for the model; others may fit, so the run goes on.
         raise RequestTooLongError(
             f"the request is longer than {model!r} at {url} can take (HTTP {status}): "
             f"{_reason(error)}; try a smaller --chunk-chars or --max-output-tokens",
-            last_answer=last_answer) from None
+            last_answer=last_answer,
+        ) from None
     if 400 <= status < 500 and status not in (408, 409, 429):
-        raise ModelRefusedError(f"{url} rejected the request (HTTP {status}): "
-                                f"{_reason(error)}") from None
+        raise ModelRefusedError(f"{url} rejected the request (HTTP {status}): {_reason(error)}") from None
 
 
 def _reason(error: Exception) -> str:
@@ -790,8 +879,9 @@ def request_body(request: ModelRequest, mode: str) -> dict[str, Any]:
 
     arguments = _sent(request, request.max_tokens)
     arguments["messages"] = copy.deepcopy(request.messages)  # instructor may add to them
-    _, body = handle_response_model(prepared_model(request.response_model),
-                                    mode=_INSTRUCTOR_MODES[mode], **arguments)
+    _, body = handle_response_model(
+        prepared_model(request.response_model), mode=_INSTRUCTOR_MODES[mode], **arguments
+    )
     return dict(body)
 
 
@@ -810,8 +900,7 @@ class ParsedCompletion:
         return _completion_text(self.completion)
 
 
-def parse_completion(response_model: type[BaseModel], mode: str,
-                     body: Any) -> ParsedCompletion:
+def parse_completion(response_model: type[BaseModel], mode: str, body: Any) -> ParsedCompletion:
     """Validates a completion's body with the response model, by the parser instructor runs
     on a live answer in this request format. The caller sets the data the model's
     validators read (synth.validation_data.validating_against)."""
@@ -827,20 +916,33 @@ def parse_completion(response_model: type[BaseModel], mode: str,
         return ParsedCompletion(None, error, None)
     handlers = mode_registry.get_handlers(Provider.OPENAI, _INSTRUCTOR_MODES[mode])
     try:
-        value = handlers.response_parser(response=completion,
-                                         response_model=prepared_model(response_model),
-                                         validation_context=None, strict=None, stream=False,
-                                         is_async=False)
+        value = handlers.response_parser(
+            response=completion,
+            response_model=prepared_model(response_model),
+            validation_context=None,
+            strict=None,
+            stream=False,
+            is_async=False,
+        )
     except IncompleteOutputException as error:
         return ParsedCompletion(None, error, completion, cut_off=True)
-    except (ValidationError, ValueError, TypeError, AttributeError, KeyError, IndexError,
-            InstructorError, RecursionError) as error:
+    except (
+        ValidationError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        KeyError,
+        IndexError,
+        InstructorError,
+        RecursionError,
+    ) as error:
         return ParsedCompletion(None, error, completion)
     return ParsedCompletion(value, None, completion)
 
 
-def reask_messages(mode: str, messages: list[dict[str, Any]], body: dict[str, Any],
-                   parsed: ParsedCompletion) -> list[dict[str, Any]]:
+def reask_messages(
+    mode: str, messages: list[dict[str, Any]], body: dict[str, Any], parsed: ParsedCompletion
+) -> list[dict[str, Any]]:
     """The messages of the re-ask instructor would send after this answer failed validation:
     `messages` and what its re-ask handler adds (the answer, and the error to mend). Given
     to `ModelClient.structured`, instructor prepares them as it prepares every request."""
@@ -849,9 +951,10 @@ def reask_messages(mode: str, messages: list[dict[str, Any]], body: dict[str, An
 
     assert parsed.error is not None
     handlers = mode_registry.get_handlers(Provider.OPENAI, _INSTRUCTOR_MODES[mode])
-    reasked = handlers.reask_handler(kwargs=copy.deepcopy(body), response=parsed.completion,
-                                     exception=parsed.error)
-    added = list(reasked["messages"])[len(body["messages"]):]
+    reasked = handlers.reask_handler(
+        kwargs=copy.deepcopy(body), response=parsed.completion, exception=parsed.error
+    )
+    added = list(reasked["messages"])[len(body["messages"]) :]
     return [*copy.deepcopy(messages), *added]
 
 

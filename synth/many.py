@@ -73,10 +73,15 @@ def stories_from_paths(paths: Sequence[str | os.PathLike[str]]) -> list[Story]:
     return stories
 
 
-def summarise_many(paths: Sequence[str | os.PathLike[str]], *, settings: Settings | None = None,
-                   progress: ProgressCallback | None = None,
-                   on_story: StoryDone | None = None,
-                   extractor: Extractor | None = None, **options: object) -> StoryReports:
+def summarise_many(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    settings: Settings | None = None,
+    progress: ProgressCallback | None = None,
+    on_story: StoryDone | None = None,
+    extractor: Extractor | None = None,
+    **options: object,
+) -> StoryReports:
     """Summarise each folder in `paths` as its own story; reports by story name.
 
     Options are Settings fields, as for `summarise`. A story whose report would rest on no
@@ -100,8 +105,7 @@ def summarise_many(paths: Sequence[str | os.PathLike[str]], *, settings: Setting
             # Made once, after the first story's articles are read: the model client's
             # imports take a second, and reading comes first.
             shared = shared or make_extractor(settings)
-            report = summarise(story.paths, settings=settings, extractor=shared,
-                               progress=relay)
+            report = summarise(story.paths, settings=settings, extractor=shared, progress=relay)
         except ConfigError:
             raise  # a setting that cannot work fails every story alike
         except SynthError as error:
@@ -121,16 +125,17 @@ def summarise_many(paths: Sequence[str | os.PathLike[str]], *, settings: Setting
     return results
 
 
-def _story_progress(progress: ProgressCallback | None, index: int, total: int,
-                    name: str) -> Callable[[Progress | None], None] | None:
+def _story_progress(
+    progress: ProgressCallback | None, index: int, total: int, name: str
+) -> Callable[[Progress | None], None] | None:
     """The callback a story's stages report to: each report becomes the run's one line."""
     if progress is None:
         return None
 
     def relay(inner: Progress | None) -> None:
         where = "starting" if inner is None else stage_words(inner)
-        progress(Progress("stories", index, total, inner.in_flight if inner else 0,
-                          item=f"{name}: {where}"))
+        progress(Progress("stories", index, total, inner.in_flight if inner else 0, item=f"{name}: {where}"))
+
     return relay
 
 
@@ -167,21 +172,23 @@ def summary_table(rows: Sequence[StoryRow]) -> list[str]:
             body.append((row.name, "-", "-", "-", "-", "-", row.result))
             continue
         usage = report.usage
-        numbers = [len(report.sources), len(report.claims), len(report.facts),
-                   usage.requests + usage.batched_requests]
+        numbers = [
+            len(report.sources),
+            len(report.claims),
+            len(report.facts),
+            usage.requests + usage.batched_requests,
+        ]
         totals = [a + b for a, b in zip(totals, numbers, strict=True)]
         cost = usage.estimated_cost_usd
         if cost is not None:
             cost_total = (cost_total or 0.0) + cost
         body.append((row.name, *(str(n) for n in numbers), _cost(cost), row.result))
     done = sum(1 for row in rows if row.report is not None)
-    body.append((f"{done} of {len(rows)} stories", *(str(n) for n in totals), _cost(cost_total),
-                 ""))
+    body.append((f"{done} of {len(rows)} stories", *(str(n) for n in totals), _cost(cost_total), ""))
     widths = [max(len(line[i]) for line in (header, *body)) for i in range(len(header) - 1)]
     lines = []
     for line in (header, *body):
-        cells = [line[0].ljust(widths[0])] + [cell.rjust(widths[i])
-                                              for i, cell in enumerate(line[1:-1], 1)]
+        cells = [line[0].ljust(widths[0])] + [cell.rjust(widths[i]) for i, cell in enumerate(line[1:-1], 1)]
         lines.append("  ".join([*cells, line[-1]]).rstrip())
     return lines
 

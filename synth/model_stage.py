@@ -109,10 +109,15 @@ class ModelStage:
     schema_version: str
     max_reasks: int
 
-    def __init__(self, settings: Settings, *, cache: ResponseCache | None = None,
-                 client_factory: Callable[[], ModelClient] | None = None,
-                 note: Callable[[str], None] = stderr_note,
-                 formats: RequestFormats | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        cache: ResponseCache | None = None,
+        client_factory: Callable[[], ModelClient] | None = None,
+        note: Callable[[str], None] = stderr_note,
+        formats: RequestFormats | None = None,
+    ) -> None:
         self.settings = settings
         self.model = settings.model
         # The request format the endpoint takes, shared with the run's other stage (pass
@@ -121,14 +126,14 @@ class ModelStage:
         self.note = note
         self.prompt = load_prompt(self.prompt_name)
         assert settings.cache_dir is not None
-        self.cache = cache or ResponseCache(settings.cache_dir, enabled=settings.use_cache,
-                                            warn=note)
+        self.cache = cache or ResponseCache(settings.cache_dir, enabled=settings.use_cache, warn=note)
         # Kept beside the cache, and like it not kept with --no-cache.
         self.log = RequestLog(self.cache.directory, enabled=self.cache.enabled, warn=note)
         # Where requests go, as it may be shown: credentials in the URL are no part of it.
         self.endpoint = display_url(settings.base_url) if settings.base_url else "openai"
         self._client_factory = client_factory or (
-            lambda: ModelClient(settings, note=note, formats=self.formats))
+            lambda: ModelClient(settings, note=note, formats=self.formats)
+        )
         self._client: ModelClient | None = None  # the run's client, once made
         self._usage = Usage()  # the run's, while a run counts into one
 
@@ -136,19 +141,30 @@ class ModelStage:
         """The request these messages make, with this stage's schema and settings."""
         settings = self.settings
         assert settings.model is not None, "a model stage runs with a model configured"
-        return ModelRequest(model=settings.model, messages=messages,
-                            response_model=self.response_model,
-                            temperature=settings.temperature, seed=settings.seed,
-                            max_tokens=settings.max_output_tokens, max_reasks=self.max_reasks)
+        return ModelRequest(
+            model=settings.model,
+            messages=messages,
+            response_model=self.response_model,
+            temperature=settings.temperature,
+            seed=settings.seed,
+            max_tokens=settings.max_output_tokens,
+            max_reasks=self.max_reasks,
+        )
 
     def request_key(self, request: ModelRequest) -> str:
         """The cache key of `request`: all of it, where it goes and in which request formats
         it may be asked (the formats to try, which are the same on every run, not the one a
         fallback settled on), the prompt it was made from and the schema's version."""
-        return cache_key({"stage": self.stage, "endpoint": self.endpoint,
-                          "modes": list(self.formats.chain),
-                          "prompt": [self.prompt.name, self.prompt.content_hash],
-                          "schema_version": self.schema_version, **request.key_parts()})
+        return cache_key(
+            {
+                "stage": self.stage,
+                "endpoint": self.endpoint,
+                "modes": list(self.formats.chain),
+                "prompt": [self.prompt.name, self.prompt.content_hash],
+                "schema_version": self.schema_version,
+                **request.key_parts(),
+            }
+        )
 
     def kept_of_reply(self, reply: Any) -> Any:
         """What of an unchecked last reply is kept and cached; the stage may keep less."""
@@ -175,30 +191,37 @@ class ModelStage:
         every outcome but a failure (no answer), which the next run asks again."""
         if asked.outcome == "failed":
             return
-        self.cache.set(key, CachedReply(
-            outcome=asked.outcome,
-            reply=asked.value.model_dump(mode="json") if asked.value is not None
-            else asked.reply,
-            error=asked.error, reasks=asked.reasks, cut_off=asked.cut_off,
-        ).model_dump(exclude_none=True))
+        self.cache.set(
+            key,
+            CachedReply(
+                outcome=asked.outcome,
+                reply=asked.value.model_dump(mode="json") if asked.value is not None else asked.reply,
+                error=asked.error,
+                reasks=asked.reasks,
+                cut_off=asked.cut_off,
+            ).model_dump(exclude_none=True),
+        )
 
-    def answered_elsewhere(self, key: str, question: Question, asked: Asked, spent: Usage,
-                           mode: str) -> None:
+    def answered_elsewhere(self, key: str, question: Question, asked: Asked, spent: Usage, mode: str) -> None:
         """Keeps and logs what came of `question` by another way than `ask` (a line of a
         provider's batch, checked by the caller), as `ask` keeps and logs its own answers."""
         self.keep(key, asked)
         self._log(key, self.request_for(question.messages), question, asked, spent, mode)
 
-    async def ask_further(self, key: str, question: Question,
-                          conversation: list[dict[str, Any]], reasks_done: int) -> Asked:
+    async def ask_further(
+        self, key: str, question: Question, conversation: list[dict[str, Any]], reasks_done: int
+    ) -> Asked:
         """Asks the model the rest of a conversation begun by another way (a batch line whose
         reply failed the checks): `conversation` is the messages so far, after `reasks_done`
         re-asks, and the re-asks left are allowed. What came of it is kept under `key`, the
         key of `question`'s request, and logged, as `ask` keeps and logs its answers."""
         first = self.request_for(question.messages)
         # A re-ask's messages hold more than text (a tool call, its result): sent as they are.
-        request = replace(first, messages=cast(list[dict[str, str]], conversation),
-                          max_reasks=max(first.max_reasks - reasks_done, 0))
+        request = replace(
+            first,
+            messages=cast(list[dict[str, str]], conversation),
+            max_reasks=max(first.max_reasks - reasks_done, 0),
+        )
         spent = Usage()
         asked, mode = await self._from_model(request, question, spent)
         if asked.outcome == "unchecked":
@@ -213,8 +236,14 @@ class ModelStage:
             return None
         if entry.outcome != "answered":
             # Salvaged part by part by the stage, as the last reply of a live conversation is.
-            return Asked(entry.outcome, reply=entry.reply, error=entry.error,
-                         reasks=entry.reasks, cut_off=entry.cut_off, cached=True)
+            return Asked(
+                entry.outcome,
+                reply=entry.reply,
+                error=entry.error,
+                reasks=entry.reasks,
+                cut_off=entry.cut_off,
+                cached=True,
+            )
         try:
             with validating_against(None):
                 request.response_model.model_validate(entry.reply)
@@ -230,42 +259,65 @@ class ModelStage:
             return None
         return Asked("answered", value=value, cached=True)
 
-    async def _from_model(self, request: ModelRequest, question: Question,
-                          spent: Usage) -> tuple[Asked, str | None]:
+    async def _from_model(
+        self, request: ModelRequest, question: Question, spent: Usage
+    ) -> tuple[Asked, str | None]:
         try:
             with validating_against(question.checks):
                 reply = await self._run_client().structured(request, spent)
         except RequestTooLongError as refused:
             # A re-ask grown past the context: the reply it re-asked may still have parts.
-            return Asked("too_long", reply=self.kept_of_reply(refused.last_answer),
-                         error=str(refused)), None
+            return Asked("too_long", reply=self.kept_of_reply(refused.last_answer), error=str(refused)), None
         except ModelRefusedError:
             raise
         except ModelError as error:
             return Asked("failed", reply=error.last_answer, error=str(error)), None
         if isinstance(reply.value, request.response_model):
             return Asked("answered", value=reply.value), reply.mode
-        return Asked("unchecked", reply=self.kept_of_reply(reply.unvalidated),
-                     error=reply.error or "no answer", reasks=reply.reasks,
-                     cut_off=reply.cut_off), reply.mode
+        return Asked(
+            "unchecked",
+            reply=self.kept_of_reply(reply.unvalidated),
+            error=reply.error or "no answer",
+            reasks=reply.reasks,
+            cut_off=reply.cut_off,
+        ), reply.mode
 
-    def _log(self, key: str, request: ModelRequest, question: Question, asked: Asked,
-             spent: Usage, mode: str | None) -> None:
+    def _log(
+        self,
+        key: str,
+        request: ModelRequest,
+        question: Question,
+        asked: Asked,
+        spent: Usage,
+        mode: str | None,
+    ) -> None:
         sent = request.key_parts()
         # The schema is the response model's, named; the full schema would repeat in every row.
         sent["response_model"] = request.response_model.__name__
         entry = LoggedRequest(
-            time=datetime.now(UTC).isoformat(timespec="seconds"), stage=self.stage,
-            model=request.model, endpoint=self.endpoint, source=question.about,
-            cache_hit=asked.cached, outcome=asked.outcome, error=asked.error, mode=mode,
+            time=datetime.now(UTC).isoformat(timespec="seconds"),
+            stage=self.stage,
+            model=request.model,
+            endpoint=self.endpoint,
+            source=question.about,
+            cache_hit=asked.cached,
+            outcome=asked.outcome,
+            error=asked.error,
+            mode=mode,
             # A line of a provider's batch is a request too, made by another way.
-            requests=spent.requests + spent.batched_requests, retries=spent.retries,
-            prompt_tokens=spent.prompt_tokens, completion_tokens=spent.completion_tokens,
+            requests=spent.requests + spent.batched_requests,
+            retries=spent.retries,
+            prompt_tokens=spent.prompt_tokens,
+            completion_tokens=spent.completion_tokens,
             key=key,
-            request={"endpoint": self.endpoint, "modes": list(self.formats.chain),
-                     "prompt": self.prompt.name, **sent},
-            reply=asked.value.model_dump(mode="json") if asked.value is not None
-            else asked.reply)
+            request={
+                "endpoint": self.endpoint,
+                "modes": list(self.formats.chain),
+                "prompt": self.prompt.name,
+                **sent,
+            },
+            reply=asked.value.model_dump(mode="json") if asked.value is not None else asked.reply,
+        )
         # Nothing of a request carries the API key; an article or a reply that quotes a
         # configured secret is written with *** in its place all the same.
         self.log.record(LoggedRequest.model_validate(scrubbed(entry.model_dump())))
@@ -296,13 +348,17 @@ class ModelStage:
             self.cache.close()
             self.log.close()
         usage.estimated_cost_usd = estimate_cost(
-            self.settings.model, usage.prompt_tokens, usage.completion_tokens,
-            self.settings.prices)
+            self.settings.model, usage.prompt_tokens, usage.completion_tokens, self.settings.prices
+        )
 
     @asynccontextmanager
-    async def reporting(self, progress: ProgressCallback | None, stage: Stage,
-                        counts: Callable[[], tuple[int, int]],
-                        item: str = "") -> AsyncIterator[None]:
+    async def reporting(
+        self,
+        progress: ProgressCallback | None,
+        stage: Stage,
+        counts: Callable[[], tuple[int, int]],
+        item: str = "",
+    ) -> AsyncIterator[None]:
         """While the block runs, Progress(stage, *counts(), requests in flight, item) goes
         to `progress` at the start and then about once every PROGRESS_EVERY_SECONDS."""
         if progress is None:

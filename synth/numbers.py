@@ -15,14 +15,36 @@ from dataclasses import dataclass
 from synth.models import Qualifier
 
 _UNITS_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
     "nineteen": 19,
 }
 _TENS_WORDS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 _SCALE_WORDS = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _SCALE_SHORT = {"k": 1_000, "m": 1_000_000, "mn": 1_000_000, "bn": 1_000_000_000}
@@ -36,8 +58,10 @@ _SPACE = r"[ \u00a0\u202f\u2009]"
 _WORD = "|".join(sorted([*_UNITS_WORDS, *_TENS_WORDS, *_SCALE_WORDS], key=len, reverse=True))
 _NUMBER_WORDS = rf"(?:(?:{_WORD})(?:(?:-|{_SPACE}+|{_SPACE}+and{_SPACE}+)(?:{_WORD}))*)"
 # Atomic, so that "3,500km" is never read as the "3" before its comma.
-_DIGITS = (rf"(?>\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d{{1,3}}(?:{_SPACE}\d{{3}})+(?!\d)|\d+)"
-           r"(?:\.\d+)?(?!\d)")
+_DIGITS = (
+    rf"(?>\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d{{1,3}}(?:{_SPACE}\d{{3}})+(?!\d)|\d+)"
+    r"(?:\.\d+)?(?!\d)"
+)
 _SCALE = rf"(?:{_SPACE}*(?:million|billion|thousand|hundred)\b|(?:k|m|mn|bn)\b)"
 # Measures written against the number ("3,500km", "10cm", "24m (79ft)"): the number ends
 # where the unit starts. "m" alone is read as a scale ("2.4m people") unless METRES_AFTER holds.
@@ -47,27 +71,38 @@ _GLUED = rf"(?=(?:{'|'.join(GLUED_UNITS)})\b)"
 _A_SCALE = rf"a{_SPACE}+(?=(?:hundred|thousand|million|billion)\b)"
 # "two-thirds", "three-quarters": a share, not a count of two.
 _FRACTION_AFTER = r"(?!-(?:thirds?|quarters?|fifths?|halves|half|tenths?)\b)"
-_ONE_NUMBER = (rf"(?:(?<![\w.,:/]){_DIGITS}(?:{_GLUED}|{_SCALE}?(?![\w]|:\d|\.\d))"
-               rf"|\b(?:{_A_SCALE})?{_NUMBER_WORDS}\b{_FRACTION_AFTER})")
+_ONE_NUMBER = (
+    rf"(?:(?<![\w.,:/]){_DIGITS}(?:{_GLUED}|{_SCALE}?(?![\w]|:\d|\.\d))"
+    rf"|\b(?:{_A_SCALE})?{_NUMBER_WORDS}\b{_FRACTION_AFTER})"
+)
 # After "24m", words that make it metres rather than millions.
-METRES_AFTER = re.compile(r"^\s*(?:\([^)]{1,15}\)\s*)?(?:long|high|tall|deep|wide|across|away|"
-                          r"in (?:length|diameter|height)|below|above|of water)\b"
-                          r"|^\s*\(\d[\d.,]*\s*(?:ft|feet)\b",
-                          re.IGNORECASE)
+METRES_AFTER = re.compile(
+    r"^\s*(?:\([^)]{1,15}\)\s*)?(?:long|high|tall|deep|wide|across|away|"
+    r"in (?:length|diameter|height)|below|above|of water)\b"
+    r"|^\s*\(\d[\d.,]*\s*(?:ft|feet)\b",
+    re.IGNORECASE,
+)
 
 _QUALIFIERS: list[tuple[str, Qualifier]] = [
     (r"at least|no fewer than|a minimum of|not less than", "at_least"),
     (r"more than|over|upwards of|in excess of|above|exceeding", "more_than"),
     (r"up to|as many as|no more than|a maximum of|at most", "up_to"),
     (r"fewer than|less than|under|below", "fewer_than"),
-    (r"about|around|approximately|roughly|some|an estimated|estimated|nearly|almost|close to|"
-     r"circa|~", "about"),
+    (
+        r"about|around|approximately|roughly|some|an estimated|estimated|nearly|almost|close to|"
+        r"circa|~",
+        "about",
+    ),
 ]
 _QUALIFIER_RE = re.compile(
-    r"(?:\b(?P<q>" + "|".join(p for p, _ in _QUALIFIERS) + rf"){_SPACE}+)?$", re.IGNORECASE)
+    r"(?:\b(?P<q>" + "|".join(p for p, _ in _QUALIFIERS) + rf"){_SPACE}+)?$", re.IGNORECASE
+)
 _SINGLE_RE = re.compile(_ONE_NUMBER, re.IGNORECASE)
-_RANGE_GAP = re.compile(rf"(?:{'|'.join(GLUED_UNITS)})?{_SPACE}*(?:-|–|—|to){_SPACE}*"
-                        rf"|{_SPACE}+and{_SPACE}+", re.IGNORECASE)
+_RANGE_GAP = re.compile(
+    rf"(?:{'|'.join(GLUED_UNITS)})?{_SPACE}*(?:-|–|—|to){_SPACE}*"
+    rf"|{_SPACE}+and{_SPACE}+",
+    re.IGNORECASE,
+)
 # "No one was hurt", "none of those on board survived": a count of zero.
 _ZERO = re.compile(r"\b(?:no[ -]one|nobody|none)\b", re.IGNORECASE)
 _BETWEEN = re.compile(rf"\bbetween{_SPACE}+$", re.IGNORECASE)
@@ -102,8 +137,7 @@ def _parse(token: str) -> float | None:
     if not raw:
         return None
     raw = re.sub(rf"^a{_SPACE}+", "one ", raw)
-    match = re.fullmatch(rf"(?P<digits>[\d,. \u00a0\u202f\u2009]+?){_SPACE}*(?P<scale>[a-z]+)?",
-                         raw)
+    match = re.fullmatch(rf"(?P<digits>[\d,. \u00a0\u202f\u2009]+?){_SPACE}*(?P<scale>[a-z]+)?", raw)
     if match and re.search(r"\d", match["digits"]):
         digits = re.sub(rf"[,{_SPACE[1:-1]}]", "", match["digits"])
         try:
@@ -157,22 +191,26 @@ def _singles(text: str) -> list[tuple[int, int, float]]:
 def find_numbers(text: str) -> list[NumberMention]:
     """Every number in `text` with its qualifier and range, left to right."""
     zeros = [(m.start(), m.end(), 0.0) for m in _ZERO.finditer(text)]
-    singles = sorted([*zeros, *(single for single in _singles(text)
-                                if not any(s <= single[0] < e for s, e, _ in zeros))])
+    singles = sorted(
+        [*zeros, *(single for single in _singles(text) if not any(s <= single[0] < e for s, e, _ in zeros))]
+    )
     mentions: list[NumberMention] = []
     i = 0
     while i < len(singles):
         start, end, low = singles[i]
         high = None
-        before = text[max(0, start - 12):start]
+        before = text[max(0, start - 12) : start]
         if i + 1 < len(singles):
             next_start, next_end, next_value = singles[i + 1]
             gap = text[end:next_start]
             joined_by_and = gap.strip().lower() == "and"
             # "between 11,000 and 12,000" and "11,000 to 12,000" are ranges; "3,000 and 10,000"
             # lists two numbers, and "rose from 820 to 1,037" is a revision, not a range.
-            if (_RANGE_GAP.fullmatch(gap) and next_value > low
-                    and (_BETWEEN.search(before) if joined_by_and else not _FROM.search(before))):
+            if (
+                _RANGE_GAP.fullmatch(gap)
+                and next_value > low
+                and (_BETWEEN.search(before) if joined_by_and else not _FROM.search(before))
+            ):
                 high, end = next_value, next_end
                 i += 1
         i += 1
@@ -181,14 +219,14 @@ def find_numbers(text: str) -> list[NumberMention]:
         if _BETWEEN.search(before) and high is not None:
             qualifier = "about"
         else:
-            window = text[max(0, start - 24):start]
+            window = text[max(0, start - 24) : start]
             q = _QUALIFIER_RE.search(window)
             if q and q["q"]:
-                qualifier = next(kind for pattern, kind in _QUALIFIERS
-                                 if re.fullmatch(pattern, q["q"], re.IGNORECASE))
+                qualifier = next(
+                    kind for pattern, kind in _QUALIFIERS if re.fullmatch(pattern, q["q"], re.IGNORECASE)
+                )
                 mention_start = start - len(window) + q.start()
-        mentions.append(NumberMention(mention_start, end, low, high, qualifier,
-                                      text[start:end], start))
+        mentions.append(NumberMention(mention_start, end, low, high, qualifier, text[start:end], start))
     return mentions
 
 
@@ -208,6 +246,10 @@ def format_number(value: float) -> str:
 
 
 QUALIFIER_WORDS: dict[Qualifier, str] = {
-    "exact": "", "about": "about ", "at_least": "at least ", "more_than": "more than ",
-    "up_to": "up to ", "fewer_than": "fewer than ",
+    "exact": "",
+    "about": "about ",
+    "at_least": "at least ",
+    "more_than": "more than ",
+    "up_to": "up to ",
+    "fewer_than": "fewer than ",
 }

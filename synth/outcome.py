@@ -29,28 +29,37 @@ class RunFailure:
 def failed_articles(report: Report) -> set[str]:
     """Ids of the sources whose extraction failed: a problem and not one grounded claim."""
     with_claims = {claim.source_id for claim in report.claims}
-    return {p.source_id for p in report.problems
-            if p.stage == "extract" and p.source_id and p.source_id not in with_claims}
+    return {
+        p.source_id
+        for p in report.problems
+        if p.stage == "extract" and p.source_id and p.source_id not in with_claims
+    }
 
 
 def run_failure(report: Report) -> RunFailure | None:
     """None when the report rests on at least one article, else why it rests on none."""
     if not report.sources:
         problems = len(report.problems)
-        return RunFailure(f"no article could be read ({problems} problem"
-                          f"{'' if problems == 1 else 's'} above); synth reads {READABLE_INPUTS}")
+        return RunFailure(
+            f"no article could be read ({problems} problem"
+            f"{'' if problems == 1 else 's'} above); synth reads {READABLE_INPUTS}"
+        )
     failed = failed_articles(report)
     if len(failed) < len(report.sources):
         return None
-    extract_problems = tuple(p for p in report.problems
-                             if p.stage == "extract" and p.source_id in failed)
+    extract_problems = tuple(p for p in report.problems if p.stage == "extract" and p.source_id in failed)
     reasons = list(dict.fromkeys(p.reason for p in extract_problems))
     if len(reasons) == 1:
         reason = reasons[0]
         # A reason that already says what to do (no model server: start it, or --offline)
         # is the whole line.
-        line = reason if "--offline" in reason else \
-            f"no article could be extracted: {reason}; fix that, or {OFFLINE_ADVICE}"
+        line = (
+            reason
+            if "--offline" in reason
+            else f"no article could be extracted: {reason}; fix that, or {OFFLINE_ADVICE}"
+        )
         return RunFailure(line, extract_problems)
-    return RunFailure(f"no article could be extracted ({len(extract_problems)} problems "
-                      f"above); fix them, or {OFFLINE_ADVICE}")
+    return RunFailure(
+        f"no article could be extracted ({len(extract_problems)} problems "
+        f"above); fix them, or {OFFLINE_ADVICE}"
+    )

@@ -24,10 +24,15 @@ if TYPE_CHECKING:
     from synth.reconcile.model import ModelReconciler
 
 
-def summarise(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], *,
-              settings: Settings | None = None, extractor: Extractor | None = None,
-              progress: ProgressCallback | None = None,
-              reconciler: ModelReconciler | None = None, **options: object) -> Report:
+def summarise(
+    paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
+    *,
+    settings: Settings | None = None,
+    extractor: Extractor | None = None,
+    progress: ProgressCallback | None = None,
+    reconciler: ModelReconciler | None = None,
+    **options: object,
+) -> Report:
     """Summarise the articles at `paths` (files or folders) into a reconciled Report.
 
     Options are Settings fields (offline=True, model="gpt-4o-mini", cache_dir=…), resolved
@@ -44,10 +49,13 @@ def summarise(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], 
     elif options:
         # Either would have to be ignored; a silent choice would run with settings the caller
         # did not mean.
-        raise TypeError(f"summarise() takes settings= or options, not both: got settings= and "
-                        f"{', '.join(sorted(options))}; pass resolve_settings(**options) as settings=")
-    loaded = load_sources(paths, max_bytes=settings.max_bytes,
-                          fetch_timeout=settings.fetch_timeout, progress=progress)
+        raise TypeError(
+            f"summarise() takes settings= or options, not both: got settings= and "
+            f"{', '.join(sorted(options))}; pass resolve_settings(**options) as settings="
+        )
+    loaded = load_sources(
+        paths, max_bytes=settings.max_bytes, fetch_timeout=settings.fetch_timeout, progress=progress
+    )
     # Made after reading: the model client's imports take a second, and reading comes first.
     extractor = extractor or make_extractor(settings)
     cleaned = clean_sources(loaded.sources)
@@ -65,10 +73,10 @@ def summarise(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], 
         from synth.reconcile.model import ModelReconciler  # imports openai; only with a model
 
         # The extractor's request formats: a format it found rejected is not asked in again.
-        reconciler = reconciler or ModelReconciler(settings,
-                                                   formats=getattr(extractor, "formats", None))
-        reconciled = reconciler.reconcile(grounded.claims, sources,
-                                          RulesReconcile(groups, facts, overview), progress)
+        reconciler = reconciler or ModelReconciler(settings, formats=getattr(extractor, "formats", None))
+        reconciled = reconciler.reconcile(
+            grounded.claims, sources, RulesReconcile(groups, facts, overview), progress
+        )
         facts, overview = reconciled.facts, reconciled.overview
         unused_sources = reconciled.unused_sources
         problems += reconciled.problems
@@ -80,8 +88,15 @@ def summarise(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], 
     usage.claims_dropped = len(grounded.dropped)
     usage.statements_replaced = grounded.statements_replaced
     usage.speakers_dropped = grounded.speakers_dropped
-    return Report(sources=sources, claims=grounded.claims, facts=facts, overview=overview,
-                  unused_sources=unused_sources, problems=problems, usage=usage)
+    return Report(
+        sources=sources,
+        claims=grounded.claims,
+        facts=facts,
+        overview=overview,
+        unused_sources=unused_sources,
+        problems=problems,
+        usage=usage,
+    )
 
 
 def make_extractor(settings: Settings) -> Extractor:

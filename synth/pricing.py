@@ -48,8 +48,7 @@ def price_table(environ: Mapping[str, str]) -> dict[str, Price]:
     try:
         extra = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read prices (SYNTH_PRICES): "
-                          f"{error.strerror or error}") from None
+        raise ConfigError(f"{path}: cannot read prices (SYNTH_PRICES): {error.strerror or error}") from None
     except ValueError as error:  # not UTF-8, or not JSON
         raise ConfigError(f"{path}: cannot read prices (SYNTH_PRICES): {error}") from None
     problem = check_prices(extra)
@@ -64,19 +63,30 @@ def check_prices(table: object) -> str | None:
     if not isinstance(table, Mapping):
         return 'expected an object such as {"my-model": [0.5, 1.5]}'
     for model, prices in table.items():
-        if (not isinstance(prices, (list, tuple)) or len(prices) not in (2, 3)
-                or not all(_is_price(price) for price in prices[:2])):
-            return (f"{json.dumps(str(model))}: expected [input, output], two numbers of "
-                    f"dollars per million tokens, zero or more, got {_shown(prices)}")
+        if (
+            not isinstance(prices, (list, tuple))
+            or len(prices) not in (2, 3)
+            or not all(_is_price(price) for price in prices[:2])
+        ):
+            return (
+                f"{json.dumps(str(model))}: expected [input, output], two numbers of "
+                f"dollars per million tokens, zero or more, got {_shown(prices)}"
+            )
         if len(prices) == 3 and not (_is_price(prices[2]) and 0 < prices[2] <= 1):
-            return (f"{json.dumps(str(model))}: a batch share must be above 0 and at most 1, "
-                    f"got {_shown(prices[2])}")
+            return (
+                f"{json.dumps(str(model))}: a batch share must be above 0 and at most 1, "
+                f"got {_shown(prices[2])}"
+            )
     return None
 
 
 def _is_price(value: object) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value) and value >= 0)
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    )
 
 
 def _shown(value: object) -> str:
@@ -87,8 +97,14 @@ def _shown(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def estimate_cost(model: str | None, prompt_tokens: int, completion_tokens: int,
-                  table: Mapping[str, Price], *, batch: bool = False) -> float | None:
+def estimate_cost(
+    model: str | None,
+    prompt_tokens: int,
+    completion_tokens: int,
+    table: Mapping[str, Price],
+    *,
+    batch: bool = False,
+) -> float | None:
     """Dollars for these tokens, at the batch price when they went through a provider batch."""
     if model is None or model not in table:
         return None

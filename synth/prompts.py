@@ -26,8 +26,10 @@ class Prompt:
     content_hash: str  # of the file: a changed prompt misses the cache
 
     def render(self, **values: str) -> list[dict[str, str]]:
-        return [{"role": "system", "content": fill(self.system, values)},
-                {"role": "user", "content": fill(self.user, values)}]
+        return [
+            {"role": "system", "content": fill(self.system, values)},
+            {"role": "user", "content": fill(self.user, values)},
+        ]
 
 
 def prompts_dir() -> Path:
@@ -49,8 +51,7 @@ def load_prompt(name: str) -> Prompt:
     sections = dict(zip(parts[1::2], (p.strip() for p in parts[2::2]), strict=True))
     if set(sections) != {"system", "user"}:
         raise ConfigError(f"prompt file {path} needs a '## system' and a '## user' section")
-    return Prompt(name, sections["system"], sections["user"],
-                  hashlib.sha256(raw.encode("utf-8")).hexdigest())
+    return Prompt(name, sections["system"], sections["user"], hashlib.sha256(raw.encode("utf-8")).hexdigest())
 
 
 def fill(template: str, values: dict[str, str]) -> str:

@@ -50,13 +50,13 @@ class LoggedRequest(BaseModel):
 
 
 # What a list shows: everything but the request and the reply, which can be large.
-_SUMMARY_FIELDS = [name for name in LoggedRequest.model_fields
-                   if name not in ("id", "request", "reply")]
+_SUMMARY_FIELDS = [name for name in LoggedRequest.model_fields if name not in ("id", "request", "reply")]
 
 
 class RequestLog:
-    def __init__(self, directory: Path, *, enabled: bool = True,
-                 warn: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, directory: Path, *, enabled: bool = True, warn: Callable[[str], None] | None = None
+    ) -> None:
         self.path = Path(directory) / LOG_FILE_NAME
         self.enabled = enabled
         self._warn = warn or (lambda _line: None)
@@ -66,18 +66,18 @@ class RequestLog:
         if self._connection is None and self.enabled and (create or self.path.exists()):
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                connection = sqlite3.connect(self.path, timeout=BUSY_SECONDS,
-                                             isolation_level=None)
-                connection.execute("CREATE TABLE IF NOT EXISTS requests (id INTEGER PRIMARY KEY "
-                                   "AUTOINCREMENT, summary TEXT NOT NULL, body TEXT NOT NULL)")
+                connection = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
+                connection.execute(
+                    "CREATE TABLE IF NOT EXISTS requests (id INTEGER PRIMARY KEY "
+                    "AUTOINCREMENT, summary TEXT NOT NULL, body TEXT NOT NULL)"
+                )
                 self._connection = connection
             except (OSError, sqlite3.Error) as error:
                 self._unusable(error)
         return self._connection
 
     def _unusable(self, error: Exception) -> None:
-        self._warn(f"synth: cannot keep the request log {self.path} ({error}); going on "
-                   "without it")
+        self._warn(f"synth: cannot keep the request log {self.path} ({error}); going on without it")
         self.enabled = False
         self.close()
 
@@ -88,9 +88,10 @@ class RequestLog:
         summary = entry.model_dump(include=set(_SUMMARY_FIELDS))
         body = {"request": entry.request, "reply": entry.reply}
         try:
-            connection.execute("INSERT INTO requests (summary, body) VALUES (?, ?)",
-                               (json.dumps(summary, ensure_ascii=False),
-                                json.dumps(body, ensure_ascii=False)))
+            connection.execute(
+                "INSERT INTO requests (summary, body) VALUES (?, ?)",
+                (json.dumps(summary, ensure_ascii=False), json.dumps(body, ensure_ascii=False)),
+            )
         except (OSError, sqlite3.Error) as error:
             self._unusable(error)
 
@@ -101,8 +102,9 @@ class RequestLog:
             connection = self._open_to_read()
             if connection is None:
                 return []
-            rows = connection.execute("SELECT id, summary FROM requests ORDER BY id DESC "
-                                      "LIMIT ?", (-1 if limit is None else limit,)).fetchall()
+            rows = connection.execute(
+                "SELECT id, summary FROM requests ORDER BY id DESC LIMIT ?", (-1 if limit is None else limit,)
+            ).fetchall()
             return [_entry(row_id, summary, None) for row_id, summary in reversed(rows)]
         except (sqlite3.Error, ValueError, TypeError, ValidationError) as error:
             raise self._unreadable(error) from None
@@ -112,8 +114,9 @@ class RequestLog:
             connection = self._open_to_read()
             if connection is None:
                 return None
-            row = connection.execute("SELECT id, summary, body FROM requests WHERE id = ?",
-                                     (request_id,)).fetchone()
+            row = connection.execute(
+                "SELECT id, summary, body FROM requests WHERE id = ?", (request_id,)
+            ).fetchone()
             return _entry(*row) if row is not None else None
         except (sqlite3.Error, ValueError, TypeError, ValidationError) as error:
             raise self._unreadable(error) from None
@@ -121,14 +124,15 @@ class RequestLog:
     def _open_to_read(self) -> sqlite3.Connection | None:
         if self._connection is None and self.path.exists():
             # Read as it is: a log that cannot be opened is said, not silently left out.
-            self._connection = sqlite3.connect(self.path, timeout=BUSY_SECONDS,
-                                               isolation_level=None)
+            self._connection = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
         return self._connection
 
     def _unreadable(self, error: Exception) -> SynthError:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        return SynthError(f"cannot read the request log {self.path} ({printable(reason)[:200]}); "
-                          "delete it to start a new one")
+        return SynthError(
+            f"cannot read the request log {self.path} ({printable(reason)[:200]}); "
+            "delete it to start a new one"
+        )
 
     def clear(self) -> int:
         """Forgets every request; how many there were."""
@@ -156,31 +160,40 @@ def list_line(entry: LoggedRequest, cost_usd: float | None) -> str:
     What a server or an article wrote is shown with its controls as escapes."""
     tokens = entry.prompt_tokens + entry.completion_tokens
     cost = f"~${cost_usd:.4f}" if cost_usd is not None else "no price"
-    how = "cache hit" if entry.cache_hit else \
-        f"{entry.requests} request{'' if entry.requests == 1 else 's'}"
-    return printable(f"{entry.id}  {entry.time}  {entry.stage}  {entry.model}  {entry.source}  "
-                     f"{tokens:,} tokens  {cost}  {how}: {entry.outcome}")
+    how = "cache hit" if entry.cache_hit else f"{entry.requests} request{'' if entry.requests == 1 else 's'}"
+    return printable(
+        f"{entry.id}  {entry.time}  {entry.stage}  {entry.model}  {entry.source}  "
+        f"{tokens:,} tokens  {cost}  {how}: {entry.outcome}"
+    )
 
 
 def shown(entry: LoggedRequest, cost_usd: float | None) -> str:
     """One request in full: what it was, the messages sent and the reply, as text lines."""
     request = dict(entry.request)
     messages = request.pop("messages", [])
-    spent = "from the cache, no request" if entry.cache_hit else (
-        f"{entry.requests} request{'' if entry.requests == 1 else 's'} ({entry.retries} "
-        f"retr{'y' if entry.retries == 1 else 'ies'}), {entry.prompt_tokens:,} prompt and "
-        f"{entry.completion_tokens:,} completion tokens"
-        + (f", ~${cost_usd:.4f}" if cost_usd is not None else ""))
-    lines = [f"request {entry.id}  {entry.time}",
-             f"stage: {entry.stage}  model: {entry.model}  endpoint: {entry.endpoint}",
-             f"about: {entry.source}",
-             f"outcome: {entry.outcome}; {spent}"
-             + (f"; request format {entry.mode}" if entry.mode else "")]
+    spent = (
+        "from the cache, no request"
+        if entry.cache_hit
+        else (
+            f"{entry.requests} request{'' if entry.requests == 1 else 's'} ({entry.retries} "
+            f"retr{'y' if entry.retries == 1 else 'ies'}), {entry.prompt_tokens:,} prompt and "
+            f"{entry.completion_tokens:,} completion tokens"
+            + (f", ~${cost_usd:.4f}" if cost_usd is not None else "")
+        )
+    )
+    lines = [
+        f"request {entry.id}  {entry.time}",
+        f"stage: {entry.stage}  model: {entry.model}  endpoint: {entry.endpoint}",
+        f"about: {entry.source}",
+        f"outcome: {entry.outcome}; {spent}" + (f"; request format {entry.mode}" if entry.mode else ""),
+    ]
     if entry.error:
         lines.append(f"error: {entry.error}")
     lines.append(f"cache key: {entry.key}")
-    lines.append("parameters: " + ", ".join(f"{name} {json.dumps(value, ensure_ascii=False)}"
-                                            for name, value in request.items()))
+    lines.append(
+        "parameters: "
+        + ", ".join(f"{name} {json.dumps(value, ensure_ascii=False)}" for name, value in request.items())
+    )
     for message in messages if isinstance(messages, list) else []:
         role = message.get("role", "?") if isinstance(message, dict) else "?"
         content = message.get("content", "") if isinstance(message, dict) else message
@@ -188,6 +201,7 @@ def shown(entry: LoggedRequest, cost_usd: float | None) -> str:
         lines.extend(str(content).splitlines())
     lines.append("--- reply")
     reply = entry.reply
-    lines.extend((reply if isinstance(reply, str) else
-                  json.dumps(reply, indent=2, ensure_ascii=False)).splitlines())
+    lines.extend(
+        (reply if isinstance(reply, str) else json.dumps(reply, indent=2, ensure_ascii=False)).splitlines()
+    )
     return "\n".join(printable(line) for line in lines)

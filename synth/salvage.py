@@ -50,7 +50,7 @@ def before_the_cut(text: str) -> dict[str, Any] | None:
     if whole is not None:
         return whole
     text = text[:MAX_CUT_OFF_CHARS]  # reading less is only an earlier cut
-    text = text[max(text.find("{"), 0):]  # after a "```json" fence, say
+    text = text[max(text.find("{"), 0) :]  # after a "```json" fence, say
     stack: list[str] = []
     cuts: list[tuple[int, str]] = []  # (end of a whole item, the brackets that close it)
     in_string = escaped = False

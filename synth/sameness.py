@@ -27,8 +27,10 @@ ABOUT_SHARE = 0.025
 # "10,000 troops" is not "11,000", "30 percent" may be 29.7.
 MAX_ROUNDING_SHARE = 0.02
 # Words a scope shares with others without naming anything in particular.
-_GENERIC_SCOPE_WORDS = frozenset("""the a an of at in on from to for and or by with its their
-international national airport area region state county district province rate level""".split())
+_GENERIC_SCOPE_WORDS = frozenset(
+    """the a an of at in on from to for and or by with its their
+international national airport area region state county district province rate level""".split()
+)
 
 
 ScopePart = tuple[frozenset[str], str]  # a part's folded words, and its head (last) word
@@ -48,8 +50,7 @@ def scope_parts(scope: str | None) -> tuple[ScopePart, ...]:
     parts = []
     for part in scope.split(";"):
         text = part.lower().replace("’", "'").replace(".", "")
-        words = [_fold(w) for w in re.findall(r"[a-z0-9][a-z0-9'-]*", text)
-                 if w not in _GENERIC_SCOPE_WORDS]
+        words = [_fold(w) for w in re.findall(r"[a-z0-9][a-z0-9'-]*", text) if w not in _GENERIC_SCOPE_WORDS]
         if words:
             parts.append((frozenset(words), words[-1]))
     return tuple(sorted(parts, key=lambda p: sorted(p[0])))
@@ -73,8 +74,10 @@ def parts_match(first: tuple[ScopePart, ...], second: tuple[ScopePart, ...]) -> 
         return False
     unmatched = list(second)
     for words, head in first:
-        match = next((other for other in unmatched if other[1] == head and
-                      (words <= other[0] or other[0] <= words)), None)
+        match = next(
+            (other for other in unmatched if other[1] == head and (words <= other[0] or other[0] <= words)),
+            None,
+        )
         if match is None:
             return False
         unmatched.remove(match)
@@ -105,21 +108,22 @@ def written_precision(value: float, text: str) -> float:
     if whole == 0:
         return 0.5
     zeros = len(str(int(whole))) - len(str(int(whole)).rstrip("0"))
-    return max(0.5, min(0.5 * 10.0 ** zeros, MAX_ROUNDING_SHARE * whole))
+    return max(0.5, min(0.5 * 10.0**zeros, MAX_ROUNDING_SHARE * whole))
 
 
 def interval(quantity: Quantity) -> Interval:
     """The range of values a figure stands for, on its dimension's base scale."""
     low = base_value(quantity.value, quantity.unit)
-    high = base_value(quantity.value_max if quantity.value_max is not None else quantity.value,
-                      quantity.unit)
+    high = base_value(quantity.value_max if quantity.value_max is not None else quantity.value, quantity.unit)
     spread = base_value(written_precision(quantity.value, quantity.text), quantity.unit)
     # Open ends: "more than 50" is above 50, "up to 12,000" at most 12,000.
     if quantity.qualifier in ("more_than", "at_least"):
         return Interval(low - (spread if quantity.qualifier == "at_least" else 0), math.inf)
     if quantity.qualifier in ("up_to", "fewer_than"):
-        return Interval(-math.inf if quantity.qualifier == "fewer_than" else 0.0,
-                        high + (spread if quantity.qualifier == "up_to" else 0))
+        return Interval(
+            -math.inf if quantity.qualifier == "fewer_than" else 0.0,
+            high + (spread if quantity.qualifier == "up_to" else 0),
+        )
     if quantity.qualifier == "about":
         spread = max(spread, ABOUT_SHARE * max(abs(low), abs(high)))
     return Interval(low - spread, high + spread)

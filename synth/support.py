@@ -35,7 +35,9 @@ from synth.text import content_words, stem
 from synth.units import SYNONYMS
 
 # Words synth's own sentences about sources use; a model may use them without a claim.
-REPORTING_VOCABULARY = frozenset(stem(w) for w in """source sources outlet outlets report reports
+REPORTING_VOCABULARY = frozenset(
+    stem(w)
+    for w in """source sources outlet outlets report reports
 reported reporting figure figures number numbers estimate estimates estimated range ranges
 between differ differs different disagree disagreed disagreement agree agrees agreed agreement
 conflict conflicting conflicts independent single only claim claims claimed state stated
@@ -51,11 +53,11 @@ describe described call called put puts run runs ran span spans vary varies go g
 comes came reach reaches reached stand stands stood climb climbed fall fell show shows showed
 suggest suggests set place placed give gives kept keep keeps remain remains remained scope
 scopes kind kinds thing things measure measures measured account accounts differently same
-whether which what when where who next then previous following timing timed""".split())
+whether which what when where who next then previous following timing timed""".split()
+)
 # Negation words: a statement with one its quote lacks (or without one its quote has) says
 # the opposite.
-_NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|neither|nor|without|cannot)\b|n['’]t\b",
-                       re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|neither|nor|without|cannot)\b|n['’]t\b", re.IGNORECASE)
 # A capitalised word not at the start of a sentence: a name the statement brings in.
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+")
 # Share of a claim statement's content words its evidence must have.
@@ -69,7 +71,8 @@ _INSTRUCTION = re.compile(
     r"llm|chatbot|model)\b"
     r"|^\W*(?:output|print|respond with|return|reply with|write|say|state|report)\b[^.]{0,60}"
     r"\b(?:claim|json|the following|instead|only|that)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def instruction_like(text: str) -> bool:
@@ -88,16 +91,16 @@ def terms(text: str) -> set[str]:
 
 def names(text: str) -> set[str]:
     """The capitalised words a text uses other than to start a sentence, folded."""
-    return {stem(m.group(0).lower().replace("’", "'").removesuffix("'s"))
-            for m in _NAME.finditer(text)}
+    return {stem(m.group(0).lower().replace("’", "'").removesuffix("'s")) for m in _NAME.finditer(text)}
 
 
 def negated(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
 
-def unsupported_words(statement: str, evidence: Iterable[str],
-                      allowed: frozenset[str] = frozenset()) -> list[str]:
+def unsupported_words(
+    statement: str, evidence: Iterable[str], allowed: frozenset[str] = frozenset()
+) -> list[str]:
     """The names and content words of `statement` that none of `evidence` has."""
     have: set[str] = set()
     have_lower = []
@@ -113,8 +116,10 @@ def unsupported_words(statement: str, evidence: Iterable[str],
 
 # Common English function words: a quote with few of them is in another language, where a
 # statement is a translation and its words cannot be compared with the quote's.
-_ENGLISH = frozenset("""the of and to in is was that for on with said by at as from it he she
-they were has have had be been are this an not which who but""".split())
+_ENGLISH = frozenset(
+    """the of and to in is was that for on with said by at as from it he she
+they were has have had be been are this an not which who but""".split()
+)
 MIN_ENGLISH_SHARE = 0.12
 
 
@@ -130,8 +135,7 @@ def statement_supported(statement: str, quote: str, context: str) -> bool:
     if statement.strip() == quote.strip():
         return True
     if not reads_as_english(quote):
-        return not [n for n in names(statement) if n not in quote.lower() and
-                    n not in context.lower()]
+        return not [n for n in names(statement) if n not in quote.lower() and n not in context.lower()]
     if negated(statement) != negated(quote):
         return False
     missing = unsupported_words(statement, [quote, context])
@@ -148,12 +152,10 @@ def speaker_named(speaker: str, text: str) -> bool:
     European Union official' for 'one European Union official, speaking anonymously')."""
     folded = text.lower().replace("’", "'").replace("-", " ")
     words = re.findall(r"[\w']+", speaker.replace("’", "'").replace("-", " "))
-    capitalised = [w.lower() for w in words if w[:1].isupper() and w.lower() not in
-                   ("the", "a", "an")]
+    capitalised = [w.lower() for w in words if w[:1].isupper() and w.lower() not in ("the", "a", "an")]
     if not all(re.search(rf"\b{re.escape(w)}", folded) for w in capitalised):
         return False
-    others = [w for w in content_words(" ".join(w for w in words if not w[:1].isupper()))
-              if len(w) > 2]
+    others = [w for w in content_words(" ".join(w for w in words if not w[:1].isupper())) if len(w) > 2]
     return not others or sum(w in folded for w in others) * 2 >= len(others)
 
 
@@ -164,8 +166,11 @@ def sentence_errors_in_words(text: str, evidence: Iterable[str]) -> list[str]:
     missing = unsupported_words(text, evidence, REPORTING_VOCABULARY)
     errors = []
     if missing:
-        errors.append("its words " + ", ".join(repr(w) for w in missing[:6]) +
-                      " are in none of the claims it cites; say only what the cited claims say")
+        errors.append(
+            "its words "
+            + ", ".join(repr(w) for w in missing[:6])
+            + " are in none of the claims it cites; say only what the cited claims say"
+        )
     if negated(text) and not any(negated(e) for e in evidence):
         errors.append("it says 'not' or 'no' where none of the claims it cites does")
     return errors
@@ -193,5 +198,5 @@ def unsupported_numbers(sentence: str, cited: Sequence[Claim]) -> list[str]:
             if value is None:
                 continue
             if not any(abs(value - a) <= _NUMBER_TOLERANCE * max(1.0, abs(a)) for a in allowed):
-                missing.append(sentence[mention.number_start:mention.end])
+                missing.append(sentence[mention.number_start : mention.end])
     return missing

@@ -42,18 +42,21 @@ def progress_line(progress: Progress, *, seconds: float, inputs: str, width: int
         head, tail = f"synth: reading {_count(total, 'article')} from ", f" [{done}/{total}]"
         room = max(width - 1 - len(head) - len(tail), 12)
         if len(inputs) > room:
-            inputs = "…" + inputs[-(room - 1):]
+            inputs = "…" + inputs[-(room - 1) :]
         return head + inputs + tail
     parts = []
     if progress.stage in ("stories", "batch"):
         return _run_line(progress, seconds=seconds, width=width)
     if progress.stage == "extract":
         filled = BAR_WIDTH * done // max(total, 1)
-        head = (f"synth: extracting claims [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
-                f"{done}/{total} articles")
+        head = (
+            f"synth: extracting claims [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total} articles"
+        )
     else:
-        head = (f"synth: reconciling {progress.item or 'claims'} "
-                f"[{done}/{total} batch{'' if total == 1 else 'es'}]")
+        head = (
+            f"synth: reconciling {progress.item or 'claims'} "
+            f"[{done}/{total} batch{'' if total == 1 else 'es'}]"
+        )
     if progress.in_flight:
         parts.append(f"{_count(progress.in_flight, 'request')} in flight")
     if seconds >= 1:
@@ -84,7 +87,7 @@ def _run_line(progress: Progress, *, seconds: float, width: int) -> str:
     if item:
         room = max(width - 1 - len(head) - 2 - len(tail_text), 8)
         if len(item) > room:
-            item = item[:room - 1] + "…"
+            item = item[: room - 1] + "…"
         head += f", {item}"
     return head + tail_text
 
@@ -97,8 +100,7 @@ class TerminalProgress:
     """Draws each Progress on `stream`, one line per stage, each redrawn in place and ended
     when its stage is done (or the next one starts)."""
 
-    def __init__(self, stream: TextIO, *, inputs: str,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, stream: TextIO, *, inputs: str, clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream
         self._inputs = inputs
         self._clock = clock
@@ -115,8 +117,12 @@ class TerminalProgress:
         if progress.stage != self._stage:
             self.end_line()
             self._stage, self._stage_started = progress.stage, self._clock()
-        text = progress_line(progress, seconds=self._clock() - self._stage_started,
-                             inputs=self._inputs, width=_width(self.stream))
+        text = progress_line(
+            progress,
+            seconds=self._clock() - self._stage_started,
+            inputs=self._inputs,
+            width=_width(self.stream),
+        )
         if text != self.shown:
             self._draw(text)
         if progress.done >= progress.total:
@@ -139,7 +145,7 @@ class TerminalProgress:
             self._draw(self.shown)
 
     def _draw(self, text: str) -> None:
-        self.shown = text[:max(_width(self.stream) - 1, 20)]
+        self.shown = text[: max(_width(self.stream) - 1, 20)]
         self.stream.write("\r" + self.shown + _CLEAR_TO_END)
         self.stream.flush()
 

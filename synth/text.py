@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from synth.units import singular
 
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a about above after again against all also am an and any are as at be because been before
 being below between both but by can could did do does doing down during each few for from
 further had has have having he her here hers herself him himself his how i if in into is it
@@ -23,7 +24,8 @@ who whom why will with would you your said says say told according while since p
 including include includes would could might may must shall new one two three last first
 year years week weeks day days monday tuesday wednesday thursday friday saturday sunday
 mr mrs ms dr
-""".split())
+""".split()
+)
 _WORD = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W_])?", re.UNICODE)
 _POSSESSIVE = re.compile(r"'s$", re.MULTILINE)  # at the end of a word, one word a line
 # Sentence ends: . ! ? (optionally followed by closing quotes/brackets) then space + capital/quote.
@@ -32,7 +34,8 @@ _SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|Rep|Sen|Gov|St|Jr|Sr|No|vs|etc|Inc|"
     r"Ltd|Corp|Co|U\.S|U\.K|U\.N|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|approx|"
-    r"est|e\.g|i\.e)\.|\b[A-Z]\.)$")
+    r"est|e\.g|i\.e)\.|\b[A-Z]\.)$"
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
     sentence_start = start
     for match in _SENTENCE_END.finditer(text, start, end):
         cut = match.end()
-        if _ABBREVIATIONS.search(text[max(sentence_start, cut - 8):cut].rstrip("\"'”’)]")):
+        if _ABBREVIATIONS.search(text[max(sentence_start, cut - 8) : cut].rstrip("\"'”’)]")):
             continue
         span = trim(text, sentence_start, cut)
         if span.end > span.start:

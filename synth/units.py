@@ -14,9 +14,25 @@ from dataclasses import dataclass
 
 # Words that name the same counted thing. The first word of a set is its key.
 _SYNONYM_SETS: tuple[tuple[str, ...], ...] = (
-    ("troops", "troop", "soldiers", "soldier", "servicemen", "serviceman", "service members",
-     "servicemembers", "infantrymen", "infantry", "military personnel", "personnel", "combatants",
-     "recruits", "conscripts", "forces", "fighters"),
+    (
+        "troops",
+        "troop",
+        "soldiers",
+        "soldier",
+        "servicemen",
+        "serviceman",
+        "service members",
+        "servicemembers",
+        "infantrymen",
+        "infantry",
+        "military personnel",
+        "personnel",
+        "combatants",
+        "recruits",
+        "conscripts",
+        "forces",
+        "fighters",
+    ),
     ("deaths", "death", "dead", "killed", "fatalities", "fatality", "lives", "bodies"),
     ("injured", "injuries", "injury", "wounded", "hurt", "casualties"),
     ("missing", "unaccounted for"),
@@ -24,17 +40,42 @@ _SYNONYM_SETS: tuple[tuple[str, ...], ...] = (
     ("arrested", "arrests", "detained", "detainees"),
     ("rescued", "recovered"),
     ("people", "persons", "individuals"),
-    ("buildings", "building", "structures", "structure", "homes", "home", "houses", "house",
-     "dwellings", "properties"),
+    (
+        "buildings",
+        "building",
+        "structures",
+        "structure",
+        "homes",
+        "home",
+        "houses",
+        "house",
+        "dwellings",
+        "properties",
+    ),
     ("aircraft", "planes", "plane", "aeroplanes", "airplanes", "jets"),
     ("ships", "ship", "vessels", "vessel", "boats", "boat"),
     ("flights", "flight", "cancellations"),
-    ("units", "unit", "handsets", "handset", "devices", "device", "phones", "phone",
-     "smartphones", "smartphone"),
+    (
+        "units",
+        "unit",
+        "handsets",
+        "handset",
+        "devices",
+        "device",
+        "phones",
+        "phone",
+        "smartphones",
+        "smartphone",
+    ),
     ("storeys", "storey", "stories", "floors", "levels"),
     ("percent", "per cent", "%", "percentage points", "pct"),
-    ("days", "day"), ("weeks", "week"), ("months", "month"), ("years", "year"),
-    ("hours", "hour", "hrs"), ("minutes", "minute", "mins"), ("seconds", "second", "secs"),
+    ("days", "day"),
+    ("weeks", "week"),
+    ("months", "month"),
+    ("years", "year"),
+    ("hours", "hour", "hrs"),
+    ("minutes", "minute", "mins"),
+    ("seconds", "second", "secs"),
 )
 SYNONYMS: dict[str, str] = {word: words[0] for words in _SYNONYM_SETS for word in words}
 
@@ -49,20 +90,22 @@ class Measure:
 
 # Measures of length, area, mass, speed and money, each on one base scale per dimension.
 MEASURES: dict[str, Measure] = {
-    **dict.fromkeys(["km", "kilometres", "kilometers", "kilometre", "kilometer", "kms"],
-                    Measure("length", 1.0)),
+    **dict.fromkeys(
+        ["km", "kilometres", "kilometers", "kilometre", "kilometer", "kms"], Measure("length", 1.0)
+    ),
     **dict.fromkeys(["m", "metres", "meters", "metre", "meter"], Measure("length", 0.001)),
-    **dict.fromkeys(["cm", "centimetres", "centimeters", "centimetre", "centimeter"],
-                    Measure("length", 0.00001)),
-    **dict.fromkeys(["mm", "millimetres", "millimeters", "millimetre", "millimeter"],
-                    Measure("length", 0.000001)),
+    **dict.fromkeys(
+        ["cm", "centimetres", "centimeters", "centimetre", "centimeter"], Measure("length", 0.00001)
+    ),
+    **dict.fromkeys(
+        ["mm", "millimetres", "millimeters", "millimetre", "millimeter"], Measure("length", 0.000001)
+    ),
     **dict.fromkeys(["miles", "mile", "mi"], Measure("length", 1.609344)),
     **dict.fromkeys(["nautical miles", "nautical mile", "nm"], Measure("length", 1.852)),
     **dict.fromkeys(["feet", "foot", "ft"], Measure("length", 0.0003048)),
     **dict.fromkeys(["inches", "inch"], Measure("length", 0.0000254)),
     **dict.fromkeys(["yards", "yard", "yd"], Measure("length", 0.0009144)),
-    **dict.fromkeys(["sq km", "square kilometres", "square kilometers", "km2"],
-                    Measure("area", 1.0)),
+    **dict.fromkeys(["sq km", "square kilometres", "square kilometers", "km2"], Measure("area", 1.0)),
     **dict.fromkeys(["sq miles", "square miles"], Measure("area", 2.589988)),
     **dict.fromkeys(["sq nautical miles", "square nautical miles"], Measure("area", 3.429904)),
     **dict.fromkeys(["hectares", "hectare", "ha"], Measure("area", 0.01)),
@@ -74,24 +117,50 @@ MEASURES: dict[str, Measure] = {
     **dict.fromkeys(["mph"], Measure("speed", 1.609344)),
     **dict.fromkeys(["knots", "knot"], Measure("speed", 1.852)),
 }
-CURRENCIES = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "dollars": "USD",
-              "euros": "EUR", "pounds sterling": "GBP", "yen": "JPY", "yuan": "CNY",
-              "usd": "USD", "eur": "EUR", "gbp": "GBP"}
+CURRENCIES = {
+    "$": "USD",
+    "US$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "dollars": "USD",
+    "euros": "EUR",
+    "pounds sterling": "GBP",
+    "yen": "JPY",
+    "yuan": "CNY",
+    "usd": "USD",
+    "eur": "EUR",
+    "gbp": "GBP",
+}
 # Units that name a moment or a span of time rather than a count of things.
 DURATIONS = frozenset({"days", "weeks", "months", "years", "hours", "minutes", "seconds"})
 TIME_POINTS = frozenset({"year", "time of day"})
 
-_IRREGULAR_PLURALS = {"people": "people", "men": "men", "women": "women", "children": "children",
-                      "aircraft": "aircraft", "police": "police", "personnel": "personnel",
-                      "crew": "crew", "staff": "staff", "series": "series", "species": "species"}
+_IRREGULAR_PLURALS = {
+    "people": "people",
+    "men": "men",
+    "women": "women",
+    "children": "children",
+    "aircraft": "aircraft",
+    "police": "police",
+    "personnel": "personnel",
+    "crew": "crew",
+    "staff": "staff",
+    "series": "series",
+    "species": "species",
+}
 
 
 def singular(noun: str) -> str:
     """A plural English noun's singular, by the common spelling rules ('countries' →
     'country', 'ships' → 'ship'); irregular and uncountable nouns stay as they are."""
     word = noun.lower()
-    if word in _IRREGULAR_PLURALS or len(word) < 4 or not word.endswith("s") or \
-            word.endswith(("ss", "us", "is")):  # "focus", "radius", "analysis" are singular
+    if (
+        word in _IRREGULAR_PLURALS
+        or len(word) < 4
+        or not word.endswith("s")
+        or word.endswith(("ss", "us", "is"))
+    ):  # "focus", "radius", "analysis" are singular
         return word
     if word.endswith("ies"):
         return word[:-3] + "y"
@@ -118,13 +187,33 @@ def unit_key(unit: str | None) -> str:
     return singular(word)
 
 
-_MEASURE_SPELLINGS = {"kilometre": "km", "kilometres": "km", "kilometer": "km", "kilometers": "km",
-                      "kms": "km", "mile": "miles", "nautical mile": "nautical miles",
-                      "foot": "feet", "inch": "inches", "metre": "m", "metres": "m", "meter": "m",
-                      "meters": "m", "centimetre": "cm", "centimetres": "cm", "centimeter": "cm",
-                      "centimeters": "cm", "millimetre": "mm", "millimetres": "mm",
-                      "millimeter": "mm", "millimeters": "mm", "tonne": "tonnes", "ton": "tons",
-                      "sq nautical mile": "sq nautical miles", "sq mile": "sq miles"}
+_MEASURE_SPELLINGS = {
+    "kilometre": "km",
+    "kilometres": "km",
+    "kilometer": "km",
+    "kilometers": "km",
+    "kms": "km",
+    "mile": "miles",
+    "nautical mile": "nautical miles",
+    "foot": "feet",
+    "inch": "inches",
+    "metre": "m",
+    "metres": "m",
+    "meter": "m",
+    "meters": "m",
+    "centimetre": "cm",
+    "centimetres": "cm",
+    "centimeter": "cm",
+    "centimeters": "cm",
+    "millimetre": "mm",
+    "millimetres": "mm",
+    "millimeter": "mm",
+    "millimeters": "mm",
+    "tonne": "tonnes",
+    "ton": "tons",
+    "sq nautical mile": "sq nautical miles",
+    "sq mile": "sq miles",
+}
 
 
 def canonical_unit(noun: str) -> str:

@@ -24,8 +24,9 @@ _SECONDS = re.compile(r"[0-9]{1,12}(\.[0-9]{1,6})?")  # ASCII digits only, as RF
 # What a terminal or a renderer obeys rather than shows: control characters (escape
 # sequences, a bell; not tab, newline or carriage return), bidirectional marks, overrides and
 # isolates, and invisible tag characters.
-_OBEYED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e"
-                     "\u2066-\u2069\U000e0000-\U000e007f]")
+_OBEYED = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\U000e0000-\U000e007f]"
+)
 # The credentials part of any URL in a message: "http://user:key@host" -> "http://host".
 _URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/@?#]*@")
 
@@ -55,8 +56,14 @@ def retry_after_seconds(headers: Any, now: float) -> float | None:
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
-def retry_delay(retry_after: float | None, attempt: int, base: float, ceiling: float,
-                longest_wait: float, draw: Callable[[float, float], float]) -> float:
+def retry_delay(
+    retry_after: float | None,
+    attempt: int,
+    base: float,
+    ceiling: float,
+    longest_wait: float,
+    draw: Callable[[float, float], float],
+) -> float:
     """Seconds to wait before attempt `attempt` + 1: what the server asked, up to
     `longest_wait`; without a readable Retry-After, exponential backoff from `base` with
     jitter (`draw`, e.g. random.uniform), never over `ceiling`."""
@@ -108,8 +115,7 @@ def url_secrets(url: str | None) -> tuple[list[str], list[str]]:
     passwords = [userinfo, unquote(userinfo), password, unquote(password)] if has_password else []
     # The HTTP client sends them as Basic auth, which a server can echo as it came.
     passwords.append(base64.b64encode(unquote(userinfo).encode("utf-8")).decode("ascii"))
-    return (list(dict.fromkeys(u for u in users if u)),
-            list(dict.fromkeys(p for p in passwords if p)))
+    return (list(dict.fromkeys(u for u in users if u)), list(dict.fromkeys(p for p in passwords if p)))
 
 
 def strip_url_credentials(text: str) -> str:
@@ -164,8 +170,12 @@ def completion_problem(body: bytes, content_type: str | None) -> tuple[str, bool
             return f"{what}, not JSON; is this an OpenAI-compatible API?", False
         return f"JSON that is cut off or malformed ({len(body):,} bytes)", True
     if not isinstance(data, dict):
-        kind = {list: "a JSON list", str: "a JSON string", bool: "a JSON true or false",
-                type(None): "a JSON null"}.get(type(data), "a JSON number")
+        kind = {
+            list: "a JSON list",
+            str: "a JSON string",
+            bool: "a JSON true or false",
+            type(None): "a JSON null",
+        }.get(type(data), "a JSON number")
         return f"{kind}, not a chat completion", True
     choices = data.get("choices")
     if not isinstance(choices, list) or not choices:

@@ -22,13 +22,13 @@ MAX_SINGLE_SOURCE_SENTENCES = 4
 MAX_AGREED_SENTENCES = 6
 # Below this a count is incidental ("2 buildings", "4 brigades") unless it is an outcome.
 MIN_HEADLINE_VALUE = 10
-_OUTCOMES = frozenset({"deaths", "injured", "missing", "displaced", "arrested", "rescued",
-                       "evacuated", "survivors"})
+_OUTCOMES = frozenset(
+    {"deaths", "injured", "missing", "displaced", "arrested", "rescued", "evacuated", "survivors"}
+)
 # Kinds of figure that measure rather than count: small values are not small things.
 _MEASURED = frozenset({"length", "area", "mass", "speed", "percent", "magnitude"})
 # Scope words that make a figure a part or another event's, never the headline.
-_NOT_HEADLINE_SCOPES = ("part of a total", "each", "additional", "earlier", "in 1", "in 2",
-                        "margin")
+_NOT_HEADLINE_SCOPES = ("part of a total", "each", "additional", "earlier", "in 1", "in 2", "margin")
 
 
 def write_overview(facts: Sequence[Fact], claims: Sequence[Claim]) -> list[OverviewSentence]:
@@ -41,31 +41,46 @@ def write_overview(facts: Sequence[Fact], claims: Sequence[Claim]) -> list[Overv
     if headline is not None:
         sentences.extend(_figure_sentences(headline))
     # Disagreements over durations and small counts are in the facts table, not here.
-    for fact in (f for f in facts if f.status == "conflicting" and f is not headline and
-                 not incidental(f)):
+    for fact in (f for f in facts if f.status == "conflicting" and f is not headline and not incidental(f)):
         sentences.extend(_figure_sentences(fact))
     for fact in (f for f in facts if f.status == "disputed"):
         sentences.append(_dispute_sentence(fact, by_id))
-    agreed = [f for f in facts if f.status == "corroborated" and f is not headline and
-              not (f.variants and incidental(f))]
+    agreed = [
+        f
+        for f in facts
+        if f.status == "corroborated" and f is not headline and not (f.variants and incidental(f))
+    ]
     agreed.sort(key=lambda f: f.variants == [])
     for fact in agreed[:MAX_AGREED_SENTENCES]:
-        sentences.extend(_figure_sentences(fact) if fact.variants else [OverviewSentence(
-            text=_end(f"Independent sources agree: {fact.statement.strip()}"),
-            claim_ids=fact.claim_ids)])
+        sentences.extend(
+            _figure_sentences(fact)
+            if fact.variants
+            else [
+                OverviewSentence(
+                    text=_end(f"Independent sources agree: {fact.statement.strip()}"),
+                    claim_ids=fact.claim_ids,
+                )
+            ]
+        )
     single = [f for f in facts if f.status == "single_source" and f is not headline]
     named = [f for f in single if f.variants and not incidental(f)][:MAX_SINGLE_SOURCE_SENTENCES]
     for fact in named:
         sentences.extend(_figure_sentences(fact))
     rest = [f for f in single if f not in named]
     if rest:
-        sentences.append(OverviewSentence(
-            text="Further points rest on a single source each; the facts table lists them.",
-            claim_ids=[i for f in rest for i in f.claim_ids]))
+        sentences.append(
+            OverviewSentence(
+                text="Further points rest on a single source each; the facts table lists them.",
+                claim_ids=[i for f in rest for i in f.claim_ids],
+            )
+        )
     names = {name for f in facts for v in f.variants for name in v.attributed_to}
     names |= {c.attributed_to for c in claims if c.attributed_to}
-    return [s for s in sentences
-            if not unsupported_numbers(_without(names, s.text), [by_id[i] for i in s.claim_ids])]
+    return [
+        s
+        for s in sentences
+        if not unsupported_numbers(_without(names, s.text), [by_id[i] for i in s.claim_ids])
+    ]
 
 
 def _without(names: set[str], text: str) -> str:
@@ -95,8 +110,10 @@ def headline_fact(facts: Sequence[Fact]) -> Fact | None:
     candidates = [f for f in facts if f.variants and not incidental(f) and f.status != "disputed"]
     if not candidates:
         return None
-    return max(candidates, key=lambda f: (len(f.origins) or len(f.source_ids),
-                                          f.status == "conflicting", len(f.claim_ids)))
+    return max(
+        candidates,
+        key=lambda f: (len(f.origins) or len(f.source_ids), f.status == "conflicting", len(f.claim_ids)),
+    )
 
 
 def _figure_sentences(fact: Fact) -> list[OverviewSentence]:
@@ -105,8 +122,9 @@ def _figure_sentences(fact: Fact) -> list[OverviewSentence]:
     if fact.revision and len(fact.variants) > 1:
         timeline = _timeline(fact.variants)
         first, last = timeline[0], timeline[-1]
-        text = (f"{what_upper} rose from {_variant_phrase(first)} to {_variant_phrase(last)} "
-                f"as reports came in")
+        text = (
+            f"{what_upper} rose from {_variant_phrase(first)} to {_variant_phrase(last)} as reports came in"
+        )
         if len(timeline) > 2:
             text += "; on the way: " + "; ".join(_variant_phrase(v) for v in timeline[1:-1])
     elif fact.status == "conflicting":
@@ -120,8 +138,11 @@ def _figure_sentences(fact: Fact) -> list[OverviewSentence]:
         if others:
             text += "; also given: " + "; ".join(_variant_phrase(v) for v in others)
     else:
-        text = f"{what_upper} is " + "; ".join(_variant_phrase(v) for v in fact.variants) + \
-            ", from a single source"
+        text = (
+            f"{what_upper} is "
+            + "; ".join(_variant_phrase(v) for v in fact.variants)
+            + ", from a single source"
+        )
     return [OverviewSentence(text=_end(text), claim_ids=fact.claim_ids)]
 
 
@@ -137,14 +158,17 @@ def _timeline(variants: Sequence[Variant]) -> list[Variant]:
 
 
 # Words that start a sentence without naming anyone, lower-cased after "Disputed by X:".
-_PLAIN_OPENERS = frozenset("""the a an both this that these those it its they their he she his
-her earlier later some many several""".split())
+_PLAIN_OPENERS = frozenset(
+    """the a an both this that these those it its they their he she his
+her earlier later some many several""".split()
+)
 
 
 def _dispute_sentence(fact: Fact, by_id: dict[str, Claim]) -> OverviewSentence:
     if fact.variants:
         text = f"Figures for {fact.subject or 'this point'} are disputed: " + "; ".join(
-            _variant_phrase(v) for v in fact.variants)
+            _variant_phrase(v) for v in fact.variants
+        )
     else:
         denials = [by_id[i] for i in fact.claim_ids if by_id[i].stance == "denied"]
         speakers = distinct_names([d.attributed_to for d in denials if d.attributed_to])

@@ -37,9 +37,10 @@ def authored_stories() -> list[str]:
 
 def authored_answers(story: str) -> dict[str, ExtractionResponse]:
     """Every authored answer of a story, by article file name."""
-    return {p.name.removesuffix(".json"): ExtractionResponse.model_validate_json(
-                p.read_text(encoding="utf-8"))
-            for p in sorted((AUTHORED / story).glob("*.json"))}
+    return {
+        p.name.removesuffix(".json"): ExtractionResponse.model_validate_json(p.read_text(encoding="utf-8"))
+        for p in sorted((AUTHORED / story).glob("*.json"))
+    }
 
 
 def source_id_of(body: dict[str, Any]) -> str | None:

@@ -43,15 +43,17 @@ from typing import Any
 
 from tests.fault_server import SCHEMA_VIOLATION, SERVER_ERROR, FaultServer, _Handler
 
-EXPIRED_ERROR = {"code": "batch_expired",
-                 "message": "This request could not be executed before the completion window "
-                            "expired."}
+EXPIRED_ERROR = {
+    "code": "batch_expired",
+    "message": "This request could not be executed before the completion window expired.",
+}
 ENDPOINT = "/v1/chat/completions"
 
 
 def _not_found_body(what: str) -> dict[str, Any]:
-    return {"error": {"message": f"No such {what}", "type": "invalid_request_error",
-                      "param": None, "code": None}}
+    return {
+        "error": {"message": f"No such {what}", "type": "invalid_request_error", "param": None, "code": None}
+    }
 
 
 def parse_multipart(content_type: str, body: bytes) -> dict[str, tuple[str | None, bytes]]:
@@ -132,21 +134,40 @@ class _BatchHandler(_Handler):
                 filename, data = form["file"]
                 purpose = form["purpose"][1].decode()
             except (KeyError, ValueError, UnicodeDecodeError):
-                self._send_json(400, {"error": {"message": "Expected a multipart upload with "
-                                                "'file' and 'purpose'.", "type":
-                                                "invalid_request_error", "param": None,
-                                                "code": None}})
+                self._send_json(
+                    400,
+                    {
+                        "error": {
+                            "message": "Expected a multipart upload with 'file' and 'purpose'.",
+                            "type": "invalid_request_error",
+                            "param": None,
+                            "code": None,
+                        }
+                    },
+                )
                 return
             self._send_json(200, owner._add_file(filename or "upload", data, purpose))
         elif parts == ["v1", "batches"]:
             try:
                 request = json.loads(raw)
-                batch = owner._create(request["input_file_id"], request["endpoint"],
-                                      request["completion_window"], request.get("metadata"))
+                batch = owner._create(
+                    request["input_file_id"],
+                    request["endpoint"],
+                    request["completion_window"],
+                    request.get("metadata"),
+                )
             except (ValueError, KeyError, TypeError):
-                self._send_json(400, {"error": {"message": "Invalid batch request.",
-                                                "type": "invalid_request_error", "param": None,
-                                                "code": None}})
+                self._send_json(
+                    400,
+                    {
+                        "error": {
+                            "message": "Invalid batch request.",
+                            "type": "invalid_request_error",
+                            "param": None,
+                            "code": None,
+                        }
+                    },
+                )
                 return
             if batch is None:
                 self._send_json(404, _not_found_body("file"))
@@ -167,9 +188,16 @@ class BatchServer(FaultServer):
 
     handler_class = _BatchHandler
 
-    def __init__(self, *, polls_to_complete: int = 2, fail_lines: Iterable[int] = (),
-                 invalid_lines: Iterable[int] = (), expire_after: int | None = None,
-                 lose_batches: bool = False, **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        polls_to_complete: int = 2,
+        fail_lines: Iterable[int] = (),
+        invalid_lines: Iterable[int] = (),
+        expire_after: int | None = None,
+        lose_batches: bool = False,
+        **options: Any,
+    ) -> None:
         super().__init__(**options)
         self.polls_to_complete = polls_to_complete
         self.fail_lines = frozenset(fail_lines)
@@ -213,9 +241,17 @@ class BatchServer(FaultServer):
 
     def _add_file(self, filename: str, data: bytes, purpose: str) -> dict[str, Any]:
         file_id = self._next_id("file")
-        entry = {"id": file_id, "object": "file", "bytes": len(data),
-                 "created_at": int(time.time()), "filename": filename, "purpose": purpose,
-                 "status": "processed", "expires_at": None, "status_details": None}
+        entry = {
+            "id": file_id,
+            "object": "file",
+            "bytes": len(data),
+            "created_at": int(time.time()),
+            "filename": filename,
+            "purpose": purpose,
+            "status": "processed",
+            "expires_at": None,
+            "status_details": None,
+        }
         with self._batch_lock:
             self.files[file_id] = (entry, data)
             if purpose == "batch":
@@ -226,25 +262,39 @@ class BatchServer(FaultServer):
         with self._batch_lock:
             return self.files.get(file_id)
 
-    def _create(self, input_file_id: str, endpoint: str, window: str,
-                metadata: dict[str, str] | None) -> dict[str, Any] | None:
+    def _create(
+        self, input_file_id: str, endpoint: str, window: str, metadata: dict[str, str] | None
+    ) -> dict[str, Any] | None:
         found = self._file(input_file_id)
         if found is None:
             return None
         lines = [line for line in found[1].decode("utf-8").splitlines() if line.strip()]
         now = int(time.time())
-        batch = {"id": self._next_id("batch"), "object": "batch", "endpoint": endpoint,
-                 "errors": None, "input_file_id": input_file_id, "completion_window": window,
-                 "status": "validating", "output_file_id": None, "error_file_id": None,
-                 "created_at": now, "in_progress_at": None, "expires_at": now + 86400,
-                 "finalizing_at": None, "completed_at": None, "failed_at": None,
-                 "expired_at": None, "cancelling_at": None, "cancelled_at": None,
-                 "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
-                 "metadata": metadata}
+        batch = {
+            "id": self._next_id("batch"),
+            "object": "batch",
+            "endpoint": endpoint,
+            "errors": None,
+            "input_file_id": input_file_id,
+            "completion_window": window,
+            "status": "validating",
+            "output_file_id": None,
+            "error_file_id": None,
+            "created_at": now,
+            "in_progress_at": None,
+            "expires_at": now + 86400,
+            "finalizing_at": None,
+            "completed_at": None,
+            "failed_at": None,
+            "expired_at": None,
+            "cancelling_at": None,
+            "cancelled_at": None,
+            "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
+            "metadata": metadata,
+        }
         problems = self._invalid_input(lines, endpoint)
         if problems:
-            batch.update(status="failed", failed_at=now,
-                         errors={"object": "list", "data": problems})
+            batch.update(status="failed", failed_at=now, errors={"object": "list", "data": problems})
         with self._batch_lock:
             self.batches[batch["id"]] = batch
             self.counts["batches"] += 1
@@ -257,22 +307,37 @@ class BatchServer(FaultServer):
         for number, line in enumerate(lines, 1):
             try:
                 item = json.loads(line)
-                ok = (item["method"] == "POST" and item["url"] == endpoint
-                      and isinstance(item["body"], dict) and item["custom_id"] not in seen)
+                ok = (
+                    item["method"] == "POST"
+                    and item["url"] == endpoint
+                    and isinstance(item["body"], dict)
+                    and item["custom_id"] not in seen
+                )
                 seen.add(item["custom_id"])
             except (ValueError, KeyError, TypeError):
                 ok = False
             if not ok:
-                problems.append({"code": "invalid_request", "line": number, "param": None,
-                                 "message": "Each line must be a POST to the batch's endpoint "
-                                            "with a unique custom_id and a JSON body."})
+                problems.append(
+                    {
+                        "code": "invalid_request",
+                        "line": number,
+                        "param": None,
+                        "message": "Each line must be a POST to the batch's endpoint "
+                        "with a unique custom_id and a JSON body.",
+                    }
+                )
         return problems
 
     def _batch_list(self) -> dict[str, Any]:
         with self._batch_lock:
             data = [dict(b) for b in reversed(list(self.batches.values()))]
-        return {"object": "list", "data": data, "first_id": data[0]["id"] if data else None,
-                "last_id": data[-1]["id"] if data else None, "has_more": False}
+        return {
+            "object": "list",
+            "data": data,
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None,
+            "has_more": False,
+        }
 
     def _cancel(self, batch_id: str) -> dict[str, Any] | None:
         with self._batch_lock:
@@ -310,36 +375,65 @@ class BatchServer(FaultServer):
         lines = [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
         output, errors = [], []
         for number, item in enumerate(lines):
-            result: dict[str, Any] = {"id": f"batch_req_loop{number:06d}",
-                                      "custom_id": item["custom_id"]}
+            result: dict[str, Any] = {"id": f"batch_req_loop{number:06d}", "custom_id": item["custom_id"]}
             if self.expire_after is not None and number >= self.expire_after:
                 errors.append({**result, "response": None, "error": EXPIRED_ERROR})
                 continue
             body = item["body"]
             raw = json.dumps(body).encode("utf-8")
             if number in self.fail_lines:
-                errors.append({**result, "error": None, "response": {
-                    "status_code": 500, "request_id": f"req_loop{number:06d}",
-                    "body": SERVER_ERROR}})
+                errors.append(
+                    {
+                        **result,
+                        "error": None,
+                        "response": {
+                            "status_code": 500,
+                            "request_id": f"req_loop{number:06d}",
+                            "body": SERVER_ERROR,
+                        },
+                    }
+                )
                 continue
-            answer = json.dumps(SCHEMA_VIOLATION) if number in self.invalid_lines \
-                else self._claims_json(body)
-            output.append({**result, "error": None, "response": {
-                "status_code": 200, "request_id": f"req_loop{number:06d}",
-                "body": self._completion(body, raw, number + 1, answer)}})
+            answer = json.dumps(SCHEMA_VIOLATION) if number in self.invalid_lines else self._claims_json(body)
+            output.append(
+                {
+                    **result,
+                    "error": None,
+                    "response": {
+                        "status_code": 200,
+                        "request_id": f"req_loop{number:06d}",
+                        "body": self._completion(body, raw, number + 1, answer),
+                    },
+                }
+            )
         expired = self.expire_after is not None
-        batch["request_counts"] = {"total": len(lines), "completed": len(output),
-                                   "failed": len(errors) if not expired else
-                                   sum(1 for e in errors if e["response"] is not None)}
-        batch.update(status="expired" if expired else "completed", in_progress_at=(
-            batch["in_progress_at"] or now), finalizing_at=now,
-            **({"expired_at": now} if expired else {"completed_at": now}))
+        batch["request_counts"] = {
+            "total": len(lines),
+            "completed": len(output),
+            "failed": len(errors) if not expired else sum(1 for e in errors if e["response"] is not None),
+        }
+        batch.update(
+            status="expired" if expired else "completed",
+            in_progress_at=(batch["in_progress_at"] or now),
+            finalizing_at=now,
+            **({"expired_at": now} if expired else {"completed_at": now}),
+        )
         for kind, rows in (("output", output), ("error", errors)):
             if rows:
                 file_id = self._next_id("file")
                 content = "".join(json.dumps(row) + "\n" for row in rows).encode("utf-8")
-                self.files[file_id] = ({"id": file_id, "object": "file", "bytes": len(content),
-                                        "created_at": now, "filename": f"batch_{kind}.jsonl",
-                                        "purpose": "batch_output", "status": "processed",
-                                        "expires_at": None, "status_details": None}, content)
+                self.files[file_id] = (
+                    {
+                        "id": file_id,
+                        "object": "file",
+                        "bytes": len(content),
+                        "created_at": now,
+                        "filename": f"batch_{kind}.jsonl",
+                        "purpose": "batch_output",
+                        "status": "processed",
+                        "expires_at": None,
+                        "status_details": None,
+                    },
+                    content,
+                )
                 batch[f"{kind}_file_id"] = file_id

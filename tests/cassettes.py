@@ -23,8 +23,15 @@ RECORDING = os.environ.get("SYNTH_RECORD") == "1"
 # Where recordings of a real model come from (scripts/local-model starts this server).
 LIVE_BASE_URL = os.environ.get("SYNTH_RECORD_BASE_URL", "http://127.0.0.1:8765/v1")
 LIVE_MODEL = os.environ.get("SYNTH_RECORD_MODEL", "smollm2-135m")
-SECRET_HEADERS = ["authorization", "api-key", "x-api-key", "openai-organization",
-                  "openai-project", "cookie", "set-cookie"]
+SECRET_HEADERS = [
+    "authorization",
+    "api-key",
+    "x-api-key",
+    "openai-organization",
+    "openai-project",
+    "cookie",
+    "set-cookie",
+]
 
 
 def _json_or_text(body: Any) -> Any:
@@ -93,11 +100,13 @@ def interactions(name: str) -> list[dict[str, Any]]:
     pairs = []
     for item in data["interactions"]:
         request, response = item["request"], item["response"]
-        pairs.append({
-            "request": _json_or_text(request["body"]),
-            "request_headers": {k.lower(): v for k, v in request["headers"].items()},
-            "status": response["status"]["code"],
-            "headers": {k.lower(): v for k, v in response["headers"].items()},
-            "body": _json_or_text(response["body"]["string"]),
-        })
+        pairs.append(
+            {
+                "request": _json_or_text(request["body"]),
+                "request_headers": {k.lower(): v for k, v in request["headers"].items()},
+                "status": response["status"]["code"],
+                "headers": {k.lower(): v for k, v in response["headers"].items()},
+                "body": _json_or_text(response["body"]["string"]),
+            }
+        )
     return pairs

@@ -13,7 +13,14 @@ QUAKE = EXAMPLES / "morocco-earthquake"
 @pytest.fixture(autouse=True)
 def _no_model_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests decide for themselves whether a model is configured, and never share a cache."""
-    for name in ("SYNTH_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "SYNTH_MODE",
-                 "SYNTH_OFFLINE", "SYNTH_RECONCILE", "SYNTH_PRICES"):
+    for name in (
+        "SYNTH_MODEL",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "SYNTH_MODE",
+        "SYNTH_OFFLINE",
+        "SYNTH_RECONCILE",
+        "SYNTH_PRICES",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SYNTH_CACHE_DIR", str(tmp_path / "cache"))

@@ -52,8 +52,9 @@ class CountingProxy:
                         proxy.seen_headers.append(dict(self.headers.items()))
                 # No bound of its own: synth bounds its requests, and a proxy that gave up
                 # first would turn a slow answer into a failure synth never saw coming.
-                reply = httpx.request(method, proxy.upstream + path, content=body,
-                                      headers=headers, timeout=None)
+                reply = httpx.request(
+                    method, proxy.upstream + path, content=body, headers=headers, timeout=None
+                )
                 if is_chat:
                     with proxy._lock:
                         try:
@@ -86,8 +87,11 @@ class CountingProxy:
         self._server.server_close()
 
     def snapshot(self) -> dict[str, int]:
-        return {"requests": self.requests, "prompt_tokens": self.prompt_tokens,
-                "completion_tokens": self.completion_tokens}
+        return {
+            "requests": self.requests,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+        }
 
 
 __all__ = ["CountingProxy", "json"]

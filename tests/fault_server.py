@@ -85,29 +85,65 @@ from typing import Any
 HOST = "127.0.0.1"
 MODEL_ID = "fault-model"
 
-MODELS_BODY = {"object": "list",
-               "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "synth-tests"}]}
+MODELS_BODY = {
+    "object": "list",
+    "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "synth-tests"}],
+}
 
-RATE_LIMIT_ERROR = {"error": {"message": "Rate limit reached for requests", "type": "requests",
-                              "param": None, "code": "rate_limit_exceeded"}}
-SERVER_ERROR = {"error": {"message": "The server had an error while processing your request.",
-                          "type": "server_error", "param": None, "code": None}}
-AUTH_ERROR = {"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error",
-                        "param": None, "code": "invalid_api_key"}}
+RATE_LIMIT_ERROR = {
+    "error": {
+        "message": "Rate limit reached for requests",
+        "type": "requests",
+        "param": None,
+        "code": "rate_limit_exceeded",
+    }
+}
+SERVER_ERROR = {
+    "error": {
+        "message": "The server had an error while processing your request.",
+        "type": "server_error",
+        "param": None,
+        "code": None,
+    }
+}
+AUTH_ERROR = {
+    "error": {
+        "message": "Incorrect API key provided.",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "invalid_api_key",
+    }
+}
 # What llama-cpp-python's server answers to response_format {"type": "json_schema"}.
-JSON_SCHEMA_REJECTED = {"error": {
-    "message": "1 validation error for CreateChatCompletionRequest\nresponse_format.type\n  Input should "
-               "be 'text' or 'json_object' [type=literal_error, input_value='json_schema', "
-               "input_type=str]",
-    "type": "internal_server_error", "param": None, "code": None}}
+JSON_SCHEMA_REJECTED = {
+    "error": {
+        "message": "1 validation error for CreateChatCompletionRequest\nresponse_format.type\n  Input should "
+        "be 'text' or 'json_object' [type=literal_error, input_value='json_schema', "
+        "input_type=str]",
+        "type": "internal_server_error",
+        "param": None,
+        "code": None,
+    }
+}
 # What llama-cpp-python's server answers when prompt and max_tokens exceed its context.
-CONTEXT_EXCEEDED = {"error": {
-    "message": "This model's maximum context length is 8192 tokens. However, you requested 12551 "
-               "tokens (8455 in the messages, 4096 in the completion). Please reduce the length of "
-               "the messages or completion.",
-    "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}}
-TOOLS_REJECTED = {"error": {"message": "tools are not supported by this server",
-                            "type": "invalid_request_error", "param": "tools", "code": None}}
+CONTEXT_EXCEEDED = {
+    "error": {
+        "message": "This model's maximum context length is 8192 tokens. However, you requested 12551 "
+        "tokens (8455 in the messages, 4096 in the completion). Please reduce the length of "
+        "the messages or completion.",
+        "type": "invalid_request_error",
+        "param": "messages",
+        "code": "context_length_exceeded",
+    }
+}
+TOOLS_REJECTED = {
+    "error": {
+        "message": "tools are not supported by this server",
+        "type": "invalid_request_error",
+        "param": "tools",
+        "code": None,
+    }
+}
 
 MALFORMED_JSON = '{"claims": [{"quote": "unterminated'
 SCHEMA_VIOLATION = {"claims": [{"statement": 42}]}
@@ -117,22 +153,57 @@ INVENTED_SENTENCES = (
     "A spokesman said 7,777 volcanoes erupted in Luxembourg overnight.",
 )
 
-FAULTS = frozenset({"429", "500", "503", "401", "drop", "slow", "malformed", "schema", "invented",
-                    "too_long", "length", "length_loop", "retry_after", "trickle", "cut_body",
-                    "short_body", "empty", "html", "not_object", "bad_utf8", "error_200", "status",
-                    "redirect", "huge", "gzip_lie", "gzip_bomb", "wrong_tool", "no_choices",
-                    "null_content", "no_usage", "echo_key", "args_object", "content_number",
-                    "ansi", "huge_usage", "busy_tools", "deep_json", "utf16"})
+FAULTS = frozenset(
+    {
+        "429",
+        "500",
+        "503",
+        "401",
+        "drop",
+        "slow",
+        "malformed",
+        "schema",
+        "invented",
+        "too_long",
+        "length",
+        "length_loop",
+        "retry_after",
+        "trickle",
+        "cut_body",
+        "short_body",
+        "empty",
+        "html",
+        "not_object",
+        "bad_utf8",
+        "error_200",
+        "status",
+        "redirect",
+        "huge",
+        "gzip_lie",
+        "gzip_bomb",
+        "wrong_tool",
+        "no_choices",
+        "null_content",
+        "no_usage",
+        "echo_key",
+        "args_object",
+        "content_number",
+        "ansi",
+        "huge_usage",
+        "busy_tools",
+        "deep_json",
+        "utf16",
+    }
+)
 # Faults that take a number after a colon ("slow:2"), those that need one, and the one whose
 # argument is text passed on as it is.
-_NUMBER_ARGUMENT = frozenset({"429", "slow", "trickle", "status", "redirect", "huge", "gzip_bomb",
-                              "ansi"})
-_NEEDS_ARGUMENT = frozenset({"slow", "trickle", "status", "redirect", "huge", "gzip_bomb",
-                             "retry_after", "ansi"})
+_NUMBER_ARGUMENT = frozenset({"429", "slow", "trickle", "status", "redirect", "huge", "gzip_bomb", "ansi"})
+_NEEDS_ARGUMENT = frozenset(
+    {"slow", "trickle", "status", "redirect", "huge", "gzip_bomb", "retry_after", "ansi"}
+)
 _TEXT_ARGUMENT = frozenset({"retry_after"})
 # The faults answered by FaultServer._answer_hostile.
-HOSTILE = FAULTS - {"429", "500", "503", "401", "drop", "slow", "malformed", "schema", "invented",
-                    "too_long"}
+HOSTILE = FAULTS - {"429", "500", "503", "401", "drop", "slow", "malformed", "schema", "invented", "too_long"}
 REJECTABLE_MODES = frozenset({"json_schema", "tools"})
 
 _ARTICLE = re.compile(r"^<article>[ \t]*\r?\n(.*)\r?\n</article>[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -186,28 +257,38 @@ def pick_quotes(article: str, limit: int) -> list[str]:
     """The first `limit` sentences with a digit in them, or the first sentences if none has one."""
     every = sentences(article)
     with_digits = [s for s in every if _DIGIT.search(s)]
-    return (with_digits or every)[:max(limit, 0)]
+    return (with_digits or every)[: max(limit, 0)]
 
 
 def claim(sentence: str) -> dict[str, Any]:
-    return {"quote": sentence, "statement": sentence, "attributed_to": None, "stance": "reported",
-            "quantities": [], "dates": []}
+    return {
+        "quote": sentence,
+        "statement": sentence,
+        "attributed_to": None,
+        "stance": "reported",
+        "quantities": [],
+        "dates": [],
+    }
 
 
 def _text_of(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):  # content parts: [{"type": "text", "text": ...}, ...]
-        return "\n".join(part.get("text", "") for part in content
-                         if isinstance(part, dict) and isinstance(part.get("text"), str))
+        return "\n".join(
+            part.get("text", "")
+            for part in content
+            if isinstance(part, dict) and isinstance(part.get("text"), str)
+        )
     return ""
 
 
 def find_article(body: dict[str, Any]) -> str | None:
     """The article from the first user message that has one (any message as a fallback)."""
     messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
-    ordered = [m for m in messages if m.get("role") == "user"] + \
-              [m for m in messages if m.get("role") != "user"]
+    ordered = [m for m in messages if m.get("role") == "user"] + [
+        m for m in messages if m.get("role") != "user"
+    ]
     for message in ordered:
         match = _ARTICLE.search(_text_of(message.get("content")))
         if match:
@@ -263,12 +344,16 @@ def careful_answer(claims: list[dict[str, Any]]) -> dict[str, Any]:
         independent = {m.get("republishes", m["source"]) for m in members}
         # Values of each kind of figure (unit and scope), claim by claim.
         values: dict[tuple[str, str | None], dict[str, set[float]]] = collections.defaultdict(
-            lambda: collections.defaultdict(set))
+            lambda: collections.defaultdict(set)
+        )
         for m in members:
             for number in m.get("numbers", []):
                 values[(number["unit"], number.get("scope"))][m["id"]].add(number["value"])
-        in_conflict = [kind for kind, by_claim in values.items()
-                       if len(by_claim) > 1 and len(set.union(*by_claim.values())) > 1]
+        in_conflict = [
+            kind
+            for kind, by_claim in values.items()
+            if len(by_claim) > 1 and len(set.union(*by_claim.values())) > 1
+        ]
         if any(m["stance"] == "denied" for m in members):
             status = "disputed"
         elif in_conflict:
@@ -281,16 +366,25 @@ def careful_answer(claims: list[dict[str, Any]]) -> dict[str, Any]:
             unit, scope = in_conflict[0]
             givers = []
             for value in sorted(set.union(*values[(unit, scope)].values())):
-                who = [m.get("by") or m["outlet"] for m in members
-                       if value in values[(unit, scope)].get(m["id"], set())]
+                who = [
+                    m.get("by") or m["outlet"]
+                    for m in members
+                    if value in values[(unit, scope)].get(m["id"], set())
+                ]
                 givers.append(f"{figure(value)} ({', '.join(dict.fromkeys(who))})")
             statement = f"Sources give different figures for {unit}: " + "; ".join(givers) + "."
             explanation = "The sources count at different times and with different scopes."
         else:
             statement = members[0]["statement"]
             explanation = None
-        facts.append({"statement": statement, "status": status,
-                      "claim_ids": [m["id"] for m in members], "explanation": explanation})
+        facts.append(
+            {
+                "statement": statement,
+                "status": status,
+                "claim_ids": [m["id"] for m in members],
+                "explanation": explanation,
+            }
+        )
     overview = [{"text": f["statement"], "claim_ids": f["claim_ids"]} for f in facts]
     return {"facts": facts, "overview": overview, "unused_sources": []}
 
@@ -369,14 +463,24 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:  # the client gave up (e.g. its timeout ran out): nothing left to do
             self.close_connection = True
 
-    def _send_raw(self, status: int, data: bytes, *, content_type: str | None = "application/json",
-                  headers: Iterable[tuple[str, str]] = (), content_length: int | None = None,
-                  send: int | None = None, trickle: float | None = None) -> None:
+    def _send_raw(
+        self,
+        status: int,
+        data: bytes,
+        *,
+        content_type: str | None = "application/json",
+        headers: Iterable[tuple[str, str]] = (),
+        content_length: int | None = None,
+        send: int | None = None,
+        trickle: float | None = None,
+    ) -> None:
         """A response written as given: `content_length` may lie about `data`, only the first
         `send` bytes may go out (then the connection is closed), and `trickle` sends the
         whole response, status line included, one byte every that many seconds."""
-        lines = [f"HTTP/1.1 {status} {self.responses.get(status, ('Unknown',))[0]}",
-                 f"Server: {self.version_string()}"]
+        lines = [
+            f"HTTP/1.1 {status} {self.responses.get(status, ('Unknown',))[0]}",
+            f"Server: {self.version_string()}",
+        ]
         if content_type is not None:
             lines.append(f"Content-Type: {content_type}")
         lines.append(f"Content-Length: {len(data) if content_length is None else content_length}")
@@ -394,7 +498,7 @@ class _Handler(BaseHTTPRequestHandler):
                     if self.server.owner._stopping.wait(trickle) or self._client_gone():
                         self._drop()
                         return
-                    self.wfile.write(raw[i:i + 1])
+                    self.wfile.write(raw[i : i + 1])
                     self.wfile.flush()
         except OSError:
             self.close_connection = True
@@ -418,9 +522,17 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     def _not_found(self) -> None:
-        self._send_json(404, {"error": {"message": f"Unknown request URL: {self.command} {self.path}",
-                                        "type": "invalid_request_error", "param": None,
-                                        "code": "unknown_url"}})
+        self._send_json(
+            404,
+            {
+                "error": {
+                    "message": f"Unknown request URL: {self.command} {self.path}",
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": "unknown_url",
+                }
+            },
+        )
 
     # --- endpoints ----------------------------------------------------------------------------
 
@@ -455,12 +567,18 @@ class FaultServer:
     # names a subclass.
     handler_class: type[BaseHTTPRequestHandler] = _Handler
 
-    def __init__(self, latency: float = 0.0, reject_modes: Iterable[str] = frozenset(),
-                 claims_per_article: int = 5, one_slot: bool = False) -> None:
+    def __init__(
+        self,
+        latency: float = 0.0,
+        reject_modes: Iterable[str] = frozenset(),
+        claims_per_article: int = 5,
+        one_slot: bool = False,
+    ) -> None:
         unknown = set(reject_modes) - REJECTABLE_MODES
         if unknown:
-            raise ValueError(f"unknown reject_modes {sorted(unknown)}; expected some of "
-                             f"{sorted(REJECTABLE_MODES)}")
+            raise ValueError(
+                f"unknown reject_modes {sorted(unknown)}; expected some of {sorted(REJECTABLE_MODES)}"
+            )
         self.latency = float(latency)
         self.reject_modes = frozenset(reject_modes)
         self.claims_per_article = claims_per_article
@@ -494,8 +612,12 @@ class FaultServer:
         self._stopping.clear()
         self._httpd = _Server(self)
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
-                                        name=f"fault-server-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.01},
+            name=f"fault-server-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -622,9 +744,17 @@ class FaultServer:
                 raise ValueError("not an object")
         except (UnicodeDecodeError, ValueError):
             self._count("bad_request")
-            handler._send_json(400, {"error": {"message": "The request body is not a JSON object.",
-                                               "type": "invalid_request_error", "param": None,
-                                               "code": None}})
+            handler._send_json(
+                400,
+                {
+                    "error": {
+                        "message": "The request body is not a JSON object.",
+                        "type": "invalid_request_error",
+                        "param": None,
+                        "code": None,
+                    }
+                },
+            )
             return
         with self._lock:
             self.requests.append(body)
@@ -684,8 +814,15 @@ class FaultServer:
             self._count("ok")
             handler._send_json(200, self._completion(body, raw, number, self._claims_json(body)))
 
-    def _answer_hostile(self, handler: _Handler, body: dict[str, Any], raw: bytes, number: int,
-                        fault: str, number_argument: float | None) -> None:
+    def _answer_hostile(
+        self,
+        handler: _Handler,
+        body: dict[str, Any],
+        raw: bytes,
+        number: int,
+        fault: str,
+        number_argument: float | None,
+    ) -> None:
         name = fault.partition(":")[0]
         normal = self._claims_json(body)
 
@@ -695,7 +832,7 @@ class FaultServer:
             return json.dumps(payload).encode("utf-8")
 
         if name == "length":
-            cut = normal[:len(normal) * 3 // 4]
+            cut = normal[: len(normal) * 3 // 4]
             payload = self._completion(body, raw, number, cut)
             payload["choices"][0]["finish_reason"] = "length"
             handler._send_json(200, payload)
@@ -703,7 +840,7 @@ class FaultServer:
             article = find_article(body) or ""
             first = (pick_quotes(article, 1) or ["Nothing."])[0]
             looped = '{"claims": [' + ", ".join([json.dumps(claim(first))] * 60)
-            looped = looped[:len(looped) - 40]  # cut inside the last repeat
+            looped = looped[: len(looped) - 40]  # cut inside the last repeat
             payload = self._completion(body, raw, number, looped)
             payload["choices"][0]["finish_reason"] = "length"
             handler._send_json(200, payload)
@@ -713,34 +850,38 @@ class FaultServer:
             handler._send_raw(200, completion_bytes(), trickle=number_argument)
         elif name == "cut_body":
             data = completion_bytes()
-            handler._send_raw(200, data[:len(data) // 2])
+            handler._send_raw(200, data[: len(data) // 2])
         elif name == "short_body":
             data = completion_bytes()
             handler._send_raw(200, data, send=len(data) // 2)
         elif name == "empty":
             handler._send_raw(200, b"")
         elif name == "html":
-            handler._send_raw(200, b"<!doctype html><html><body><h1>Welcome</h1></body></html>",
-                              content_type="text/html; charset=utf-8")
+            handler._send_raw(
+                200,
+                b"<!doctype html><html><body><h1>Welcome</h1></body></html>",
+                content_type="text/html; charset=utf-8",
+            )
         elif name == "not_object":
             handler._send_raw(200, b'["not", "an", "object"]')
         elif name == "bad_utf8":
             data = completion_bytes()
             handler._send_raw(200, data.replace(b'"chatcmpl-', b'"chatcmpl-\xff\xfe', 1))
         elif name == "error_200":
-            handler._send_json(200, {"error": {"message": "upstream model crashed",
-                                               "type": "server_error"}})
+            handler._send_json(200, {"error": {"message": "upstream model crashed", "type": "server_error"}})
         elif name == "status":
             code = int(number_argument or 0)
             if code < 200 or code in (204, 304):
                 handler._send_raw(code, b"", content_type=None)
             else:
-                handler._send_json(code, {"error": {"message": f"the server says {code}",
-                                                    "type": "odd_status"}})
+                handler._send_json(
+                    code, {"error": {"message": f"the server says {code}", "type": "odd_status"}}
+                )
         elif name == "redirect":
             location = f"http://{HOST}:{self.port}{handler.path}"
-            handler._send_raw(int(number_argument or 307), b"", content_type=None,
-                              headers=[("Location", location)])
+            handler._send_raw(
+                int(number_argument or 307), b"", content_type=None, headers=[("Location", location)]
+            )
         elif name == "huge":
             data = completion_bytes()
             size = int((number_argument or 0) * 1024 * 1024)
@@ -781,29 +922,40 @@ class FaultServer:
             payload["choices"][0]["message"] = {"role": "assistant", "content": 42}
             handler._send_json(200, payload)
         elif name == "ansi":
-            handler._send_json(int(number_argument or 500), {"error": {
-                "message": "\x1b[2J\x1b]0;owned\x07Rate \u202elimit\u202c reached\r\nX-Injected: 1",
-                "type": "server_error"}})
+            handler._send_json(
+                int(number_argument or 500),
+                {
+                    "error": {
+                        "message": "\x1b[2J\x1b]0;owned\x07Rate \u202elimit\u202c reached\r\nX-Injected: 1",
+                        "type": "server_error",
+                    }
+                },
+            )
         elif name == "deep_json":
             deep = '{"claims": ' + "[" * 100_000 + "]" * 100_000 + "}"
             handler._send_json(200, self._completion(body, raw, number, deep))
         elif name == "utf16":
-            handler._send_raw(200, completion_bytes().decode("utf-8").encode("utf-16"),
-                              content_type="application/json; charset=utf-16")
+            handler._send_raw(
+                200,
+                completion_bytes().decode("utf-8").encode("utf-16"),
+                content_type="application/json; charset=utf-16",
+            )
         elif name == "busy_tools":
-            handler._send_json(503, {"error": {"message": "all tools workers are busy; try again",
-                                               "type": "server_error"}})
+            handler._send_json(
+                503, {"error": {"message": "all tools workers are busy; try again", "type": "server_error"}}
+            )
         elif name == "huge_usage":
             payload = self._completion(body, raw, number, normal)
-            payload["usage"] = {"prompt_tokens": 10 ** 400, "completion_tokens": "many",
-                                "total_tokens": -1}
+            payload["usage"] = {"prompt_tokens": 10**400, "completion_tokens": "many", "total_tokens": -1}
             handler._send_json(200, payload)
         elif name == "echo_key":
             key = (handler.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
-            echoed = dict(claim(f"The key is {key} and nobody said so."), attributed_to=key,
-                          statement=f"The server knows {key}.")
-            handler._send_json(200, self._completion(body, raw, number,
-                                                     json.dumps({"claims": [echoed]})))
+            echoed = dict(
+                claim(f"The key is {key} and nobody said so."),
+                attributed_to=key,
+                statement=f"The server knows {key}.",
+            )
+            handler._send_json(200, self._completion(body, raw, number, json.dumps({"claims": [echoed]})))
         else:
             raise AssertionError(f"unhandled fault {fault!r}")
 
@@ -825,9 +977,16 @@ class FaultServer:
     def _completion(body: dict[str, Any], raw: bytes, number: int, answer: str) -> dict[str, Any]:
         if body.get("tools"):
             message: dict[str, Any] = {
-                "content": None, "role": "assistant",
-                "tool_calls": [{"id": f"call_{number}", "type": "function",
-                                "function": {"name": _tool_name(body), "arguments": answer}}]}
+                "content": None,
+                "role": "assistant",
+                "tool_calls": [
+                    {
+                        "id": f"call_{number}",
+                        "type": "function",
+                        "function": {"name": _tool_name(body), "arguments": answer},
+                    }
+                ],
+            }
             finish_reason = "tool_calls"
         elif _response_format_type(body) in ("json_schema", "json_object"):
             message = {"content": answer, "role": "assistant"}
@@ -841,8 +1000,10 @@ class FaultServer:
             "object": "chat.completion",
             "created": int(time.time()),
             "model": body.get("model") or MODEL_ID,
-            "choices": [{"index": 0, "message": message, "logprobs": None,
-                         "finish_reason": finish_reason}],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens},
+            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish_reason}],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
         }

@@ -45,29 +45,37 @@ class FrozenExtractor:
     name = "frozen"
     model: str | None = None
 
-    def __init__(self, drafts: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
-                 stories: Iterable[str] = STORIES) -> None:
+    def __init__(
+        self,
+        drafts: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+        stories: Iterable[str] = STORIES,
+    ) -> None:
         self.articles: dict[str, dict[str, Any]] = {}
         for story in stories:
             self.articles.update(load_story(story))
         for file_name, items in (drafts or {}).items():
             self.articles[file_name] = {"sha256": None, "drafts": list(items)}
 
-    def extract(self, documents: Sequence[CleanDocument], story_words: frozenset[str],
-                progress: ProgressCallback | None = None) -> ExtractionBatch:
+    def extract(
+        self,
+        documents: Sequence[CleanDocument],
+        story_words: frozenset[str],
+        progress: ProgressCallback | None = None,
+    ) -> ExtractionBatch:
         batch = ExtractionBatch(usage=Usage(extractor=self.name))
         for done, document in enumerate(documents, 1):
             source = document.source
             file_name = Path(source.path).name
             if file_name not in self.articles:
-                raise LookupError(f"no frozen drafts for {file_name}; add them to the test or "
-                                  "run scripts/freeze-drafts")
+                raise LookupError(
+                    f"no frozen drafts for {file_name}; add them to the test or run scripts/freeze-drafts"
+                )
             article = self.articles[file_name]
             if article["sha256"] not in (None, source.content_hash):
-                raise LookupError(f"{file_name} changed since its drafts were frozen; run "
-                                  "scripts/freeze-drafts")
-            batch.drafts[source.id] = [draft_from_json(source.id, item)
-                                       for item in article["drafts"]]
+                raise LookupError(
+                    f"{file_name} changed since its drafts were frozen; run scripts/freeze-drafts"
+                )
+            batch.drafts[source.id] = [draft_from_json(source.id, item) for item in article["drafts"]]
             if progress:
                 progress(Progress("extract", done, len(documents), item=source.id))
         return batch
@@ -87,21 +95,20 @@ def draft_from_json(source_id: str, item: Mapping[str, Any]) -> ClaimDraft:
 
 
 # "Source: GWS" under an article: the wire it came from, the article's own voice.
-_CREDIT_LINE = re.compile(r"^\s*(?:source|sources|via)\s*:\s*(?P<who>.{2,80}?)\s*\.?\s*$",
-                          re.I | re.M)
+_CREDIT_LINE = re.compile(r"^\s*(?:source|sources|via)\s*:\s*(?P<who>.{2,80}?)\s*\.?\s*$", re.I | re.M)
 
 
 def own_voices(source: Source) -> set[str]:
     """The names under which an article speaks for itself: its outlet and its wire credit."""
-    return {name for name in (source.outlet, *(m["who"] for m in _CREDIT_LINE.finditer(
-        source.text))) if name}
+    return {name for name in (source.outlet, *(m["who"] for m in _CREDIT_LINE.finditer(source.text))) if name}
 
 
 def worth_freezing(draft: ClaimDraft, source: Source) -> bool:
     """A draft with figures, or with a named speaker other than the article's own voice:
     what a reconcile has to weigh."""
-    return bool(draft.quantities) or (draft.attributed_to is not None
-                                      and draft.attributed_to not in own_voices(source))
+    return bool(draft.quantities) or (
+        draft.attributed_to is not None and draft.attributed_to not in own_voices(source)
+    )
 
 
 def freeze_story(folder: Path) -> dict[str, Any]:
@@ -119,13 +126,16 @@ def freeze_story(folder: Path) -> dict[str, Any]:
         source = document.source
         articles[Path(source.path).name] = {
             "sha256": source.content_hash,
-            "drafts": [draft_to_json(d) for d in batch.drafts.get(source.id, [])
-                       if worth_freezing(d, source)],
+            "drafts": [
+                draft_to_json(d) for d in batch.drafts.get(source.id, []) if worth_freezing(d, source)
+            ],
         }
-    return {"story": folder.name,
-            "made_by": "scripts/freeze-drafts: the offline extractor's drafts with figures or "
-                       "a named speaker (not the article's own outlet or wire credit)",
-            "articles": articles}
+    return {
+        "story": folder.name,
+        "made_by": "scripts/freeze-drafts: the offline extractor's drafts with figures or "
+        "a named speaker (not the article's own outlet or wire credit)",
+        "articles": articles,
+    }
 
 
 def load_story(story: str) -> dict[str, dict[str, Any]]:

@@ -52,8 +52,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         owner = self.server.owner
         owner.requested.append(self.path)
-        page = owner.pages.get(self.path, Page("no such page", status=404,
-                                               media_type="text/plain"))
+        page = owner.pages.get(self.path, Page("no such page", status=404, media_type="text/plain"))
         if page.stall and owner.stopping.wait(page.stall):
             return
         self.send_response(page.status)
@@ -84,8 +83,9 @@ class PageServer:
 
     def __enter__(self) -> PageServer:
         self._httpd = _Server(self)
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
-                         daemon=True).start()
+        threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        ).start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:

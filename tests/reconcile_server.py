@@ -19,6 +19,7 @@ __all__ = ["ReconcileServer", "careful_answer", "claims_in_request"]
 
 Answer = Callable[[list[dict[str, Any]]], dict[str, Any]]
 
+
 class ReconcileServer(FaultServer):
     """The fault server, answering reconcile requests from a script (see module docstring)."""
 

@@ -26,13 +26,15 @@ def flood_article(number: int) -> str:
     evacuated = EVACUATED[number % len(EVACUATED)]
     dead = DEAD[(number // 3) % len(DEAD)]
     speaker = SPEAKERS[(number // 9) % len(SPEAKERS)]
-    return (f"Title: Floods force evacuations in Riverton\nOutlet: {outlet}\n"
-            f"Date: 2024-03-{1 + number % 28:02d}\n\n"
-            f"About {evacuated:,} people were evacuated from Riverton after the river burst its "
-            f"banks, {speaker} said on Monday.\n\n"
-            f"At least {dead} people have died in the floods so far, according to the health "
-            "ministry.\n\n"
-            f"The mayor said {30 + number % 20} schools would stay closed until Friday.\n")
+    return (
+        f"Title: Floods force evacuations in Riverton\nOutlet: {outlet}\n"
+        f"Date: 2024-03-{1 + number % 28:02d}\n\n"
+        f"About {evacuated:,} people were evacuated from Riverton after the river burst its "
+        f"banks, {speaker} said on Monday.\n\n"
+        f"At least {dead} people have died in the floods so far, according to the health "
+        "ministry.\n\n"
+        f"The mayor said {30 + number % 20} schools would stay closed until Friday.\n"
+    )
 
 
 def write_story(folder: Path, count: int, start: int = 0) -> list[Path]:

@@ -42,15 +42,15 @@ def extraction_question(stage: ModelStage) -> Question:
 
 def reconcile_question(stage: ModelStage) -> Question:
     assert isinstance(stage, ModelReconciler)
-    source = Source(id="S1", path="s1.txt", outlet="Outlet", text="x", content_hash="0",
-                    format="txt", encoding="utf-8")
+    source = Source(
+        id="S1", path="s1.txt", outlet="Outlet", text="x", content_hash="0", format="txt", encoding="utf-8"
+    )
     text = "The Pentagon said 10,000 troops were sent."
     claim = Claim(id="C1", source_id="S1", statement=text, quote=text, start=0, end=len(text))
     return stage.question(ReconcileBatch([claim], {"C1": "G1"}), [source])
 
 
-STAGES = {"extract": (LLMExtractor, extraction_question),
-          "reconcile": (ModelReconciler, reconcile_question)}
+STAGES = {"extract": (LLMExtractor, extraction_question), "reconcile": (ModelReconciler, reconcile_question)}
 
 
 class AnotherSchema(BaseModel):
@@ -60,9 +60,9 @@ class AnotherSchema(BaseModel):
 
 
 @pytest.mark.parametrize("stage_name", STAGES)
-def test_every_part_of_the_request_is_in_its_cache_key_and_the_api_key_is_not(stage_name,
-                                                                              tmp_path,
-                                                                              monkeypatch):
+def test_every_part_of_the_request_is_in_its_cache_key_and_the_api_key_is_not(
+    stage_name, tmp_path, monkeypatch
+):
     make, question_of = STAGES[stage_name]
 
     def stage(**settings: object) -> ModelStage:
@@ -77,9 +77,14 @@ def test_every_part_of_the_request_is_in_its_cache_key_and_the_api_key_is_not(st
     assert key(api_key="sk-another-key-4567") == reference
     assert key(base_url="http://user:pa55word@127.0.0.1:1/v1") == reference
     # Each setting that changes what is sent changes the key.
-    for setting, value in [("model", "other-model"), ("base_url", "http://127.0.0.1:2/v1"),
-                           ("mode", "tools"), ("temperature", 0.5), ("seed", 7),
-                           ("max_output_tokens", 1000)]:
+    for setting, value in [
+        ("model", "other-model"),
+        ("base_url", "http://127.0.0.1:2/v1"),
+        ("mode", "tools"),
+        ("temperature", 0.5),
+        ("seed", 7),
+        ("max_output_tokens", 1000),
+    ]:
         assert key(**{setting: value}) != reference, setting
 
     built = stage()
@@ -89,9 +94,11 @@ def test_every_part_of_the_request_is_in_its_cache_key_and_the_api_key_is_not(st
     # The messages, to the last character, the response schema and the re-ask bound.
     changed = [dict(m) for m in request.messages]
     changed[-1]["content"] += " "
-    for part in [dataclasses.replace(request, messages=changed),
-                 dataclasses.replace(request, response_model=AnotherSchema),
-                 dataclasses.replace(request, max_reasks=request.max_reasks + 1)]:
+    for part in [
+        dataclasses.replace(request, messages=changed),
+        dataclasses.replace(request, response_model=AnotherSchema),
+        dataclasses.replace(request, max_reasks=request.max_reasks + 1),
+    ]:
         assert built.request_key(part) != reference
     # The prompt the messages were made from, and the key's version.
     other_prompt = "reconcile_facts.v1" if stage_name == "extract" else "extract_claims.v1"
@@ -106,21 +113,37 @@ def test_every_value_the_key_covers_is_what_the_client_sends(tmp_path):
     """The request the key is made of is the one sent: its temperature, seed, token cap and
     messages reach the server as they are."""
     with FaultServer() as server:
-        settings = resolve_settings({}, model="fault-model", base_url=server.base_url,
-                                    cache_dir=tmp_path, temperature=0.3, seed=11,
-                                    max_output_tokens=1234, reconcile="rules")
+        settings = resolve_settings(
+            {},
+            model="fault-model",
+            base_url=server.base_url,
+            cache_dir=tmp_path,
+            temperature=0.3,
+            seed=11,
+            max_output_tokens=1234,
+            reconcile="rules",
+        )
         extractor = LLMExtractor(settings, note=lambda _line: None)
         summarise([ARTICLE], settings=settings, extractor=extractor)
         [body] = server.requests
     request = extractor.request_for(extraction_question(extractor).messages)
-    assert (body["model"], body["temperature"], body["seed"], body["max_tokens"]) == \
-        (request.model, request.temperature, request.seed, request.max_tokens)
+    assert (body["model"], body["temperature"], body["seed"], body["max_tokens"]) == (
+        request.model,
+        request.temperature,
+        request.seed,
+        request.max_tokens,
+    )
     assert body["messages"] == request.messages
 
 
 def run_extraction(settings, notes: list[str]):
-    extractor = LLMExtractor(settings, note=notes.append, client_factory=lambda: ModelClient(
-        settings, note=notes.append, retry_base_delay=0.01, retry_max_delay=0.05))
+    extractor = LLMExtractor(
+        settings,
+        note=notes.append,
+        client_factory=lambda: ModelClient(
+            settings, note=notes.append, retry_base_delay=0.01, retry_max_delay=0.05
+        ),
+    )
     return summarise([ARTICLE], settings=settings, extractor=extractor)
 
 
@@ -135,8 +158,9 @@ def test_a_cached_reply_that_fails_todays_checks_is_asked_again(tmp_path):
     whose quote is not in the article is one the model would have been asked to mend."""
     notes: list[str] = []
     with FaultServer() as server:
-        settings = resolve_settings({}, model="fault-model", base_url=server.base_url,
-                                    cache_dir=tmp_path / "cache", reconcile="rules")
+        settings = resolve_settings(
+            {}, model="fault-model", base_url=server.base_url, cache_dir=tmp_path / "cache", reconcile="rules"
+        )
         first = run_extraction(settings, notes)
 
         def invent_a_quote(entry: dict) -> dict:
@@ -157,11 +181,11 @@ def test_a_cached_reply_that_fails_todays_checks_is_asked_again(tmp_path):
 def test_a_cached_answer_of_another_shape_is_damaged_and_asked_again(tmp_path):
     notes: list[str] = []
     with FaultServer() as server:
-        settings = resolve_settings({}, model="fault-model", base_url=server.base_url,
-                                    cache_dir=tmp_path / "cache", reconcile="rules")
+        settings = resolve_settings(
+            {}, model="fault-model", base_url=server.base_url, cache_dir=tmp_path / "cache", reconcile="rules"
+        )
         first = run_extraction(settings, notes)
-        rewrite_cache(tmp_path / "cache",
-                      lambda entry: {**entry, "reply": {"claims": "not a list"}})
+        rewrite_cache(tmp_path / "cache", lambda entry: {**entry, "reply": {"claims": "not a list"}})
         second = run_extraction(settings, notes)
         assert server.request_count == 2
     assert sum("is damaged; ignoring it and asking again" in note for note in notes) == 1

@@ -45,8 +45,10 @@ MIN_RECALL, MIN_STRICT, MIN_CORROBORATION = 0.8, 0.7, 0.5
 def story_dir(story: str) -> Path:
     folder = EVAL_DIR / "stories" / story
     if not folder.is_dir() or not (EVAL_DIR / "score_story.py").is_file():
-        pytest.skip(f"the evaluation set is not at {EVAL_DIR} (set SYNTH_EVAL_DIR to the folder "
-                    "that holds stories/, gold/ and score_story.py)")
+        pytest.skip(
+            f"the evaluation set is not at {EVAL_DIR} (set SYNTH_EVAL_DIR to the folder "
+            "that holds stories/, gold/ and score_story.py)"
+        )
     return folder
 
 
@@ -57,9 +59,10 @@ def cassette_name(story: str) -> str:
 def answers_by_source(story: str) -> dict[str, tuple[str, list[str]]]:
     """Source id → (article file name, authored quotes), in synth's own source order."""
     answers = authored_answers(story)
-    return {source.id: (Path(source.path).name,
-                        [c.quote for c in answers[Path(source.path).name].claims])
-            for source in load_sources([story_dir(story)]).sources}
+    return {
+        source.id: (Path(source.path).name, [c.quote for c in answers[Path(source.path).name].claims])
+        for source in load_sources([story_dir(story)]).sources
+    }
 
 
 @contextmanager
@@ -83,13 +86,22 @@ def replayed(story: str, cache_dir: Path) -> Report:
     would otherwise be retried with backoff and end as "Connection error" problems."""
     folder = story_dir(story)
     with authored_endpoint(story) as url, use_cassette(cassette_name(story)) as cassette:
-        report = synth.summarise([folder], model=MODEL, base_url=url, api_key=TEST_KEY,
-                                 reconcile="rules", cache_dir=cache_dir, max_retries=0)
+        report = synth.summarise(
+            [folder],
+            model=MODEL,
+            base_url=url,
+            api_key=TEST_KEY,
+            reconcile="rules",
+            cache_dir=cache_dir,
+            max_retries=0,
+        )
     if not RECORDING and (report.problems or not cassette.all_played):
-        pytest.fail(f"cassettes/{cassette_name(story)} no longer matches what synth sends (cleaning, "
-                    "the prompt, the schema or the chunking changed since it was recorded): "
-                    "re-record with scripts/record-cassettes --authored\n"
-                    + "\n".join(f"{p.path}: {p.reason}" for p in report.problems))
+        pytest.fail(
+            f"cassettes/{cassette_name(story)} no longer matches what synth sends (cleaning, "
+            "the prompt, the schema or the chunking changed since it was recorded): "
+            "re-record with scripts/record-cassettes --authored\n"
+            + "\n".join(f"{p.path}: {p.reason}" for p in report.problems)
+        )
     return report
 
 
@@ -145,15 +157,19 @@ def test_every_claim_the_model_gave_is_grounded_where_it_was_quoted(story, cache
     report = report_of(story, cache_root)
     texts = {s.id: s.text for s in report.sources}
     sent = sent_articles(story)
-    served = {(source_id, quote) for source_id, (_, quotes) in answers_by_source(story).items()
-              for quote in quotes if any(quote in article for article in sent[source_id])}
+    served = {
+        (source_id, quote)
+        for source_id, (_, quotes) in answers_by_source(story).items()
+        for quote in quotes
+        if any(quote in article for article in sent[source_id])
+    }
     assert report.usage.extractor == "llm" and report.usage.reconciler == "rules"
     assert report.usage.reconcile_requests == 0
     assert report.usage.requests == len(interactions(cassette_name(story)))
     assert report.usage.claims_dropped == 0
     assert report.usage.claims_extracted == len(report.claims) == len(served)
     for claim in report.claims:
-        assert texts[claim.source_id][claim.start:claim.end] == claim.quote
+        assert texts[claim.source_id][claim.start : claim.end] == claim.quote
         assert claim.match == "exact", claim.quote
     assert {(c.source_id, c.quote) for c in report.claims} == served
     assert not report.problems
@@ -163,8 +179,12 @@ def test_every_claim_the_model_gave_is_grounded_where_it_was_quoted(story, cache
 def test_cleaning_keeps_every_sentence_the_answers_quote(story, cache_root):
     report_of(story, cache_root)  # records the cassette when re-recording
     sent = sent_articles(story)
-    lost = [f"{name}: {quote!r}" for source_id, (name, quotes) in answers_by_source(story).items()
-            for quote in quotes if not any(quote in article for article in sent[source_id])]
+    lost = [
+        f"{name}: {quote!r}"
+        for source_id, (name, quotes) in answers_by_source(story).items()
+        for quote in quotes
+        if not any(quote in article for article in sent[source_id])
+    ]
     assert not lost, "cleaning dropped what the answers quote:\n" + "\n".join(lost)
 
 
@@ -172,11 +192,20 @@ def test_cleaning_keeps_every_sentence_the_answers_quote(story, cache_root):
 def test_the_fact_sheet_passes_the_evaluation_scorer(story, cache_root):
     folder = story_dir(story)
     report = json.loads(synth.render_json(report_of(story, cache_root)))
-    gold = one_origin_gold(json.loads((EVAL_DIR / "gold" / f"{story}.json").read_text(encoding="utf-8")),
-                           report_of(story, cache_root))
+    gold = one_origin_gold(
+        json.loads((EVAL_DIR / "gold" / f"{story}.json").read_text(encoding="utf-8")),
+        report_of(story, cache_root),
+    )
     lines: list[str] = []
-    passed, _ = load_scorer().score(report, gold, folder, MIN_RECALL, out=lines.append,
-                                    min_strict=MIN_STRICT, min_corroboration=MIN_CORROBORATION)
+    passed, _ = load_scorer().score(
+        report,
+        gold,
+        folder,
+        MIN_RECALL,
+        out=lines.append,
+        min_strict=MIN_STRICT,
+        min_corroboration=MIN_CORROBORATION,
+    )
     assert passed, "\n".join(lines)
 
 
@@ -206,14 +235,17 @@ FIGURES_NOT_IN_ONE_FACT = {
     "montreal-parc-avenue-fire-2016-11": (
         "fire-start-time (9:20 vs 9:15): a time of day is no figure in the contract (find_numbers skips "
         "'9:20', the schema has no time field), so no fact compares them; the scorer credits the "
-        "storeys conflict, whose two sentences also give the times"),
+        "storeys conflict, whose two sentences also give the times"
+    ),
     "us-navy-c2a-crash-2017-11-22": (
         "crashed-nov-22: the date is in both releases' claims' `dates`, but reconcile makes no fact "
-        "from dates, and 04's sentence is filed only under its figure (3 missing)"),
+        "from dates, and 04's sentence is filed only under its figure (3 missing)"
+    ),
     "greek-election-2012-06-17": (
         "bonus-50-seats: 'bonus seats for finishing first' (02) and 'extra seats for the leading "
         "party' (03) share no scope word, so they are two single-source facts (the scorer credits "
-        "the 300-seat fact, whose sentences mention 50)"),
+        "the 300-seat fact, whose sentences mention 50)"
+    ),
 }
 
 
@@ -235,8 +267,12 @@ def figures_by_file(fact: Fact, report: Report) -> dict[float, set[str]]:
 
 
 def figure_cases() -> list:
-    return [pytest.param(story, marks=pytest.mark.xfail(strict=False, reason=FIGURES_NOT_IN_ONE_FACT[story]))
-            if story in FIGURES_NOT_IN_ONE_FACT else story for story in STORIES]
+    return [
+        pytest.param(story, marks=pytest.mark.xfail(strict=False, reason=FIGURES_NOT_IN_ONE_FACT[story]))
+        if story in FIGURES_NOT_IN_ONE_FACT
+        else story
+        for story in STORIES
+    ]
 
 
 @pytest.mark.parametrize("story", figure_cases())
@@ -245,10 +281,12 @@ def test_each_gold_conflict_and_agreement_is_one_fact_of_its_own_figures(story, 
     gold = json.loads((EVAL_DIR / "gold" / f"{story}.json").read_text(encoding="utf-8"))
     missing = []
     for conflict in gold.get("conflicts", []):
-        if not any(f.status == "conflicting"
-                   and len(set(figures := figures_by_file(f, report)) & set(conflict["numbers"]))
-                   >= conflict["min"] and not set(figures) & set(conflict["exclude"])
-                   for f in report.facts):
+        if not any(
+            f.status == "conflicting"
+            and len(set(figures := figures_by_file(f, report)) & set(conflict["numbers"])) >= conflict["min"]
+            and not set(figures) & set(conflict["exclude"])
+            for f in report.facts
+        ):
             missing.append(f"conflict {conflict['id']}: {conflict['numbers']}")
     origin = origin_of_file(report)
     for item in gold["facts"]:
@@ -256,8 +294,9 @@ def test_each_gold_conflict_and_agreement_is_one_fact_of_its_own_figures(story, 
         # Two copies of one story agree without corroborating: one fact, of any status.
         independent = len({origin.get(f, f) for f in files}) > 1
         if len(files) > 1 and not any(
-                (f.status != "single_source" or not independent)
-                and len(figures_by_file(f, report).get(item["number"], set()) & files) > 1
-                for f in report.facts):
+            (f.status != "single_source" or not independent)
+            and len(figures_by_file(f, report).get(item["number"], set()) & files) > 1
+            for f in report.facts
+        ):
             missing.append(f"agreement {item['id']}: {item['number']} in {sorted(files)}")
     assert not missing, "not one fact of its own figures:\n" + "\n".join(missing)

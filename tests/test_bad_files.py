@@ -24,13 +24,19 @@ BAD_KINDS = {
     "blank": (b" \n\t\r\n  \n", "file is empty"),
     "nul-bytes": (b"Floods in Riverton\x00\x00\x01\x02" * 40, "binary file"),
     "png": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "binary file"),
-    "undecodable": (b"Floods in Riverton: \x81\x8d\x8f\x90 people \x9d left.\n" * 20,
-                    "cannot decode: 100 bytes of 800 are neither UTF-8 nor Windows-1252"),
-    "bad-utf16": (b"\xff\xfe" + "Floods in Riverton.".encode("utf-16-le") + b"\x00\xdc" * 20,
-                  "cannot decode as UTF-16: 40 bytes of 78 are not UTF-16"),
+    "undecodable": (
+        b"Floods in Riverton: \x81\x8d\x8f\x90 people \x9d left.\n" * 20,
+        "cannot decode: 100 bytes of 800 are neither UTF-8 nor Windows-1252",
+    ),
+    "bad-utf16": (
+        b"\xff\xfe" + "Floods in Riverton.".encode("utf-16-le") + b"\x00\xdc" * 20,
+        "cannot decode as UTF-16: 40 bytes of 78 are not UTF-16",
+    ),
     "huge": (b"", "over the 1.0 MB limit"),  # a sparse file, written below
-    "html-without-text": (b"<!doctype html><html><body><img src=photo.jpg></body></html>",
-                          "HTML page has no article text"),
+    "html-without-text": (
+        b"<!doctype html><html><body><img src=photo.jpg></body></html>",
+        "HTML page has no article text",
+    ),
 }
 BAD_PER_KIND = 10
 SUFFIXES = (".txt", ".md", ".html")
@@ -47,13 +53,17 @@ def write_good(path: Path, number: int) -> None:
     text = flood_article(number)
     if path.suffix == ".html":  # a saved page: its article among page furniture
         paragraphs = "".join(f"<p>{p}</p>" for p in text.split("\n\n")[1:])
-        path.write_text("<!doctype html><html><head><title>Floods force evacuations</title></head>"
-                        "<body><nav><a href='/'>Home</a> | <a href='/news'>News</a></nav>"
-                        f"<article><h1>Floods in Riverton</h1>{paragraphs}</article>"
-                        "<footer>Subscribe to our newsletter</footer></body></html>", encoding="utf-8")
+        path.write_text(
+            "<!doctype html><html><head><title>Floods force evacuations</title></head>"
+            "<body><nav><a href='/'>Home</a> | <a href='/news'>News</a></nav>"
+            f"<article><h1>Floods in Riverton</h1>{paragraphs}</article>"
+            "<footer>Subscribe to our newsletter</footer></body></html>",
+            encoding="utf-8",
+        )
     elif number % 10 == 1:  # a Windows editor's file: CRLF and Windows-1252 quotes and dashes
-        path.write_bytes(text.replace("Monday.", "Monday \u2013 \u201cearly\u201d.")
-                         .replace("\n", "\r\n").encode("cp1252"))
+        path.write_bytes(
+            text.replace("Monday.", "Monday \u2013 \u201cearly\u201d.").replace("\n", "\r\n").encode("cp1252")
+        )
     elif number % 10 == 2:
         path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     else:
@@ -93,9 +103,22 @@ def test_a_thousand_files_mixing_good_and_bad_ones(tmp_path):
     assert len(good) + len(bad) == FILES
 
     result = subprocess.run(
-        [sys.executable, "-m", "synth.cli", "summarise", str(folder), "--format", "json",
-         "--max-bytes", str(MAX_BYTES)],
-        capture_output=True, text=True, timeout=120, env=subprocess_env())
+        [
+            sys.executable,
+            "-m",
+            "synth.cli",
+            "summarise",
+            str(folder),
+            "--format",
+            "json",
+            "--max-bytes",
+            str(MAX_BYTES),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=subprocess_env(),
+    )
 
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
@@ -115,6 +138,6 @@ def test_a_thousand_files_mixing_good_and_bad_ones(tmp_path):
     with_claims = {c["source_id"] for c in report["claims"]}
     assert with_claims == {s["id"] for s in report["sources"]}
     texts = {s["id"]: s["text"] for s in report["sources"]}
-    assert all(texts[c["source_id"]][c["start"]:c["end"]] == c["quote"] for c in report["claims"])
+    assert all(texts[c["source_id"]][c["start"] : c["end"]] == c["quote"] for c in report["claims"])
     assert any("\u201cearly\u201d" in text for text in texts.values())  # Windows-1252 decoded
     assert report["facts"] and report["overview"]  # and the good ones were summarised

@@ -38,22 +38,53 @@ def two_stories(root: Path) -> list[Path]:
 
 
 def settings_for(server: FaultServer, tmp_path: Path, **overrides):
-    return resolve_settings({}, **{"model": "fault-model", "base_url": server.base_url,
-                                   "api_key": KEY, "cache_dir": tmp_path / "cache",
-                                   "reconcile": "rules", **overrides})
+    return resolve_settings(
+        {},
+        **{
+            "model": "fault-model",
+            "base_url": server.base_url,
+            "api_key": KEY,
+            "cache_dir": tmp_path / "cache",
+            "reconcile": "rules",
+            **overrides,
+        },
+    )
 
 
 def batch(stories, settings, *, wait=True, notes=None):
     """One batch-mode pass, as a fresh process would make it (a new extractor, no memory)."""
     notes = notes if notes is not None else []
-    return run_batch(stories_from_paths(stories), settings, wait=wait, note=notes.append,
-                     poll_seconds=0.01, longest_poll=0.05)
+    return run_batch(
+        stories_from_paths(stories),
+        settings,
+        wait=wait,
+        note=notes.append,
+        poll_seconds=0.01,
+        longest_poll=0.05,
+    )
 
 
 def cli(server, tmp_path, stories, *extra):
-    return main(["summarise", "--each", "-o", str(tmp_path / "out"), "-f", "json",
-                 "-m", "fault-model", "--base-url", server.base_url, "--reconcile", "rules",
-                 "--cache-dir", str(tmp_path / "cache"), *map(str, stories), *extra])
+    return main(
+        [
+            "summarise",
+            "--each",
+            "-o",
+            str(tmp_path / "out"),
+            "-f",
+            "json",
+            "-m",
+            "fault-model",
+            "--base-url",
+            server.base_url,
+            "--reconcile",
+            "rules",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            *map(str, stories),
+            *extra,
+        ]
+    )
 
 
 def test_each_batch_line_is_the_request_the_live_path_sends(tmp_path):
@@ -69,14 +100,17 @@ def test_each_batch_line_is_the_request_the_live_path_sends(tmp_path):
     assert len(lines) == 5 and run.waiting
     key = lambda body: json.dumps(body, sort_keys=True)  # noqa: E731
     # Same model, messages, tools and caps: the live bodies went to another base URL only.
-    assert sorted(map(key, (line["body"] for line in lines))) == \
-        sorted(map(key, ({**b, "model": "fault-model"} for b in live_bodies)))
+    assert sorted(map(key, (line["body"] for line in lines))) == sorted(
+        map(key, ({**b, "model": "fault-model"} for b in live_bodies))
+    )
     assert {line["custom_id"] for line in lines} == {
-        "extract/flood-monday/S1/1-of-1", "extract/flood-monday/S2/1-of-1",
-        "extract/flood-monday/S3/1-of-1", "extract/flood-tuesday/S1/1-of-1",
-        "extract/flood-tuesday/S2/1-of-1"}
-    assert all(line["url"] == "/v1/chat/completions" and line["method"] == "POST"
-               for line in lines)
+        "extract/flood-monday/S1/1-of-1",
+        "extract/flood-monday/S2/1-of-1",
+        "extract/flood-monday/S3/1-of-1",
+        "extract/flood-tuesday/S1/1-of-1",
+        "extract/flood-tuesday/S2/1-of-1",
+    }
+    assert all(line["url"] == "/v1/chat/completions" and line["method"] == "POST" for line in lines)
 
 
 def test_a_full_round_trip_writes_every_report_and_sends_nothing_live(tmp_path, capsys):
@@ -118,8 +152,7 @@ def test_without_wait_the_batch_id_is_printed_and_a_later_run_collects_it(tmp_pa
         assert KEY not in state_file.read_text()
         assert cli(server, tmp_path, stories, "--batch") == 0
         assert (server.uploads, server.batches_created, server.request_count) == (1, 1, 0)
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "flood-monday.json", "flood-tuesday.json"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["flood-monday.json", "flood-tuesday.json"]
 
 
 def test_a_process_killed_between_upload_and_saving_the_batch_id_is_picked_up(tmp_path):
@@ -180,8 +213,9 @@ def test_an_answer_that_fails_the_schema_is_re_asked_live_with_the_error(tmp_pat
         line = server.input_lines("batch-loop000002")[1]
         assert reask["messages"][:2] == line["body"]["messages"]
         # The same request format, caps and seed: only the conversation grew.
-        assert {k: v for k, v in reask.items() if k != "messages"} == \
-            {k: v for k, v in line["body"].items() if k != "messages"}
+        assert {k: v for k, v in reask.items() if k != "messages"} == {
+            k: v for k, v in line["body"].items() if k != "messages"
+        }
         # Stored as the live path stores an answer after one re-ask; a normal run asks nothing.
         extractor = LLMExtractor(settings)
         cache = ResponseCache(tmp_path / "cache")
@@ -199,8 +233,9 @@ def test_every_batch_answer_and_live_re_ask_is_in_the_request_log(tmp_path):
         batch(stories, settings_for(server, tmp_path))
     rows = RequestLog(tmp_path / "cache").recent()
     # Four answers from the batch, then the re-ask of the fifth, sent live.
-    assert [(r.stage, r.outcome, r.cache_hit, r.requests) for r in rows] == \
-        [("extract", "answered", False, 1)] * 5
+    assert [(r.stage, r.outcome, r.cache_hit, r.requests) for r in rows] == [
+        ("extract", "answered", False, 1)
+    ] * 5
     assert all(r.source.endswith(" in batch batch-loop000002") for r in rows)
     # In the batch's request format, with the tokens each answer reported.
     assert {r.mode for r in rows} == {"json_schema"} and all(r.completion_tokens for r in rows)
@@ -243,8 +278,7 @@ def test_a_batch_request_costs_the_batch_share_of_the_price():
     table = price_table({})
     live = estimate_cost("gpt-4o-mini", 1_000_000, 1_000_000, table)
     assert live == pytest.approx(0.75)
-    assert estimate_cost("gpt-4o-mini", 1_000_000, 1_000_000, table, batch=True) == \
-        pytest.approx(0.375)
+    assert estimate_cost("gpt-4o-mini", 1_000_000, 1_000_000, table, batch=True) == pytest.approx(0.375)
 
 
 def test_a_price_file_may_give_its_own_batch_share(tmp_path):
@@ -261,8 +295,7 @@ CASSETTE = "batch_round_trip.yaml"
 def test_the_batch_cassette_is_in_openai_s_wire_format_and_carries_no_key(tmp_path):
     if RECORDING:
         stories = two_stories(tmp_path / "in")
-        with BatchServer(polls_to_complete=2, fail_lines={4}) as server, \
-                use_cassette(CASSETTE):
+        with BatchServer(polls_to_complete=2, fail_lines={4}) as server, use_cassette(CASSETTE):
             batch(stories, settings_for(server, tmp_path))
     pairs = interactions(CASSETTE)
     seen = set()
@@ -277,8 +310,9 @@ def test_the_batch_cassette_is_in_openai_s_wire_format_and_carries_no_key(tmp_pa
             seen.add(Batch.model_validate(body).status)
         else:  # a result file: every line a batch result, a 200's body a chat completion
             # (a file of one line reads as that line's object)
-            results = [body] if isinstance(body, dict) else \
-                [json.loads(line) for line in str(body).splitlines()]
+            results = (
+                [body] if isinstance(body, dict) else [json.loads(line) for line in str(body).splitlines()]
+            )
             for result in results:
                 assert set(result) == {"id", "custom_id", "response", "error"}
                 if result["response"]["status_code"] == 200:
@@ -287,7 +321,6 @@ def test_the_batch_cassette_is_in_openai_s_wire_format_and_carries_no_key(tmp_pa
                 else:
                     assert result["response"]["body"]["error"]["message"]
                     seen.add("failed line")
-    assert seen >= {"file", "validating", "in_progress", "completed", "completion",
-                    "failed line"}
+    assert seen >= {"file", "validating", "in_progress", "completed", "completion", "failed line"}
     text = (Path(__file__).parent.parent / "cassettes" / CASSETTE).read_text()
     assert KEY not in text and "authorization" not in text.lower()

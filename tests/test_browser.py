@@ -26,8 +26,15 @@ if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed (.ci/run installs it)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
-CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -86,8 +93,14 @@ class Page:
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: None if r.url.startswith(("file:", "data:", "about:"))
-                     else self.errors.append(f"network request: {r.url}"))
+        self.page.on(
+            "request",
+            lambda r: (
+                None
+                if r.url.startswith(("file:", "data:", "about:"))
+                else self.errors.append(f"network request: {r.url}")
+            ),
+        )
 
 
 @pytest.fixture
@@ -105,8 +118,7 @@ def open_page(browser: Any) -> Iterator[Any]:
         page.context.close()
 
 
-def test_page_loads_without_errors_and_is_screenshotted(open_page: Any, troops_url: str,
-                                                        screenshots: Path):
+def test_page_loads_without_errors_and_is_screenshotted(open_page: Any, troops_url: str, screenshots: Path):
     view = open_page(troops_url)
     page = view.page
     assert page.title().startswith("Fact sheet: North Korea")
@@ -119,7 +131,8 @@ def test_page_loads_without_errors_and_is_screenshotted(open_page: Any, troops_u
 
 
 def test_a_citation_click_shows_the_quote_and_leads_to_it_in_the_source(
-        open_page: Any, troops_url: str, troops: Report):
+    open_page: Any, troops_url: str, troops: Report
+):
     view = open_page(troops_url)
     page = view.page
     popup = page.locator("#pop")
@@ -139,8 +152,11 @@ def test_a_citation_click_shows_the_quote_and_leads_to_it_in_the_source(
     assert popup.is_hidden()
     anchor = page.locator(f"#q-{claim.id}")
     assert anchor.is_visible() and page.locator(f"#src-{source.id} #q-{claim.id}").count() == 1
-    page.wait_for_function("id => { const r = document.getElementById(id).getBoundingClientRect();"
-                           " return r.top >= 0 && r.bottom <= innerHeight; }", arg=f"q-{claim.id}")
+    page.wait_for_function(
+        "id => { const r = document.getElementById(id).getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= innerHeight; }",
+        arg=f"q-{claim.id}",
+    )
     marks = page.locator(f"mark[data-claims~='{claim.id}']")
     assert marks.count() >= 1
     assert "".join(marks.all_text_contents()) == claim.quote
@@ -173,15 +189,16 @@ def test_the_status_filter_hides_and_shows_rows(open_page: Any, troops_url: str,
         assert page.locator(f"button[data-filter='{status}']").get_attribute("aria-pressed") == "true"
         for i, row_status in enumerate(statuses):
             assert rows.nth(i).is_visible() == (row_status == status), (status, i)
-        assert f"Showing {statuses.count(status)} of {len(statuses)}" in \
-            page.locator("#filter-status").inner_text()
+        assert (
+            f"Showing {statuses.count(status)} of {len(statuses)}"
+            in page.locator("#filter-status").inner_text()
+        )
     page.locator("button[data-filter='all']").click()
     assert all(rows.nth(i).is_visible() for i in range(len(statuses)))
     assert page.locator("#filter-status").is_hidden()
 
     page.locator("a.tile[data-filter-link='disputed']").click()  # the summary tiles filter too
-    assert [rows.nth(i).is_visible() for i in range(len(statuses))] == \
-        [s == "disputed" for s in statuses]
+    assert [rows.nth(i).is_visible() for i in range(len(statuses))] == [s == "disputed" for s in statuses]
     assert view.errors == []
 
 
@@ -210,16 +227,16 @@ def test_a_hostile_article_renders_as_text_and_runs_nothing(open_page: Any, tmp_
     assert page.locator("script").count() == 1
 
     for claim in hostile_claims:  # the quote pop-ups show the markup as text, too
-        page.locator(f"#overview a.cite[data-claims='{claim.id}'], "
-                     f"#facts a.cite[data-claims='{claim.id}']").first.click()
+        page.locator(
+            f"#overview a.cite[data-claims='{claim.id}'], #facts a.cite[data-claims='{claim.id}']"
+        ).first.click()
         assert _squash(claim.quote) in _squash(page.locator("#pop").inner_text())
         page.keyboard.press("Escape")
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert view.errors == []
 
 
-def test_phone_width_has_no_horizontal_overflow(open_page: Any, troops_url: str,
-                                                screenshots: Path):
+def test_phone_width_has_no_horizontal_overflow(open_page: Any, troops_url: str, screenshots: Path):
     view = open_page(troops_url, PHONE)
     page = view.page
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
@@ -256,29 +273,32 @@ def test_phone_navigation_shows_every_section_link(open_page: Any, troops_url: s
     assert view.errors == []
 
 
-def test_the_matrix_header_is_short_and_a_denial_row_supports_the_denial(
-        open_page: Any, tmp_path: Path):
+def test_the_matrix_header_is_short_and_a_denial_row_supports_the_denial(open_page: Any, tmp_path: Path):
     articles = tmp_path / "articles"
     articles.mkdir()
     # No outlet line: the header falls back to the title, cut short.
     (articles / "a.txt").write_text(
         "Title: Harbour authority says the new sea wall held through the night of the storm\n\n"
         "The harbour authority denied reports that the sea wall had failed during the storm.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (articles / "b.txt").write_text(
         "Title: Sea wall stands\nOutlet: The Coastal Courier\n\n"
         "The harbour authority also denied reports that the sea wall had failed during the "
-        "storm.\n", encoding="utf-8")
+        "storm.\n",
+        encoding="utf-8",
+    )
     report = summarise([articles], offline=True)
     path = tmp_path / "denial.html"
     path.write_text(render_html(report), encoding="utf-8")
     page = open_page(path.as_uri()).page
     headers = page.locator("table.matrix thead th.src .outlet")
     assert [headers.nth(i).inner_text() for i in range(headers.count())] == [
-        "Harbour authority says the…", "The Coastal Courier"]
+        "Harbour authority says the…",
+        "The Coastal Courier",
+    ]
     disputed = next(f for f in report.facts if f.status == "disputed")
     row = page.locator("table.matrix tbody tr", has=page.locator(f"a.fref:text-is('{disputed.id}')"))
     cells = row.locator("td")
     assert cells.count() == 2
-    assert all("c-supports" in (cells.nth(i).get_attribute("class") or "")
-               for i in range(cells.count()))
+    assert all("c-supports" in (cells.nth(i).get_attribute("class") or "") for i in range(cells.count()))

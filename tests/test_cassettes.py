@@ -36,17 +36,31 @@ TEST_KEY = "sk-cassette-test-key-0123456789"
 
 def run(settings, paths) -> tuple:
     notes: list[str] = []
-    extractor = LLMExtractor(settings, note=notes.append, client_factory=lambda: ModelClient(
-        settings, note=notes.append, retry_base_delay=0.01, retry_max_delay=0.05))
+    extractor = LLMExtractor(
+        settings,
+        note=notes.append,
+        client_factory=lambda: ModelClient(
+            settings, note=notes.append, retry_base_delay=0.01, retry_max_delay=0.05
+        ),
+    )
     return summarise(paths, settings=settings, extractor=extractor), notes
 
 
 def live_settings(tmp_path: Path, **overrides):
     # These cassettes hold extraction only; reconcile cassettes pass reconcile="model".
-    return resolve_settings({}, **{"model": LIVE_MODEL, "base_url": LIVE_BASE_URL,
-                                   "api_key": TEST_KEY, "cache_dir": tmp_path / "cache",
-                                   "timeout": 300.0, "max_output_tokens": 800,
-                                   "reconcile": "rules", **overrides})
+    return resolve_settings(
+        {},
+        **{
+            "model": LIVE_MODEL,
+            "base_url": LIVE_BASE_URL,
+            "api_key": TEST_KEY,
+            "cache_dir": tmp_path / "cache",
+            "timeout": 300.0,
+            "max_output_tokens": 800,
+            "reconcile": "rules",
+            **overrides,
+        },
+    )
 
 
 @contextmanager
@@ -63,7 +77,7 @@ def fault_endpoint(*faults: str) -> Iterator[str]:
 def assert_grounded(report) -> None:
     texts = {s.id: s.text for s in report.sources}
     for claim in report.claims:
-        assert texts[claim.source_id][claim.start:claim.end] == claim.quote
+        assert texts[claim.source_id][claim.start : claim.end] == claim.quote
     assert report.usage.claims_extracted == len(report.claims) + report.usage.claims_dropped
 
 
@@ -108,7 +122,7 @@ def test_a_quote_not_in_the_article_is_re_asked_with_the_error(tmp_path):
         sent = reask["request"]["messages"]
         assert "this quote is not in the article" in sent[-1]["content"]
         # The conversation so far goes back, with the failed answer before the error.
-        assert sent[:len(previous["request"]["messages"])] == previous["request"]["messages"]
+        assert sent[: len(previous["request"]["messages"])] == previous["request"]["messages"]
     assert report.usage.claims_dropped == report.usage.claims_extracted - len(report.claims)
     assert any("did not fit the schema after 2 re-asks" in p.reason for p in report.problems)
     assert_grounded(report)
@@ -130,15 +144,20 @@ def test_a_long_article_is_extracted_in_chunks(tmp_path):
     settings = live_settings(tmp_path, mode="tools", chunk_chars=1200, chunk_overlap=200)
     with use_cassette("extract_chunked.yaml") as cassette:
         report, _ = run(settings, [LONG_ARTICLE])
-    articles = [m["content"] for i in interactions("extract_chunked.yaml")
-                for m in i["request"]["messages"] if "<article>" in m["content"]]
+    articles = [
+        m["content"]
+        for i in interactions("extract_chunked.yaml")
+        for m in i["request"]["messages"]
+        if "<article>" in m["content"]
+    ]
     assert len(set(articles)) >= 3  # distinct chunks were sent
     assert report.usage.requests == len(cassette.requests)
     assert_grounded(report)
 
 
-@pytest.mark.parametrize("fault, name", [("429", "fault_429_then_success.yaml"),
-                                         ("500", "fault_500_then_success.yaml")])
+@pytest.mark.parametrize(
+    "fault, name", [("429", "fault_429_then_success.yaml"), ("500", "fault_500_then_success.yaml")]
+)
 def test_a_transient_fault_is_retried_then_succeeds(tmp_path, fault, name):
     with fault_endpoint(fault) as url:
         settings = live_settings(tmp_path, model="fault-model", base_url=url, mode="tools")

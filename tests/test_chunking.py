@@ -55,4 +55,4 @@ def test_blocks_too_long_to_parse_are_cut_into_runs_of_whole_sentences():
     runs = within_chars(text, block, 1000)
     assert all(r.end - r.start <= 1000 for r in runs) and len(runs) == 16
     assert runs[0].start == block.start and runs[-1].end == block.end
-    assert all(text[r.start:r.end].endswith("said.") for r in runs)
+    assert all(text[r.start : r.end].endswith("said.") for r in runs)

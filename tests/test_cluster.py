@@ -45,10 +45,9 @@ def reference_groups(claims: list[Claim]) -> list[list[str]]:
                 if j in compared or find(i) == find(j):
                     continue
                 compared.add(j)
-                if fuzz.token_set_ratio(claims[i].statement, claims[j].statement) \
-                        >= NEAR_DUPLICATE_SCORE or (
-                            claims[i].source_id != claims[j].source_id and
-                            same_point(stems[i], stems[j], weight)):
+                if fuzz.token_set_ratio(claims[i].statement, claims[j].statement) >= NEAR_DUPLICATE_SCORE or (
+                    claims[i].source_id != claims[j].source_id and same_point(stems[i], stems[j], weight)
+                ):
                     parent[find(i)] = find(j)
             index[word].append(i)
     groups: dict[int, list[str]] = {}
@@ -60,8 +59,9 @@ def reference_groups(claims: list[Claim]) -> list[list[str]]:
 def story_claims(count: int, seed: int) -> list[Claim]:
     """Sentences of both example stories, repeated verbatim, reworded, and mixed up."""
     sources = load_sources([TROOPS, QUAKE]).sources
-    sentences = [" ".join(s.text[span.start:span.end].split())
-                 for s in sources for span in split_sentences(s.text)]
+    sentences = [
+        " ".join(s.text[span.start : span.end].split()) for s in sources for span in split_sentences(s.text)
+    ]
     sentences = [s for s in sentences if len(s.split()) >= 5]
     rng = random.Random(seed)
     claims = []
@@ -72,10 +72,18 @@ def story_claims(count: int, seed: int) -> list[Claim]:
             del words[rng.randrange(len(words))]
             words.insert(rng.randrange(len(words) + 1), rng.choice(("reportedly", "Monday", "also")))
         elif roll < 0.6:  # two sentences mixed: a candidate that should not match
-            words = words[:len(words) // 2] + rng.choice(sentences).split()[len(words) // 2:]
+            words = words[: len(words) // 2] + rng.choice(sentences).split()[len(words) // 2 :]
         statement = " ".join(words)
-        claims.append(Claim(id=f"C{number}", source_id=f"S{number % 40}", statement=statement,
-                            quote=statement, start=0, end=len(statement)))
+        claims.append(
+            Claim(
+                id=f"C{number}",
+                source_id=f"S{number % 40}",
+                statement=statement,
+                quote=statement,
+                start=0,
+                end=len(statement),
+            )
+        )
     return claims
 
 

@@ -23,11 +23,14 @@ from tests.stories import subprocess_env, write_story
 
 
 def test_arguments_beat_environment_beat_defaults(tmp_path: Path):
-    env = {"SYNTH_MODEL": "env-model", "OPENAI_BASE_URL": "http://env/v1",
-           "OPENAI_API_KEY": "sk-env", "SYNTH_CACHE_DIR": str(tmp_path / "env-cache")}
+    env = {
+        "SYNTH_MODEL": "env-model",
+        "OPENAI_BASE_URL": "http://env/v1",
+        "OPENAI_API_KEY": "sk-env",
+        "SYNTH_CACHE_DIR": str(tmp_path / "env-cache"),
+    }
     from_env = resolve_settings(env)
-    assert (from_env.model, from_env.base_url, from_env.api_key) == \
-        ("env-model", "http://env/v1", "sk-env")
+    assert (from_env.model, from_env.base_url, from_env.api_key) == ("env-model", "http://env/v1", "sk-env")
     assert from_env.cache_dir == tmp_path / "env-cache"
     given = resolve_settings(env, model="arg-model", cache_dir=tmp_path / "arg-cache")
     assert given.model == "arg-model" and given.cache_dir == tmp_path / "arg-cache"
@@ -49,34 +52,41 @@ def test_default_cache_dir_follows_xdg(tmp_path: Path):
     assert default_cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "synth"
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"mode": "xml"}, "unknown mode"), ({"concurrency": 0}, "concurrency"),
-    ({"chunk_chars": 100}, "chunk size"), ({"chunk_overlap": 4000}, "overlap"),
-    ({"timeout": 0}, "timeout"), ({"colour": "red"}, "unknown setting"),
-    # NaN passes every comparison, infinity every lower bound.
-    ({"timeout": float("nan")}, "timeout must be a finite number, not nan"),
-    ({"timeout": float("inf")}, "timeout must be a finite number, not inf"),
-    ({"concurrency": float("nan")}, "concurrency must be a finite number, not nan"),
-    ({"chunk_chars": float("inf")}, "chunk chars must be a finite number, not inf"),
-    ({"max_bytes": float("inf")}, "max bytes must be a finite number, not inf"),
-    ({"temperature": float("nan")}, "temperature must be a finite number, not nan"),
-    ({"max_bytes": "inf"}, "max bytes must be a finite number, not inf"),
-    ({"fetch_timeout": float("-inf")}, "fetch timeout must be a finite number, not -inf"),
-    # Negative values.
-    ({"max_retries": -1}, "max retries must be zero or more"),
-    ({"temperature": -0.5}, "temperature must be zero or more"),
-    ({"chunk_overlap": -1}, "overlap"), ({"max_bytes": -1}, "max bytes must be positive"),
-    ({"fetch_timeout": -2}, "fetch timeout must be positive"),
-    # Values of the wrong kind, including text that does not say a value.
-    ({"concurrency": "four"}, "concurrency must be a whole number, not 'four'"),
-    ({"concurrency": 4.5}, "concurrency must be a whole number, not 4.5"),
-    ({"offline": "maybe"}, "offline must be true or false, not 'maybe'"),
-    ({"offline": 2}, "offline must be true or false, not 2"),
-    ({"timeout": "soon"}, "timeout must be a number, not 'soon'"),
-    ({"reconcile": "bogus"}, "unknown reconcile 'bogus': choose one of auto, model, rules"),
-    ({"reconcile": "model"}, "--reconcile model needs a model"),
-    ({"prices": {"m": [1]}}, 'prices: "m": expected \\[input, output\\]'),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"mode": "xml"}, "unknown mode"),
+        ({"concurrency": 0}, "concurrency"),
+        ({"chunk_chars": 100}, "chunk size"),
+        ({"chunk_overlap": 4000}, "overlap"),
+        ({"timeout": 0}, "timeout"),
+        ({"colour": "red"}, "unknown setting"),
+        # NaN passes every comparison, infinity every lower bound.
+        ({"timeout": float("nan")}, "timeout must be a finite number, not nan"),
+        ({"timeout": float("inf")}, "timeout must be a finite number, not inf"),
+        ({"concurrency": float("nan")}, "concurrency must be a finite number, not nan"),
+        ({"chunk_chars": float("inf")}, "chunk chars must be a finite number, not inf"),
+        ({"max_bytes": float("inf")}, "max bytes must be a finite number, not inf"),
+        ({"temperature": float("nan")}, "temperature must be a finite number, not nan"),
+        ({"max_bytes": "inf"}, "max bytes must be a finite number, not inf"),
+        ({"fetch_timeout": float("-inf")}, "fetch timeout must be a finite number, not -inf"),
+        # Negative values.
+        ({"max_retries": -1}, "max retries must be zero or more"),
+        ({"temperature": -0.5}, "temperature must be zero or more"),
+        ({"chunk_overlap": -1}, "overlap"),
+        ({"max_bytes": -1}, "max bytes must be positive"),
+        ({"fetch_timeout": -2}, "fetch timeout must be positive"),
+        # Values of the wrong kind, including text that does not say a value.
+        ({"concurrency": "four"}, "concurrency must be a whole number, not 'four'"),
+        ({"concurrency": 4.5}, "concurrency must be a whole number, not 4.5"),
+        ({"offline": "maybe"}, "offline must be true or false, not 'maybe'"),
+        ({"offline": 2}, "offline must be true or false, not 2"),
+        ({"timeout": "soon"}, "timeout must be a number, not 'soon'"),
+        ({"reconcile": "bogus"}, "unknown reconcile 'bogus': choose one of auto, model, rules"),
+        ({"reconcile": "model"}, "--reconcile model needs a model"),
+        ({"prices": {"m": [1]}}, 'prices: "m": expected \\[input, output\\]'),
+    ],
+)
 def test_bad_values_are_config_errors(overrides, message):
     with pytest.raises(ConfigError, match=message) as raised:
         resolve_settings({}, **overrides)
@@ -96,20 +106,27 @@ def test_settings_are_frozen():
         settings.concurrency = 8  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("overrides, expected", [
-    ({"concurrency": "4"}, {"concurrency": 4}),
-    ({"offline": "no"}, {"offline": False}), ({"offline": "yes"}, {"offline": True}),
-    ({"offline": "0"}, {"offline": False}), ({"use_cache": "false"}, {"use_cache": False}),
-    ({"timeout": "30"}, {"timeout": 30.0}), ({"max_bytes": 2048.0}, {"max_bytes": 2048}),
-    ({"cache_dir": "/tmp/synth-cache"}, {"cache_dir": Path("/tmp/synth-cache")}),
-])
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        ({"concurrency": "4"}, {"concurrency": 4}),
+        ({"offline": "no"}, {"offline": False}),
+        ({"offline": "yes"}, {"offline": True}),
+        ({"offline": "0"}, {"offline": False}),
+        ({"use_cache": "false"}, {"use_cache": False}),
+        ({"timeout": "30"}, {"timeout": 30.0}),
+        ({"max_bytes": 2048.0}, {"max_bytes": 2048}),
+        ({"cache_dir": "/tmp/synth-cache"}, {"cache_dir": Path("/tmp/synth-cache")}),
+    ],
+)
 def test_values_given_as_text_are_read_as_what_they_say(overrides, expected):
     settings = resolve_settings({}, **overrides)
     assert {name: getattr(settings, name) for name in expected} == expected
 
 
-@pytest.mark.parametrize("text, offline", [("1", True), ("true", True), ("YES", True),
-                                           ("0", False), ("no", False), ("off", False)])
+@pytest.mark.parametrize(
+    "text, offline", [("1", True), ("true", True), ("YES", True), ("0", False), ("no", False), ("off", False)]
+)
 def test_synth_offline_says_yes_or_no(text, offline):
     assert resolve_settings({"SYNTH_OFFLINE": text}).offline is offline
 
@@ -131,17 +148,25 @@ def precedence_cases(tmp_path: Path) -> dict[str, tuple[dict[str, str], object, 
         "base_url": ({"OPENAI_BASE_URL": "http://env/v1"}, "http://env/v1", "http://arg/v1"),
         "mode": ({"SYNTH_MODE": "json"}, "json", "md_json"),
         "reconcile": ({"SYNTH_RECONCILE": "rules"}, "rules", "auto"),
-        "cache_dir": ({"SYNTH_CACHE_DIR": str(tmp_path / "env")}, tmp_path / "env",
-                      tmp_path / "arg"),
-        "prices": ({"SYNTH_PRICES": str(prices)},
-                   {**PRICES_PER_MILLION, "env-model": Price(1.0, 2.0)},
-                   {"arg-model": Price(3.0, 4.0, 1.0)}),
-        "timeout": ({}, None, 30.0), "max_retries": ({}, None, 1), "concurrency": ({}, None, 2),
-        "chunk_chars": ({}, None, 3000), "chunk_overlap": ({}, None, 100),
-        "use_cache": ({}, None, False), "max_bytes": ({}, None, 1000),
-        "fetch_timeout": ({}, None, 5.0), "temperature": ({}, None, 0.7),
-        "max_output_tokens": ({}, None, 256), "seed": ({}, None, 7),
-        "reconcile_budget_tokens": ({}, None, 9000), "show_progress": ({}, None, True),
+        "cache_dir": ({"SYNTH_CACHE_DIR": str(tmp_path / "env")}, tmp_path / "env", tmp_path / "arg"),
+        "prices": (
+            {"SYNTH_PRICES": str(prices)},
+            {**PRICES_PER_MILLION, "env-model": Price(1.0, 2.0)},
+            {"arg-model": Price(3.0, 4.0, 1.0)},
+        ),
+        "timeout": ({}, None, 30.0),
+        "max_retries": ({}, None, 1),
+        "concurrency": ({}, None, 2),
+        "chunk_chars": ({}, None, 3000),
+        "chunk_overlap": ({}, None, 100),
+        "use_cache": ({}, None, False),
+        "max_bytes": ({}, None, 1000),
+        "fetch_timeout": ({}, None, 5.0),
+        "temperature": ({}, None, 0.7),
+        "max_output_tokens": ({}, None, 256),
+        "seed": ({}, None, 7),
+        "reconcile_budget_tokens": ({}, None, 9000),
+        "show_progress": ({}, None, True),
     }
 
 
@@ -163,18 +188,21 @@ def test_argument_beats_environment_beats_default_field_by_field(name: str, tmp_
     assert argument != (from_env if env else default) and (not env or from_env != default)
 
 
-@pytest.mark.parametrize("content, reason", [
-    (None, "cannot read prices (SYNTH_PRICES): No such file or directory"),
-    ("{not json", "cannot read prices (SYNTH_PRICES): Expecting property name"),
-    ("[0.5, 1.5]", 'expected an object such as {"my-model": [0.5, 1.5]}'),
-    ('{"m": [0.5]}', '"m": expected [input, output]'),
-    ('{"m": [0.5, 1, 0, 4]}', '"m": expected [input, output]'),
-    ('{"m": [0.5, 1, 0]}', '"m": a batch share must be above 0 and at most 1, got 0'),
-    ('{"m": [0.5, -1]}', "zero or more, got [0.5, -1]"),
-    ('{"m": [NaN, 1]}', "got [NaN, 1]"),
-    ('{"m": ["0.5", 1]}', 'got ["0.5", 1]'),
-    ('{"m": 0.5}', "got 0.5"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (None, "cannot read prices (SYNTH_PRICES): No such file or directory"),
+        ("{not json", "cannot read prices (SYNTH_PRICES): Expecting property name"),
+        ("[0.5, 1.5]", 'expected an object such as {"my-model": [0.5, 1.5]}'),
+        ('{"m": [0.5]}', '"m": expected [input, output]'),
+        ('{"m": [0.5, 1, 0, 4]}', '"m": expected [input, output]'),
+        ('{"m": [0.5, 1, 0]}', '"m": a batch share must be above 0 and at most 1, got 0'),
+        ('{"m": [0.5, -1]}', "zero or more, got [0.5, -1]"),
+        ('{"m": [NaN, 1]}', "got [NaN, 1]"),
+        ('{"m": ["0.5", 1]}', 'got ["0.5", 1]'),
+        ('{"m": 0.5}', "got 0.5"),
+    ],
+)
 def test_a_bad_prices_file_is_one_line_naming_the_file(content, reason, tmp_path: Path):
     path = tmp_path / "prices.json"
     if content is not None:
@@ -199,10 +227,24 @@ def test_a_bad_prices_file_stops_the_command_before_any_request(tmp_path: Path):
     story = write_story(tmp_path / "story", 2)
     with FaultServer() as server:
         result = subprocess.run(
-            [sys.executable, "-m", "synth.cli", "summarise", *map(str, story), "--model",
-             "fault-model", "--base-url", server.base_url, "--cache-dir", str(tmp_path / "cache")],
-            capture_output=True, text=True, timeout=120,
-            env=subprocess_env(SYNTH_PRICES=str(prices)))
+            [
+                sys.executable,
+                "-m",
+                "synth.cli",
+                "summarise",
+                *map(str, story),
+                "--model",
+                "fault-model",
+                "--base-url",
+                server.base_url,
+                "--cache-dir",
+                str(tmp_path / "cache"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=subprocess_env(SYNTH_PRICES=str(prices)),
+        )
         assert server.requests == []
     assert result.returncode == 2 and result.stdout == ""
     usage, error = result.stderr.splitlines()
@@ -211,8 +253,13 @@ def test_a_bad_prices_file_stops_the_command_before_any_request(tmp_path: Path):
 
 
 def test_the_default_request_bound_is_longer_for_a_server_on_a_local_address():
-    for local in ("http://127.0.0.1:8765/v1", "http://192.168.1.20:11434/v1",
-                  "http://localhost:11434/v1", "http://ollama:11434/v1", "http://[::1]:8080/v1"):
+    for local in (
+        "http://127.0.0.1:8765/v1",
+        "http://192.168.1.20:11434/v1",
+        "http://localhost:11434/v1",
+        "http://ollama:11434/v1",
+        "http://[::1]:8080/v1",
+    ):
         assert resolve_settings({}, base_url=local).request_timeout == LOCAL_SERVER_TIMEOUT_SECONDS
     for remote in ("https://api.openai.com/v1", "https://example.com/v1", None):
         assert resolve_settings({}, base_url=remote).request_timeout == DEFAULT_TIMEOUT_SECONDS
@@ -221,10 +268,23 @@ def test_the_default_request_bound_is_longer_for_a_server_on_a_local_address():
 
 
 def test_only_addresses_and_names_that_stay_on_a_local_network_count_as_local():
-    local = ["http://127.0.0.1:8765/v1", "http://10.1.2.3/v1", "http://172.16.0.9/v1",
-             "http://169.254.10.1/v1", "http://[fe80::1]:80/v1", "http://box.local:1/v1",
-             "http://host.docker.internal:11434/v1", "http://router.lan/v1", "http://LOCALHOST/v1"]
-    remote = ["https://api.openai.com/v1", "https://8.8.8.8/v1", "https://example.com/v1",
-              "https://my-resource.openai.azure.com/", "not a url"]
+    local = [
+        "http://127.0.0.1:8765/v1",
+        "http://10.1.2.3/v1",
+        "http://172.16.0.9/v1",
+        "http://169.254.10.1/v1",
+        "http://[fe80::1]:80/v1",
+        "http://box.local:1/v1",
+        "http://host.docker.internal:11434/v1",
+        "http://router.lan/v1",
+        "http://LOCALHOST/v1",
+    ]
+    remote = [
+        "https://api.openai.com/v1",
+        "https://8.8.8.8/v1",
+        "https://example.com/v1",
+        "https://my-resource.openai.azure.com/",
+        "not a url",
+    ]
     assert [url for url in local if not is_local_address(url)] == []
     assert [url for url in remote if is_local_address(url)] == []

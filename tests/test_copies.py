@@ -4,10 +4,12 @@ from synth.copies import COPY_CONTAINMENT, is_copy, prose_shingles, similarity
 
 
 def test_shingles_leave_out_figures_quoted_speech_and_paragraph_breaks():
-    shingles = prose_shingles([
-        'The council said 400 residents "had nowhere else to go tonight" and opened the hall.',
-        "A second paragraph starts here and runs on",
-    ])
+    shingles = prose_shingles(
+        [
+            'The council said 400 residents "had nowhere else to go tonight" and opened the hall.',
+            "A second paragraph starts here and runs on",
+        ]
+    )
     words = {word for shingle in shingles for word in shingle}
     assert "400" not in words and "nowhere" not in words
     # No shingle spans the removed quote or the break between paragraphs.

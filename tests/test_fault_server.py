@@ -22,20 +22,34 @@ ARTICLE = (
     "North Korea has sent about 10,000 soldiers to Russia, officials said on Friday. The move "
     "alarmed Seoul! Some 3,000 of them are already near the front, lawmakers said. Is the "
     "figure right? Nobody knows.\n"
-    "The Pentagon estimated 12,000 troops by December. \"It is a grave threat.\" He said 5 "
+    'The Pentagon estimated 12,000 troops by December. "It is a grave threat." He said 5 '
     "more units would follow."
 )
-TOOLS = [{"type": "function", "function": {
-    "name": "ExtractionResponse", "description": "Claims found in the article.",
-    "parameters": {"type": "object", "properties": {"claims": {"type": "array"}}}}}]
-SCHEMA_FORMAT = {"type": "json_schema", "json_schema": {
-    "name": "ExtractionResponse", "schema": {"type": "object", "properties": {"claims": {"type": "array"}}}}}
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "ExtractionResponse",
+            "description": "Claims found in the article.",
+            "parameters": {"type": "object", "properties": {"claims": {"type": "array"}}},
+        },
+    }
+]
+SCHEMA_FORMAT = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "ExtractionResponse",
+        "schema": {"type": "object", "properties": {"claims": {"type": "array"}}},
+    },
+}
 
 
 def messages(article: str | None = ARTICLE) -> list[dict[str, str]]:
     user = "Summarise nothing." if article is None else f"Article a1:\n\n<article>\n{article}\n</article>"
-    return [{"role": "system", "content": "It appears between the markers <article> and </article>."},
-            {"role": "user", "content": user}]
+    return [
+        {"role": "system", "content": "It appears between the markers <article> and </article>."},
+        {"role": "user", "content": user},
+    ]
 
 
 _clients: weakref.WeakKeyDictionary[FaultServer, dict[float, openai.OpenAI]] = weakref.WeakKeyDictionary()
@@ -45,8 +59,9 @@ def client(server: FaultServer, timeout: float = 5.0) -> openai.OpenAI:
     """One client per server and timeout: building one costs more than a request here."""
     by_timeout = _clients.setdefault(server, {})
     if timeout not in by_timeout:
-        by_timeout[timeout] = openai.OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0,
-                                            timeout=timeout)
+        by_timeout[timeout] = openai.OpenAI(
+            base_url=server.base_url, api_key="sk-test", max_retries=0, timeout=timeout
+        )
     return by_timeout[timeout]
 
 
@@ -82,7 +97,8 @@ def test_sentences_are_exact_substrings_and_digits_come_first():
     assert pick_quotes(ARTICLE, 3) == [
         "North Korea has sent about 10,000 soldiers to Russia, officials said on Friday.",
         "Some 3,000 of them are already near the front, lawmakers said.",
-        "The Pentagon estimated 12,000 troops by December."]
+        "The Pentagon estimated 12,000 troops by December.",
+    ]
     assert pick_quotes("No figures here. None at all.", 5) == ["No figures here.", "None at all."]
 
 
@@ -90,14 +106,17 @@ def test_models_endpoint(server):
     models = client(server).models.list()
     assert [m.id for m in models.data] == ["fault-model"]
     with urllib.request.urlopen(server.base_url + "/models", timeout=5) as response:
-        assert json.load(response) == {"object": "list", "data": [
-            {"id": "fault-model", "object": "model", "created": 0, "owned_by": "synth-tests"}]}
+        assert json.load(response) == {
+            "object": "list",
+            "data": [{"id": "fault-model", "object": "model", "created": 0, "owned_by": "synth-tests"}],
+        }
     assert server.request_count == 0  # only chat completions are counted
 
 
 def test_tools_mode_answers_with_a_tool_call_quoting_the_article(server):
-    completion = ask(server, tools=TOOLS,
-                     tool_choice={"type": "function", "function": {"name": "ExtractionResponse"}})
+    completion = ask(
+        server, tools=TOOLS, tool_choice={"type": "function", "function": {"name": "ExtractionResponse"}}
+    )
     assert isinstance(completion, ChatCompletion)
     assert completion.object == "chat.completion" and completion.model == "m"
     choice = completion.choices[0]
@@ -112,7 +131,11 @@ def test_tools_mode_answers_with_a_tool_call_quoting_the_article(server):
     assert claims[0] == {
         "quote": "North Korea has sent about 10,000 soldiers to Russia, officials said on Friday.",
         "statement": "North Korea has sent about 10,000 soldiers to Russia, officials said on Friday.",
-        "attributed_to": None, "stance": "reported", "quantities": [], "dates": []}
+        "attributed_to": None,
+        "stance": "reported",
+        "quantities": [],
+        "dates": [],
+    }
     body = server.requests[0]
     expected_prompt_tokens = len(json.dumps(body, separators=(",", ":")).encode()) // 4
     assert abs(completion.usage.prompt_tokens - expected_prompt_tokens) <= 2
@@ -166,8 +189,9 @@ class Quotes(BaseModel):
 def test_instructor_reasks_through_faults_in_every_mode(server, mode):
     server.enqueue("invented", "malformed", "schema")
     patched = instructor.from_openai(client(server), mode=instructor.Mode[mode])
-    result = patched.chat.completions.create(model="m", messages=messages(), response_model=Quotes,
-                                             max_retries=4, context={"article": ARTICLE})
+    result = patched.chat.completions.create(
+        model="m", messages=messages(), response_model=Quotes, max_retries=4, context={"article": ARTICLE}
+    )
     assert [c.quote for c in result.claims] == pick_quotes(ARTICLE, 5)
     assert server.served == {"invented": 1, "malformed": 1, "schema": 1, "ok": 1}
     assert len(server.requests[-1]["messages"]) > len(messages())  # the re-asks carried the errors
@@ -337,8 +361,10 @@ def test_keep_alive_connection_is_reused(server):
     assert server.served == {"ok": 3}
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw:
         body = json.dumps({"model": "m", "messages": messages()}).encode()
-        request = (b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                   b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        request = (
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
         reader = raw.makefile("rb")
         for _ in range(2):  # two requests on one connection
             raw.sendall(request)

@@ -36,9 +36,13 @@ TIMEOUT = 1.0
 TRANSIENT = [RATE_LIMITED, "500", "503", "drop", TOO_SLOW]
 BAD_ANSWERS = ["malformed", "schema", "invented"]
 # What the one-line problem says for each transient fault once attempts run out.
-TRANSIENT_REASONS = {RATE_LIMITED: "Rate limit reached", "500": "server had an error",
-                     "503": "server had an error", "drop": "Connection error",
-                     TOO_SLOW: "timed out"}
+TRANSIENT_REASONS = {
+    RATE_LIMITED: "Rate limit reached",
+    "500": "server had an error",
+    "503": "server had an error",
+    "drop": "Connection error",
+    TOO_SLOW: "timed out",
+}
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +61,15 @@ def clean_report(story: list[Path], tmp_path_factory: pytest.TempPathFactory) ->
 def settings_for(server: FaultServer, cache_dir: Path, **overrides: object) -> Settings:
     # One article at a time: the fault queued first always hits S1's first request. The
     # faults here hit extraction; the model reconcile's are in test_reconcile_model.py.
-    values: dict[str, object] = {"model": "fault-model", "base_url": server.base_url,
-                                 "cache_dir": cache_dir, "timeout": TIMEOUT,
-                                 "max_retries": MAX_RETRIES, "concurrency": 1,
-                                 "reconcile": "rules"}
+    values: dict[str, object] = {
+        "model": "fault-model",
+        "base_url": server.base_url,
+        "cache_dir": cache_dir,
+        "timeout": TIMEOUT,
+        "max_retries": MAX_RETRIES,
+        "concurrency": 1,
+        "reconcile": "rules",
+    }
     return resolve_settings({}, **{**values, **overrides})
 
 
@@ -95,7 +104,8 @@ def assert_every_article_kept(report: Report, story: list[Path]) -> None:
 
 @pytest.mark.parametrize("fault", TRANSIENT)
 def test_a_transient_fault_is_retried_once_and_the_claims_are_as_in_a_clean_run(
-        fault, story, clean_report, tmp_path):
+    fault, story, clean_report, tmp_path
+):
     with FaultServer() as server:
         server.enqueue(fault)
         report = run(settings_for(server, tmp_path / "cache"), story)
@@ -109,7 +119,8 @@ def test_a_transient_fault_is_retried_once_and_the_claims_are_as_in_a_clean_run(
 
 @pytest.mark.parametrize("fault", TRANSIENT)
 def test_a_persistent_transient_fault_is_one_problem_after_max_retries_and_the_rest_go_on(
-        fault, story, clean_report, tmp_path):
+    fault, story, clean_report, tmp_path
+):
     with FaultServer() as server:
         server.enqueue(*[fault] * ATTEMPTS)
         report = run(settings_for(server, tmp_path / "cache"), story)
@@ -127,14 +138,15 @@ def test_a_persistent_transient_fault_is_one_problem_after_max_retries_and_the_r
 
 @pytest.mark.parametrize("fault", BAD_ANSWERS)
 def test_a_bad_answer_is_re_asked_once_and_the_claims_are_as_in_a_clean_run(
-        fault, story, clean_report, tmp_path):
+    fault, story, clean_report, tmp_path
+):
     with FaultServer() as server:
         server.enqueue(fault)
         report = run(settings_for(server, tmp_path / "cache"), story)
         assert requests_per_article(server) == {"S1": 2, "S2": 1, "S3": 1}
         # The re-ask carries the first answer and the reason it was refused.
         first, reask = server.requests[0]["messages"], server.requests[1]["messages"]
-        assert reask[:len(first)] == first and len(reask) > len(first)
+        assert reask[: len(first)] == first and len(reask) > len(first)
     assert_every_article_kept(report, story)
     assert not report.problems and report.usage.retries == 0
     assert_untouched(report, clean_report, "S1", "S2", "S3")
@@ -142,7 +154,8 @@ def test_a_bad_answer_is_re_asked_once_and_the_claims_are_as_in_a_clean_run(
 
 @pytest.mark.parametrize("fault", BAD_ANSWERS)
 def test_an_answer_that_stays_bad_is_one_problem_after_the_re_asks_and_the_rest_go_on(
-        fault, story, clean_report, tmp_path):
+    fault, story, clean_report, tmp_path
+):
     with FaultServer() as server:
         server.enqueue(*[fault] * ANSWERS)
         report = run(settings_for(server, tmp_path / "cache"), story)
@@ -181,7 +194,8 @@ def test_re_asks_and_retries_together_stay_within_both_bounds(story, clean_repor
 
 
 def test_faults_spread_over_concurrent_articles_end_with_every_article_accounted_for(
-        story, clean_report, tmp_path):
+    story, clean_report, tmp_path
+):
     """Four articles in flight, a fault for each kind queued: each ends right or as a problem."""
     with FaultServer(latency=0.05) as server:
         server.enqueue(RATE_LIMITED, "500", "503", "drop", "malformed", "schema", "invented")
@@ -201,7 +215,8 @@ def test_faults_spread_over_concurrent_articles_end_with_every_article_accounted
 
 
 def test_a_failed_article_is_a_problem_again_when_its_answer_comes_from_the_cache(
-        story, clean_report, tmp_path):
+    story, clean_report, tmp_path
+):
     with FaultServer() as server:
         settings = settings_for(server, tmp_path / "cache")
         server.enqueue(*["invented"] * ANSWERS)
@@ -213,24 +228,43 @@ def test_a_failed_article_is_a_problem_again_when_its_answer_comes_from_the_cach
     assert second.claims == first.claims
 
 
-def test_the_cli_reports_an_article_that_keeps_failing_in_one_line_and_exits_0(story, clean_report,
-                                                                               tmp_path):
+def test_the_cli_reports_an_article_that_keeps_failing_in_one_line_and_exits_0(story, clean_report, tmp_path):
     """The command line with its default bound (4 retries): five attempts, then one line."""
     default_attempts = Settings().max_retries + 1
     with FaultServer() as server:
         server.enqueue(*["429:0"] * default_attempts)  # Retry-After: 0, so no backoff to wait for
         result = subprocess.run(
-            [sys.executable, "-m", "synth.cli", "summarise", *map(str, story), "--model", "fault-model",
-             "--base-url", server.base_url, "--concurrency", "1", "--cache-dir", str(tmp_path),
-             "--reconcile", "rules",
-             "--format", "json"],
-            capture_output=True, text=True, timeout=60, env=subprocess_env())
+            [
+                sys.executable,
+                "-m",
+                "synth.cli",
+                "summarise",
+                *map(str, story),
+                "--model",
+                "fault-model",
+                "--base-url",
+                server.base_url,
+                "--concurrency",
+                "1",
+                "--cache-dir",
+                str(tmp_path),
+                "--reconcile",
+                "rules",
+                "--format",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=subprocess_env(),
+        )
         assert requests_per_article(server) == {"S1": default_attempts, "S2": 1, "S3": 1}
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     [line] = [line for line in result.stderr.splitlines() if str(story[0]) in line]
-    assert line.startswith(f"synth: {story[0]}: ") and \
-        f"kept failing after {default_attempts} attempts" in line
+    assert (
+        line.startswith(f"synth: {story[0]}: ") and f"kept failing after {default_attempts} attempts" in line
+    )
     # The summary says how many of the requests repeated one that failed.
     summary = result.stderr.splitlines()[-1]
     assert f"; {default_attempts + 2} requests ({default_attempts - 1} retries), " in summary

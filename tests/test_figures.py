@@ -16,8 +16,9 @@ from synth.extract.rules.story import StoryProfile
 STORY = StoryProfile(year=2025)
 
 
-def read(text: str, story: StoryProfile = STORY, year: int | None = 2025,
-         memory: FigureMemory | None = None) -> list[Figure]:
+def read(
+    text: str, story: StoryProfile = STORY, year: int | None = 2025, memory: FigureMemory | None = None
+) -> list[Figure]:
     doc = english_model().nlp(text)
     figures: list[Figure] = []
     memory = memory or FigureMemory()
@@ -35,6 +36,7 @@ def scope(figure: Figure) -> str | None:
 
 
 # ---------------------------------------------------------------- years, dates, durations
+
 
 def test_a_year_before_a_noun_is_not_a_count():
     assert units("Delegates revived the 1987 treaty at a summit in the capital.") == []
@@ -74,6 +76,7 @@ def test_a_threshold_is_not_a_figure():
 
 # ---------------------------------------------------------------- what is counted
 
+
 def test_the_verb_decides_wounded_from_killed():
     found = units("Police said 14 people were killed and more than 40 were wounded.")
     assert found == [(14, "deaths"), (40, "injured")]
@@ -84,8 +87,7 @@ def test_wounded_alone_is_never_deaths():
 
 
 def test_no_one_hurt_is_zero_injured():
-    assert units("No one was hurt when the crane toppled onto the empty car park.") == [
-        (0, "injured")]
+    assert units("No one was hurt when the crane toppled onto the empty car park.") == [(0, "injured")]
 
 
 def test_a_measure_glued_to_its_number():
@@ -122,8 +124,7 @@ def test_people_on_board_are_everyone_not_passengers_alone():
 
 
 def test_an_outcome_adjective_after_the_number():
-    assert units("The agency put the toll at 57 dead and 130 injured.") == [
-        (57, "deaths"), (130, "injured")]
+    assert units("The agency put the toll at 57 dead and 130 injured.") == [(57, "deaths"), (130, "injured")]
 
 
 def test_a_toll_of_n_counts_deaths():
@@ -133,18 +134,22 @@ def test_a_toll_of_n_counts_deaths():
 def test_a_level_of_it_counts_what_was_named_before():
     memory = FigureMemory()
     read("The toll reached 87 on Monday.", memory=memory)
-    assert units("By Tuesday it had climbed past 140, officials said.", memory=memory) == [
-        (140, "deaths")]
+    assert units("By Tuesday it had climbed past 140, officials said.", memory=memory) == [(140, "deaths")]
 
 
 def test_a_figure_in_brackets_counts_what_the_last_bracketed_one_counted():
     found = read("The Liberals have 41.2% of the vote (88 seats), Labour 30.5% (61).")
     assert [(f.value, f.unit) for f in found] == [
-        (41.2, "percent"), (88, "seats"), (30.5, "percent"), (61, "seats")]
+        (41.2, "percent"),
+        (88, "seats"),
+        (30.5, "percent"),
+        (61, "seats"),
+    ]
     assert "Labour" in (scope(found[-1]) or "")
 
 
 # ---------------------------------------------------------------- scope
+
 
 def test_a_subset_by_nationality_is_a_scope():
     [subset] = read("Among those aboard were 61 Canadian passengers.")
@@ -183,7 +188,7 @@ def test_a_whole_army_is_not_a_deployment():
 
 def test_a_figure_per_unit_is_not_a_total():
     found = read("Two battalions of up to 800 soldiers each were moved north.")
-    assert ("each" in (scope(found[-1]) or ""))
+    assert "each" in (scope(found[-1]) or "")
 
 
 def test_a_range_measure_is_not_a_distance_travelled():

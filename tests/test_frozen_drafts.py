@@ -28,9 +28,12 @@ def test_every_frozen_draft_grounds_and_a_story_is_one_reconcile_request(story):
     assert grounded.dropped == [] and len(grounded.claims) == frozen > 20
     assert all(c.match == "exact" for c in grounded.claims)
     assert all(c.quantities or c.attributed_to for c in grounded.claims)
-    requests = plan_batches(cluster_claims(grounded.claims), grounded.claims,
-                            [d.source for d in sources.documents],
-                            Settings().reconcile_budget_tokens)
+    requests = plan_batches(
+        cluster_claims(grounded.claims),
+        grounded.claims,
+        [d.source for d in sources.documents],
+        Settings().reconcile_budget_tokens,
+    )
     assert len(requests) == 1
 
 
@@ -39,18 +42,16 @@ def test_drafts_follow_their_article_whatever_its_source_id(tmp_path):
     report = summarise([third], extractor=FrozenExtractor(), cache_dir=tmp_path)
     assert report.claims and {c.source_id for c in report.claims} == {"S1"}
     texts = {s.id: s.text for s in report.sources}
-    assert all(texts[c.source_id][c.start:c.end] == c.quote for c in report.claims)
+    assert all(texts[c.source_id][c.start : c.end] == c.quote for c in report.claims)
 
 
 def test_an_article_without_drafts_or_changed_since_is_an_error(tmp_path):
     other = tmp_path / "other.txt"
-    other.write_text("Title: Floods\n\nThe mayor said 30 schools were closed.\n",
-                     encoding="utf-8")
+    other.write_text("Title: Floods\n\nThe mayor said 30 schools were closed.\n", encoding="utf-8")
     with pytest.raises(LookupError, match="no frozen drafts for other.txt"):
         summarise([other], extractor=FrozenExtractor(), cache_dir=tmp_path / "cache")
     changed = tmp_path / "01-atlas-daily-2023-09-09-0410.html"
     shutil.copy(QUAKE / changed.name, changed)
-    changed.write_text(changed.read_text(encoding="utf-8").replace("296", "297"),
-                       encoding="utf-8")
+    changed.write_text(changed.read_text(encoding="utf-8").replace("296", "297"), encoding="utf-8")
     with pytest.raises(LookupError, match="changed since its drafts were frozen"):
         summarise([changed], extractor=FrozenExtractor(), cache_dir=tmp_path / "cache")

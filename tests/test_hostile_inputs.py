@@ -30,13 +30,17 @@ from synth.text import printable
 from tests.stories import flood_article, subprocess_env
 
 NINES = "9" * 320
-SENTENCE = ("About 12,000 people were evacuated from Riverton after the river burst its banks, "
-            "the regional governor said on Monday.")
+SENTENCE = (
+    "About 12,000 people were evacuated from Riverton after the river burst its banks, "
+    "the regional governor said on Monday."
+)
 
 
 def html(body: str) -> str:
-    return ("<!doctype html><html><head><title>Floods force evacuations in Riverton</title>"
-            f"</head><body>{body}</body></html>")
+    return (
+        "<!doctype html><html><head><title>Floods force evacuations in Riverton</title>"
+        f"</head><body>{body}</body></html>"
+    )
 
 
 def paragraphs(*texts: str) -> str:
@@ -46,39 +50,58 @@ def paragraphs(*texts: str) -> str:
 # name → (bytes, what stderr and `problems` say: the reason, or the start of "loaded with
 # repairs: …" for a file that loads).
 FILES: dict[str, tuple[bytes, str]] = {
-    "stray-0x81.txt": ("Riverton’s mayor said".encode() + b" \x81 " + SENTENCE.encode(),
-                       "loaded with repairs: 1 byte that is neither UTF-8 nor Windows-1252 "
-                       "replaced with U+FFFD"),
-    "nul-and-escapes.txt": (SENTENCE.encode() * 10 + b"\x00\x1b[2J\x1b]0;owned\x07\n",
-                            "loaded with repairs: 4 control characters removed"),
-    "bidi-and-tags.txt": (f"\u202e{SENTENCE}\u202c {chr(0xE0041)}\n".encode(),
-                          "loaded with repairs: 3 invisible formatting characters removed"),
-    "undecodable.md": (b"\x81\x8d\x8f\x90\x9d" * 40, "cannot decode: 200 bytes of 200 are "
-                                                     "neither UTF-8 nor Windows-1252"),
-    "deep.html": (html("<article>" + "<div>" * 5000 + paragraphs(SENTENCE) + "</div>" * 5000
-                       + "</article>").encode(),
-                  f"loaded with repairs: HTML page is nested over {MAX_DEPTH} elements deep"),
-    "wide.html": (html(paragraphs(SENTENCE) + "<div>x</div>" * 30_000).encode(),
-                  "loaded with repairs: HTML page has 30,005 elements, over the budget"),
+    "stray-0x81.txt": (
+        "Riverton’s mayor said".encode() + b" \x81 " + SENTENCE.encode(),
+        "loaded with repairs: 1 byte that is neither UTF-8 nor Windows-1252 replaced with U+FFFD",
+    ),
+    "nul-and-escapes.txt": (
+        SENTENCE.encode() * 10 + b"\x00\x1b[2J\x1b]0;owned\x07\n",
+        "loaded with repairs: 4 control characters removed",
+    ),
+    "bidi-and-tags.txt": (
+        f"\u202e{SENTENCE}\u202c {chr(0xE0041)}\n".encode(),
+        "loaded with repairs: 3 invisible formatting characters removed",
+    ),
+    "undecodable.md": (
+        b"\x81\x8d\x8f\x90\x9d" * 40,
+        "cannot decode: 200 bytes of 200 are neither UTF-8 nor Windows-1252",
+    ),
+    "deep.html": (
+        html("<article>" + "<div>" * 5000 + paragraphs(SENTENCE) + "</div>" * 5000 + "</article>").encode(),
+        f"loaded with repairs: HTML page is nested over {MAX_DEPTH} elements deep",
+    ),
+    "wide.html": (
+        html(paragraphs(SENTENCE) + "<div>x</div>" * 30_000).encode(),
+        "loaded with repairs: HTML page has 30,005 elements, over the budget",
+    ),
     "empty-body.html": (html("").encode(), "HTML page has no article text"),
-    "all-navigation.html": (html("<nav><a href=/>Home</a> | <a href=/news>News</a></nav>"
-                                 "<footer>© Riverton Gazette</footer>").encode(),
-                            "HTML page has no article text"),
+    "all-navigation.html": (
+        html(
+            "<nav><a href=/>Home</a> | <a href=/news>News</a></nav><footer>© Riverton Gazette</footer>"
+        ).encode(),
+        "HTML page has no article text",
+    ),
     "new\nline.txt": (b"", "file is empty"),
 }
 # Files that load as they are: no line on stderr.
 CLEAN_FILES: dict[str, bytes] = {
     "utf16-no-bom.txt": (SENTENCE + "\n").encode("utf-16-le"),
-    "huge-figures.txt": (f"The mayor said {NINES} people were evacuated from Riverton on "
-                         f"Monday.\n\nAbout {NINES} homes were flooded, the fire service said."
-                         "\n").encode(),
+    "huge-figures.txt": (
+        f"The mayor said {NINES} people were evacuated from Riverton on "
+        f"Monday.\n\nAbout {NINES} homes were flooded, the fire service said."
+        "\n"
+    ).encode(),
     "-rf.txt": flood_article(7).encode(),
-    "one-line.txt": " ".join(f"The mayor said {100 + i} people were evacuated from street "
-                             f"{i} of Riverton on Monday." for i in range(400)).encode(),
-    "scripts.html": html("<script>document.write('50,000 troops')</script><iframe>99,999 "
-                         "penguins</iframe><article>" + paragraphs(SENTENCE, SENTENCE[:-1] +
-                                                                  " again.")
-                         + f"<img alt='{'x' * 200_000}'></article>").encode(),
+    "one-line.txt": " ".join(
+        f"The mayor said {100 + i} people were evacuated from street {i} of Riverton on Monday."
+        for i in range(400)
+    ).encode(),
+    "scripts.html": html(
+        "<script>document.write('50,000 troops')</script><iframe>99,999 "
+        "penguins</iframe><article>"
+        + paragraphs(SENTENCE, SENTENCE[:-1] + " again.")
+        + f"<img alt='{'x' * 200_000}'></article>"
+    ).encode(),
 }
 
 
@@ -113,9 +136,22 @@ def test_one_run_over_every_hostile_input(tmp_path: Path):
         expected[str(folder / "socket.html")] = "not a regular file but a socket"
         expected["/dev/zero"] = "not a regular file but a character device"
         result = subprocess.run(
-            [sys.executable, "-m", "synth.cli", "summarise", "--format", "json", "--",
-             str(folder), "/dev/zero"],
-            capture_output=True, text=True, timeout=300, env=subprocess_env())
+            [
+                sys.executable,
+                "-m",
+                "synth.cli",
+                "summarise",
+                "--format",
+                "json",
+                "--",
+                str(folder),
+                "/dev/zero",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=subprocess_env(),
+        )
 
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
@@ -136,7 +172,7 @@ def test_one_run_over_every_hostile_input(tmp_path: Path):
         assert printable(source["text"].replace("\n", "")) == source["text"].replace("\n", "")
     for claim in report["claims"]:
         text = next(s["text"] for s in report["sources"] if s["id"] == claim["source_id"])
-        assert text[claim["start"]:claim["end"]] == claim["quote"]
+        assert text[claim["start"] : claim["end"]] == claim["quote"]
         assert all(abs(q["value"]) < LARGEST_FIGURE for q in claim["quantities"])
     # The good articles are summarised.
     assert report["facts"] and report["overview"]
@@ -149,9 +185,12 @@ def test_figures_of_hundreds_of_digits_in_several_sources_are_no_figures(tmp_pat
     paths = []
     for number, figure in enumerate([NINES, "2,000", NINES + "," + "999" * 100]):
         path = tmp_path / f"{number}.txt"
-        path.write_text(f"Quake kills {number} in the town\n\nAt least {figure} people were "
-                        "killed in the earthquake, the ministry said on Monday.\n\nThe death toll "
-                        f"rose to {figure} on Tuesday, officials said.\n", encoding="utf-8")
+        path.write_text(
+            f"Quake kills {number} in the town\n\nAt least {figure} people were "
+            "killed in the earthquake, the ministry said on Monday.\n\nThe death toll "
+            f"rose to {figure} on Tuesday, officials said.\n",
+            encoding="utf-8",
+        )
         paths.append(path)
     report = summarise(paths, offline=True)
     values = [q.value for c in report.claims for q in c.quantities]
@@ -164,11 +203,13 @@ def test_figures_of_hundreds_of_digits_in_several_sources_are_no_figures(tmp_pat
 def test_an_article_saved_as_one_line_is_parsed_in_runs_spacy_accepts(tmp_path: Path):
     # spaCy refuses a text over a million characters: one such line used to end the run.
     path = tmp_path / "one-line.txt"
-    path.write_text(SENTENCE + " " + " ".join([SENTENCE.replace("Monday", f"day {i}")
-                                               for i in range(9_000)]), encoding="utf-8")
+    path.write_text(
+        SENTENCE + " " + " ".join([SENTENCE.replace("Monday", f"day {i}") for i in range(9_000)]),
+        encoding="utf-8",
+    )
     [document] = clean_sources(load_sources([path]).sources).documents
     blocks = body_blocks(document)
     assert len(document.source.text) > 1_000_000
     assert all(b.end - b.start <= MAX_PARSE_CHARS for b in blocks)
     assert blocks[0].start == 0 and blocks[-1].end == len(document.source.text)
-    assert all(document.source.text[b.start:b.end].endswith(".") for b in blocks)
+    assert all(document.source.text[b.start : b.end].endswith(".") for b in blocks)

@@ -39,8 +39,14 @@ drivers were sent on a detour of 6 km through the market district.</p>
 
 
 def synth(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "synth.cli", *args], capture_output=True,
-                          text=True, timeout=300, input=stdin, env=subprocess_env())
+    return subprocess.run(
+        [sys.executable, "-m", "synth.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        input=stdin,
+        env=subprocess_env(),
+    )
 
 
 def only_problem(paths: list[str], **options: object) -> str:
@@ -69,8 +75,9 @@ def test_a_page_is_read_like_a_saved_one_with_its_url_as_path_and_its_own_metada
 
 
 def test_a_redirect_is_followed_and_the_url_given_is_the_path():
-    with PageServer({"/old": Page(status=301, location="/news/bridge"),
-                     "/news/bridge": Page(BRIDGE_PAGE)}) as server:
+    with PageServer(
+        {"/old": Page(status=301, location="/news/bridge"), "/news/bridge": Page(BRIDGE_PAGE)}
+    ) as server:
         result = load_sources([server.url("/old")])
         assert server.requested == ["/old", "/news/bridge"]
     [source] = result.sources
@@ -85,34 +92,38 @@ def test_a_page_that_is_not_there_is_one_problem_with_the_status():
 
 def test_a_server_error_is_one_problem_with_the_status():
     with PageServer({"/broken": Page("oops", status=503, media_type="text/plain")}) as server:
-        assert only_problem([server.url("/broken")]) == \
-            "the server answered HTTP 503 (Service Unavailable)"
+        assert only_problem([server.url("/broken")]) == "the server answered HTTP 503 (Service Unavailable)"
 
 
 def test_a_page_that_does_not_come_in_time_is_given_up():
     with PageServer({"/stalled": Page(BRIDGE_PAGE, stall=30)}) as server:
-        assert only_problem([server.url("/stalled")], fetch_timeout=0.5) == \
-            "no complete page within 0.5 s"
+        assert only_problem([server.url("/stalled")], fetch_timeout=0.5) == "no complete page within 0.5 s"
 
 
 def test_a_page_over_the_size_cap_is_given_up_at_the_cap():
-    with PageServer({"/endless": Page(stream_bytes=10_000_000),
-                     "/declared": Page("<p>" + "y" * 200_000 + "</p>")}) as server:
-        assert only_problem([server.url("/endless")], max_bytes=50_000) == \
-            "the page is over the 49 KB limit for one article (raise it with --max-bytes)"
-        assert only_problem([server.url("/declared")], max_bytes=50_000) == \
-            "the page is 195 KB, over the 49 KB limit for one article (raise it with --max-bytes)"
+    with PageServer(
+        {"/endless": Page(stream_bytes=10_000_000), "/declared": Page("<p>" + "y" * 200_000 + "</p>")}
+    ) as server:
+        assert (
+            only_problem([server.url("/endless")], max_bytes=50_000)
+            == "the page is over the 49 KB limit for one article (raise it with --max-bytes)"
+        )
+        assert (
+            only_problem([server.url("/declared")], max_bytes=50_000)
+            == "the page is 195 KB, over the 49 KB limit for one article (raise it with --max-bytes)"
+        )
 
 
 def test_a_pdf_page_says_what_to_do():
     with PageServer({"/report.pdf": Page(b"%PDF-1.7 ...", media_type="application/pdf")}) as server:
-        assert only_problem([server.url("/report.pdf")]) == \
-            "PDF is not supported; save the article as text or HTML"
+        assert (
+            only_problem([server.url("/report.pdf")])
+            == "PDF is not supported; save the article as text or HTML"
+        )
 
 
 def test_only_http_and_https_are_fetched():
-    assert only_problem(["ftp://example.com/story.html"]) == \
-        "only http and https URLs are fetched, not ftp"
+    assert only_problem(["ftp://example.com/story.html"]) == "only http and https URLs are fetched, not ftp"
     assert only_problem(["file:///etc/passwd"]) == "only http and https URLs are fetched, not file"
 
 
@@ -148,13 +159,19 @@ def test_a_page_over_max_bytes_on_the_command_line_is_one_line():
         url = server.url("/long")
         result = synth("summarise", url, "--max-bytes", "2000")
     assert result.returncode == 1
-    assert f"synth: {url}: the page is 5 KB, over the 2 KB limit for one article (raise it " \
-           "with --max-bytes)" in result.stderr.splitlines()
+    assert (
+        f"synth: {url}: the page is 5 KB, over the 2 KB limit for one article (raise it "
+        "with --max-bytes)" in result.stderr.splitlines()
+    )
 
 
 def test_a_status_phrase_is_the_standards_not_the_servers():
-    with PageServer({"/teapot": Page("no", status=418, media_type="text/plain"),
-                     "/odd": Page("no", status=599, media_type="text/plain")}) as server:
+    with PageServer(
+        {
+            "/teapot": Page("no", status=418, media_type="text/plain"),
+            "/odd": Page("no", status=599, media_type="text/plain"),
+        }
+    ) as server:
         assert only_problem([server.url("/teapot")]) == "the server answered HTTP 418 (I'm a Teapot)"
         assert only_problem([server.url("/odd")]) == "the server answered HTTP 599"
 
@@ -180,8 +197,10 @@ def test_standard_input_and_files_together_keep_their_order(tmp_path: Path):
 
 def test_empty_or_oversized_standard_input_is_one_problem():
     assert only_problem(["-"], stdin=io.BytesIO(b" \n")) == "standard input is empty"
-    assert only_problem(["-"], stdin=io.BytesIO(b"word " * 100), max_bytes=100) == \
-        "standard input is over the 100 bytes limit for one article (raise it with --max-bytes)"
+    assert (
+        only_problem(["-"], stdin=io.BytesIO(b"word " * 100), max_bytes=100)
+        == "standard input is over the 100 bytes limit for one article (raise it with --max-bytes)"
+    )
 
 
 def test_empty_standard_input_on_the_command_line_is_exit_1():
@@ -209,8 +228,11 @@ def test_files_a_folder_holds_that_are_not_articles_are_named_with_the_reason(mi
     result = load_sources([mixed_folder])
     assert [Path(s.path).name for s in result.sources] == ["flood.txt"]
     assert [(Path(p.path or "").name, p.reason) for p in result.problems] == [
-        ("figures.csv", "a .csv file is not read from a folder (.txt, .md, .html and .htm "
-                        "are); name it to read it as text"),
+        (
+            "figures.csv",
+            "a .csv file is not read from a folder (.txt, .md, .html and .htm "
+            "are); name it to read it as text",
+        ),
         ("notes.docx", "a Word document is not supported; save the article as text or HTML"),
         ("report.pdf", "PDF is not supported; save the article as text or HTML"),
     ]
@@ -220,13 +242,14 @@ def test_skipped_files_are_one_line_each_and_in_the_reports_problems(mixed_folde
     result = synth("summarise", str(mixed_folder), "-f", "json")
     assert result.returncode == 0, result.stderr
     lines = result.stderr.splitlines()
-    assert f"synth: {mixed_folder / 'report.pdf'}: PDF is not supported; save the article as " \
-           "text or HTML" in lines
+    assert (
+        f"synth: {mixed_folder / 'report.pdf'}: PDF is not supported; save the article as "
+        "text or HTML" in lines
+    )
     assert sum(str(mixed_folder) in line for line in lines) == 3
     assert lines[-1].startswith("synth: 1 source, ")
     problems = json.loads(result.stdout)["problems"]
-    assert sorted(Path(p["path"]).name for p in problems) == \
-        ["figures.csv", "notes.docx", "report.pdf"]
+    assert sorted(Path(p["path"]).name for p in problems) == ["figures.csv", "notes.docx", "report.pdf"]
 
 
 def test_a_pdf_named_on_its_own_says_what_to_do(mixed_folder: Path):

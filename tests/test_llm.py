@@ -25,9 +25,15 @@ ARTICLE = TROOPS / "02-han-river-review-2024-10-24.md"
 
 def settings_for(server: FaultServer, tmp_path: Path, **overrides):
     # Extraction is under test here; the model reconcile has tests of its own.
-    values = {"model": "fault-model", "base_url": server.base_url, "api_key": "sk-test-secret-key",
-              "cache_dir": tmp_path / "cache", "timeout": 5.0, "max_retries": 2,
-              "reconcile": "rules"}
+    values = {
+        "model": "fault-model",
+        "base_url": server.base_url,
+        "api_key": "sk-test-secret-key",
+        "cache_dir": tmp_path / "cache",
+        "timeout": 5.0,
+        "max_retries": 2,
+        "reconcile": "rules",
+    }
     values.update(overrides)
     return resolve_settings({}, **values)
 
@@ -37,8 +43,7 @@ def quiet_client(settings, notes: list[str]) -> ModelClient:
 
 
 def extractor(settings, notes: list[str]) -> LLMExtractor:
-    return LLMExtractor(settings, note=notes.append,
-                        client_factory=lambda: quiet_client(settings, notes))
+    return LLMExtractor(settings, note=notes.append, client_factory=lambda: quiet_client(settings, notes))
 
 
 def run(settings, notes, paths=(ARTICLE,)):
@@ -47,8 +52,10 @@ def run(settings, notes, paths=(ARTICLE,)):
 
 def test_default_request_format_depends_on_the_endpoint():
     assert mode_chain(resolve_settings({}, model="m")) == ("tools", "json_schema")
-    assert mode_chain(resolve_settings({}, model="m", base_url="http://127.0.0.1:8765/v1")) == \
-        ("json_schema", "tools")
+    assert mode_chain(resolve_settings({}, model="m", base_url="http://127.0.0.1:8765/v1")) == (
+        "json_schema",
+        "tools",
+    )
     assert mode_chain(resolve_settings({}, model="m", mode="json")) == ("json",)
 
 
@@ -65,7 +72,7 @@ def test_claims_come_back_grounded_and_usage_counts_the_server(tmp_path):
     assert report.usage.extractor == "llm" and report.usage.model == "fault-model"
     assert report.claims and all(c.extractor == "llm" for c in report.claims)
     text = report.sources[0].text
-    assert all(text[c.start:c.end] == c.quote for c in report.claims)
+    assert all(text[c.start : c.end] == c.quote for c in report.claims)
     assert report.usage.prompt_tokens > 0 and report.usage.completion_tokens > 0
     body = server.requests[0]
     assert body["response_format"]["type"] == "json_schema"  # the local-server default
@@ -77,9 +84,11 @@ def test_template_syntax_in_an_article_reaches_the_model_verbatim(tmp_path):
     # instructor renders messages as Jinja templates when handed a validation context
     # (instructor #2669); synth hands it none, so article text is never template source.
     article = tmp_path / "braces.txt"
-    article.write_text("Title: Braces\n\nThe ministry said 140 people died {{ 7*7 }} on Monday.\n\n"
-                       "Officials said {% if x %} 620 people were hurt {# on Tuesday.\n",
-                       encoding="utf-8")
+    article.write_text(
+        "Title: Braces\n\nThe ministry said 140 people died {{ 7*7 }} on Monday.\n\n"
+        "Officials said {% if x %} 620 people were hurt {# on Tuesday.\n",
+        encoding="utf-8",
+    )
     with FaultServer() as server:
         server.enqueue("invented")  # the re-ask is validated against the article too
         report = run(settings_for(server, tmp_path), [], [article])
@@ -88,7 +97,8 @@ def test_template_syntax_in_an_article_reaches_the_model_verbatim(tmp_path):
     assert not report.problems
     assert sorted(c.quote for c in report.claims) == [
         "Officials said {% if x %} 620 people were hurt {# on Tuesday.",
-        "The ministry said 140 people died {{ 7*7 }} on Monday."]
+        "The ministry said 140 people died {{ 7*7 }} on Monday.",
+    ]
 
 
 def test_a_rejected_format_falls_back_once_and_says_so(tmp_path):
@@ -245,13 +255,14 @@ def test_model_client_closes_cleanly_when_unused():
 
 
 def test_an_unreachable_endpoint_is_a_problem_per_article_not_a_crash(tmp_path):
-    settings = resolve_settings({}, model="m", base_url="http://127.0.0.1:9/v1",
-                                cache_dir=tmp_path, max_retries=1, timeout=1.0)
+    settings = resolve_settings(
+        {}, model="m", base_url="http://127.0.0.1:9/v1", cache_dir=tmp_path, max_retries=1, timeout=1.0
+    )
     report = summarise([ARTICLE], settings=settings, extractor=extractor(settings, []))
     # A refused connection is not retried: no request of the run could reach the server.
     assert [p.reason for p in report.problems] == [
-        "no model server at http://127.0.0.1:9/v1 (connection refused): start it, or run with "
-        "--offline"]
+        "no model server at http://127.0.0.1:9/v1 (connection refused): start it, or run with --offline"
+    ]
     # Usage counts requests that reached a server: a refused connection reached none.
     assert (report.usage.requests, report.usage.retries) == (0, 0)
 
@@ -263,11 +274,15 @@ def test_a_request_too_long_for_the_context_is_a_problem_for_that_article_only()
     from synth.errors import ModelError
     from synth.llm import _raise_if_refused
 
-    message = ("This model's maximum context length is 8192 tokens. However, you requested "
-               "12527 tokens. Please reduce the length of the messages or completion.")
+    message = (
+        "This model's maximum context length is 8192 tokens. However, you requested "
+        "12527 tokens. Please reduce the length of the messages or completion."
+    )
     error = openai.BadRequestError(
-        message, response=httpx.Response(400, request=httpx.Request("POST", "http://x/v1")),
-        body={"error": {"message": message}})
+        message,
+        response=httpx.Response(400, request=httpx.Request("POST", "http://x/v1")),
+        body={"error": {"message": message}},
+    )
     with pytest.raises(ModelError) as caught:
         _raise_if_refused(error, "http://x/v1", "m")
     assert not isinstance(caught.value, ModelRefusedError)
@@ -278,13 +293,13 @@ def test_a_key_of_any_shape_echoed_by_a_server_is_scrubbed(tmp_path):
     from synth.llm import scrub
 
     key = "local-token-7f3a9c2e11"  # not an sk- key, so the pattern alone would miss it
-    ModelClient(resolve_settings({}, model="m", base_url="http://127.0.0.1:9/v1", api_key=key,
-                                 cache_dir=tmp_path))
+    ModelClient(
+        resolve_settings({}, model="m", base_url="http://127.0.0.1:9/v1", api_key=key, cache_dir=tmp_path)
+    )
     assert scrub(f"Incorrect API key provided: {key}.") == "Incorrect API key provided: ***."
 
 
-def test_a_re_ask_longer_than_the_context_is_a_problem_kept_in_the_cache_and_not_asked_again(
-        tmp_path):
+def test_a_re_ask_longer_than_the_context_is_a_problem_kept_in_the_cache_and_not_asked_again(tmp_path):
     """The same request is refused the same way every time, so a rerun reports the refusal
     from the cache instead of asking the server again."""
     notes: list[str] = []

@@ -33,19 +33,24 @@ ARTICLES = 5
 
 def settings_for(server: FaultServer, cache_dir: Path, **overrides: object) -> Settings:
     """synth's defaults, with only the request bound scaled like the latency."""
-    values: dict[str, object] = {"model": "fault-model", "base_url": server.base_url,
-                                 "cache_dir": cache_dir,
-                                 "timeout": LOCAL_SERVER_TIMEOUT_SECONDS * SCALE}
+    values: dict[str, object] = {
+        "model": "fault-model",
+        "base_url": server.base_url,
+        "cache_dir": cache_dir,
+        "timeout": LOCAL_SERVER_TIMEOUT_SECONDS * SCALE,
+    }
     return resolve_settings({}, **{**values, **overrides})
 
 
 def run(settings: Settings, paths: list[Path], notes: list[str]) -> Report:
     """The real pipeline and client; only the backoff between retries is shortened."""
+
     def client() -> ModelClient:
         return ModelClient(settings, note=notes.append, retry_base_delay=0.01, retry_max_delay=0.05)
 
-    return summarise(paths, settings=settings,
-                     extractor=LLMExtractor(settings, note=notes.append, client_factory=client))
+    return summarise(
+        paths, settings=settings, extractor=LLMExtractor(settings, note=notes.append, client_factory=client)
+    )
 
 
 @pytest.fixture
@@ -54,7 +59,8 @@ def story(tmp_path: Path) -> list[Path]:
 
 
 def test_a_one_slot_server_too_slow_for_a_queue_of_four_answers_every_article_with_the_defaults(
-        story, tmp_path):
+    story, tmp_path
+):
     """Four requests queued behind one another take 4 × 75 s, more than the 60 s a remote
     server gets; a server on a loopback address gets the time a local model needs."""
     assert 4 * LOCAL_MODEL_LATENCY > Settings().request_timeout * SCALE  # the old failure
@@ -101,8 +107,7 @@ def test_requests_that_time_out_halve_the_limit_and_go_again_one_at_a_time(tmp_p
     notes: list[str] = []
     story = write_story(tmp_path / "story", ARTICLES)
     with FaultServer(latency=0.4, one_slot=True) as server:
-        report = run(settings_for(server, tmp_path / "cache", reconcile="rules", timeout=1.0),
-                     story, notes)
+        report = run(settings_for(server, tmp_path / "cache", reconcile="rules", timeout=1.0), story, notes)
         per_article = collections.Counter(article_ids(server.requests))
     assert not report.problems
     assert {c.source_id for c in report.claims} == {f"S{n}" for n in range(1, ARTICLES + 1)}
@@ -123,8 +128,9 @@ def test_a_trickling_answer_is_given_up_at_the_request_bound(tmp_path):
         connection, _ = listener.accept()
         with connection:
             connection.recv(65536)
-            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                               b"Content-Length: 100000\r\n\r\n")
+            connection.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+            )
             while not stop.is_set():
                 try:
                     connection.sendall(b" ")
@@ -134,19 +140,30 @@ def test_a_trickling_answer_is_given_up_at_the_request_bound(tmp_path):
 
     thread = threading.Thread(target=trickle, daemon=True)
     thread.start()
-    settings = resolve_settings({}, model="m", base_url=f"http://127.0.0.1:{port}/v1",
-                                cache_dir=tmp_path, timeout=0.5, max_retries=0)
+    settings = resolve_settings(
+        {}, model="m", base_url=f"http://127.0.0.1:{port}/v1", cache_dir=tmp_path, timeout=0.5, max_retries=0
+    )
     client = ModelClient(settings)
 
     async def ask() -> float:
         started = time.monotonic()
         # One attempt (max_retries=0) is said as one: "failed", not "kept failing after 1".
-        with pytest.raises(ModelError, match=r"/v1 failed: Request timed out "
-                                             r"\(no complete answer within 0.5 s; "):
-            await client.structured(ModelRequest(
-                    model="m", messages=[{"role": "user", "content": "x"}],
-                    response_model=ExtractionResponse, temperature=0.0, seed=None,
-                    max_tokens=100, max_reasks=0))
+        with pytest.raises(
+            ModelError,
+            match=r"/v1 failed: Request timed out "
+            r"\(no complete answer within 0.5 s; ",
+        ):
+            await client.structured(
+                ModelRequest(
+                    model="m",
+                    messages=[{"role": "user", "content": "x"}],
+                    response_model=ExtractionResponse,
+                    temperature=0.0,
+                    seed=None,
+                    max_tokens=100,
+                    max_reasks=0,
+                )
+            )
         await client.close()
         return time.monotonic() - started
 

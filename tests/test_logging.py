@@ -21,26 +21,38 @@ RUN_WITH_A_FAILED_ATTEMPT = ("--concurrency", "1", "--reconcile", "rules", "--fo
 
 
 def run_python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          timeout=300, env=subprocess_env())
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300, env=subprocess_env()
+    )
 
 
 def run_against_a_failing_server(tmp_path: Path, code: str) -> subprocess.CompletedProcess[str]:
     story = write_story(tmp_path / "story", 2)
     with FaultServer() as server:
         server.enqueue("500")
-        result = run_python(code, "summarise", *map(str, story), "--model", "fault-model",
-                            "--base-url", server.base_url, "--cache-dir", str(tmp_path / "cache"),
-                            *RUN_WITH_A_FAILED_ATTEMPT)
+        result = run_python(
+            code,
+            "summarise",
+            *map(str, story),
+            "--model",
+            "fault-model",
+            "--base-url",
+            server.base_url,
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            *RUN_WITH_A_FAILED_ATTEMPT,
+        )
         assert server.served["500"] == 1  # the attempt failed, so instructor had it to log
     assert result.returncode == 0, result.stderr
     return result
 
 
 def test_importing_synth_changes_no_logger():
-    probe = ("import json, logging; import synth, synth.llm, synth.extract.llm, "
-             "synth.reconcile.model; logger = logging.getLogger('instructor'); "
-             "print(json.dumps([len(logger.handlers), logger.propagate, logger.level]))")
+    probe = (
+        "import json, logging; import synth, synth.llm, synth.extract.llm, "
+        "synth.reconcile.model; logger = logging.getLogger('instructor'); "
+        "print(json.dumps([len(logger.handlers), logger.propagate, logger.level]))"
+    )
     result = run_python(probe)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [0, True, 0]
@@ -55,8 +67,11 @@ def test_the_command_shows_no_instructor_log_line_for_a_failed_attempt(tmp_path:
 
 
 def test_an_application_that_configures_logging_receives_instructors_records(tmp_path: Path):
-    cli = ("import logging, sys; logging.basicConfig(level=logging.ERROR, format='%(name)s: "
-           "%(message)s'); from synth.cli import main; sys.exit(main(sys.argv[1:]))")
+    cli = (
+        "import logging, sys; logging.basicConfig(level=logging.ERROR, format='%(name)s: "
+        "%(message)s'); from synth.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
     result = run_against_a_failing_server(tmp_path, cli)
-    assert any(line.startswith("instructor.") and "500" in line
-               for line in result.stderr.splitlines()), result.stderr
+    assert any(line.startswith("instructor.") and "500" in line for line in result.stderr.splitlines()), (
+        result.stderr
+    )

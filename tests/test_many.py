@@ -29,8 +29,7 @@ def three_stories(root: Path) -> list[Path]:
 
 def test_each_folder_gets_its_own_report_and_a_broken_one_stops_nothing(tmp_path, capsys):
     stories = three_stories(tmp_path / "in")
-    status = main(["summarise", "--each", "-o", str(tmp_path / "out"), "-f", "json",
-                   *map(str, stories)])
+    status = main(["summarise", "--each", "-o", str(tmp_path / "out"), "-f", "json", *map(str, stories)])
     assert status == 0
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert written == ["flood-monday.json", "flood-tuesday.json"]
@@ -48,8 +47,9 @@ def test_each_folder_gets_its_own_report_and_a_broken_one_stops_nothing(tmp_path
 
 def test_the_format_defaults_to_markdown_and_the_folder_is_made(tmp_path, capsys):
     write_story(tmp_path / "in" / "flood", 2)
-    assert main(["summarise", "--each", "--out", str(tmp_path / "reports"),
-                 str(tmp_path / "in" / "flood")]) == 0
+    assert (
+        main(["summarise", "--each", "--out", str(tmp_path / "reports"), str(tmp_path / "in" / "flood")]) == 0
+    )
     assert (tmp_path / "reports" / "flood.md").read_text().startswith("# Fact sheet")
 
 
@@ -60,17 +60,24 @@ def test_no_story_with_a_report_exits_1(tmp_path, capsys):
     assert "synth: 0 of 1 stories" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args, error", [
-    (["--each", "{story}"], "--each needs --out FOLDER"),
-    (["--each", "-o", "{out}", "{file}"], "--each takes one folder per story"),
-    (["--each", "-o", "{out}", "-"], "--each takes one folder per story: - is not a folder"),
-    (["--each", "-o", "{file}", "{story}"], "is a file; with --each it names a folder"),
-    (["--each", "-o", "{missing}/out", "{story}"], "does not exist"),
-])
+@pytest.mark.parametrize(
+    "args, error",
+    [
+        (["--each", "{story}"], "--each needs --out FOLDER"),
+        (["--each", "-o", "{out}", "{file}"], "--each takes one folder per story"),
+        (["--each", "-o", "{out}", "-"], "--each takes one folder per story: - is not a folder"),
+        (["--each", "-o", "{file}", "{story}"], "is a file; with --each it names a folder"),
+        (["--each", "-o", "{missing}/out", "{story}"], "does not exist"),
+    ],
+)
 def test_each_usage_errors_are_one_line_before_any_work(args, error, tmp_path, capsys):
     [article] = write_story(tmp_path / "story", 1)
-    names = {"story": str(tmp_path / "story"), "out": str(tmp_path / "out"),
-             "file": str(article), "missing": str(tmp_path / "missing")}
+    names = {
+        "story": str(tmp_path / "story"),
+        "out": str(tmp_path / "out"),
+        "file": str(article),
+        "missing": str(tmp_path / "missing"),
+    }
     assert main(["summarise", *(a.format(**names) for a in args)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("usage: ") and error in err[1]
@@ -81,8 +88,12 @@ def test_two_folders_of_one_name_get_two_reports(tmp_path):
     write_story(tmp_path / "a" / "flood", 1)
     write_story(tmp_path / "b" / "flood", 1)
     write_story(tmp_path / "c" / "Flood", 1)
-    names = [s.name for s in stories_from_paths([tmp_path / "a" / "flood", tmp_path / "b" / "flood",
-                                                 tmp_path / "c" / "Flood"])]
+    names = [
+        s.name
+        for s in stories_from_paths(
+            [tmp_path / "a" / "flood", tmp_path / "b" / "flood", tmp_path / "c" / "Flood"]
+        )
+    ]
     assert names == ["flood", "flood-2", "Flood-3"]
 
 
@@ -105,19 +116,27 @@ def test_with_a_model_a_story_the_server_refuses_does_not_stop_the_next(tmp_path
     write_story(tmp_path / "second", 2, start=4)
     with FaultServer() as server:
         server.enqueue("401")  # the first story's first request
-        settings = resolve_settings({}, model="fault-model", base_url=server.base_url,
-                                    api_key="sk-many-stories-key-0001",
-                                    cache_dir=tmp_path / "cache", reconcile="rules")
-        reports = synth.summarise_many([tmp_path / "first", tmp_path / "second"],
-                                       settings=settings)
+        settings = resolve_settings(
+            {},
+            model="fault-model",
+            base_url=server.base_url,
+            api_key="sk-many-stories-key-0001",
+            cache_dir=tmp_path / "cache",
+            reconcile="rules",
+        )
+        reports = synth.summarise_many([tmp_path / "first", tmp_path / "second"], settings=settings)
     assert list(reports) == ["second"]
     assert "the API key was refused" in reports.failures["first"]
     assert reports["second"].usage.requests == 2 and len(reports["second"].claims) > 0
 
 
 def test_the_run_line_keeps_its_counts_and_cuts_what_runs_now():
-    line = progress_line(Progress("stories", 2, 6, 3, item="a-very-long-story-name-" * 5
-                                  + ": extracting 1/5 articles"), seconds=12, inputs="", width=80)
+    line = progress_line(
+        Progress("stories", 2, 6, 3, item="a-very-long-story-name-" * 5 + ": extracting 1/5 articles"),
+        seconds=12,
+        inputs="",
+        width=80,
+    )
     assert line.startswith("synth: stories [####........] 2/6, a-very-long-sto…, 3 requests")
     assert line.endswith(" in flight, 12 s") and len(line) <= 79
 
@@ -125,8 +144,12 @@ def test_the_run_line_keeps_its_counts_and_cuts_what_runs_now():
 def test_the_table_has_a_row_per_story_and_a_total():
     report = Report()
     report.usage.requests, report.usage.estimated_cost_usd = 4, 0.01
-    lines = summary_table([StoryRow("one", report, "wrote out/one.md"),
-                           StoryRow("two", None, "no report: no article could be read")])
+    lines = summary_table(
+        [
+            StoryRow("one", report, "wrote out/one.md"),
+            StoryRow("two", None, "no report: no article could be read"),
+        ]
+    )
     assert lines[1].split() == ["one", "0", "0", "0", "4", "$0.0100", "wrote", "out/one.md"]
     assert lines[2].split()[:3] == ["two", "-", "-"]
     assert lines[3].startswith("1 of 2 stories") and "$0.0100" in lines[3]

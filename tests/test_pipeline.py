@@ -55,14 +55,23 @@ def test_every_quote_equals_its_source_text_at_its_offsets():
     texts = {s.id: s.text for s in report.sources}
     assert report.claims
     for claim in report.claims:
-        assert texts[claim.source_id][claim.start:claim.end] == claim.quote
+        assert texts[claim.source_id][claim.start : claim.end] == claim.quote
 
 
 def test_no_sidebar_or_plea_becomes_a_claim():
     report = synth.summarise([TROOPS, QUAKE])
     quotes = " ".join(c.quote for c in report.claims)
-    for junk in ("barista", "KOSPI", "Hryvnia", "Subscribe", "newsletter", "°C", "Stocks",
-                 "apartment prices", "Comments"):
+    for junk in (
+        "barista",
+        "KOSPI",
+        "Hryvnia",
+        "Subscribe",
+        "newsletter",
+        "°C",
+        "Stocks",
+        "apartment prices",
+        "Comments",
+    ):
         assert junk not in quotes
 
 
@@ -89,8 +98,7 @@ def test_the_bundled_stories_keep_each_agency_with_its_own_figure():
     toll = [c for c in quake.claims if "rose to 820" in c.quote]
     assert toll and all(c.attributed_to == "interior ministry" for c in toll)
     # "measured 7.0" is a magnitude, never a distance
-    assert not any(q.unit in ("km", "miles") and q.value == 7.0
-                   for c in quake.claims for q in c.quantities)
+    assert not any(q.unit in ("km", "miles") and q.value == 7.0 for c in quake.claims for q in c.quantities)
     troops = synth.summarise([TROOPS])
     zelensky = [c for c in troops.claims if c.quote.startswith("On 22 October he said")]
     assert zelensky and zelensky[0].attributed_to == "Volodymyr Zelensky"
@@ -103,8 +111,10 @@ def test_no_figure_is_bound_to_a_stray_word_or_a_year():
     for claim in report.claims:
         for quantity in claim.quantities:
             if quantity.unit not in ("year",):
-                assert not 1900 <= quantity.value <= 2030 or "," in quantity.text or \
-                    " " in quantity.text, (quantity, claim.quote)
+                assert not 1900 <= quantity.value <= 2030 or "," in quantity.text or " " in quantity.text, (
+                    quantity,
+                    claim.quote,
+                )
 
 
 def test_magnitude_conflict_keeps_both_agencies():
@@ -124,16 +134,36 @@ def test_a_bad_file_among_good_ones_is_a_problem_and_the_rest_are_summarised(tmp
 
 def test_public_api_is_pinned():
     assert set(synth.__all__) == {
-        "Claim", "ConfigError", "Fact", "InputError", "ModelError", "ModelRefusedError",
-        "OverviewSentence", "Problem", "Quantity", "Report", "Settings", "Source", "StoryReports",
-        "SynthError", "Usage", "Variant", "render_html", "render_json", "render_markdown",
-        "resolve_settings", "summarise", "summarise_many"}
+        "Claim",
+        "ConfigError",
+        "Fact",
+        "InputError",
+        "ModelError",
+        "ModelRefusedError",
+        "OverviewSentence",
+        "Problem",
+        "Quantity",
+        "Report",
+        "Settings",
+        "Source",
+        "StoryReports",
+        "SynthError",
+        "Usage",
+        "Variant",
+        "render_html",
+        "render_json",
+        "render_markdown",
+        "resolve_settings",
+        "summarise",
+        "summarise_many",
+    }
 
 
 def test_settings_and_options_together_are_refused_not_one_silently_chosen():
     settings = synth.resolve_settings({}, offline=True)
-    with pytest.raises(TypeError, match="settings= or options, not both: got settings= and "
-                                        "max_bytes, reconcile"):
+    with pytest.raises(
+        TypeError, match="settings= or options, not both: got settings= and max_bytes, reconcile"
+    ):
         synth.summarise(TROOPS, settings=settings, max_bytes=1, reconcile="bogus")
 
 

@@ -26,20 +26,28 @@ pty = pytest.importorskip("pty")
 
 
 def test_each_stage_has_its_line():
-    assert progress_line(Progress("read", 2, 5), seconds=0.3, inputs="story") == \
-        "synth: reading 5 articles from story [2/5]"
-    assert progress_line(Progress("extract", 2, 5, in_flight=3), seconds=12.4, inputs="story") == \
-        "synth: extracting claims [####........] 2/5 articles, 3 requests in flight, 12 s"
-    assert progress_line(Progress("extract", 0, 1), seconds=0.2, inputs="story") == \
-        "synth: extracting claims [............] 0/1 articles"
-    assert progress_line(Progress("reconcile", 0, 1, in_flight=1, item="42 claims"), seconds=4,
-                         inputs="story") == \
-        "synth: reconciling 42 claims [0/1 batch], 1 request in flight, 4 s"
+    assert (
+        progress_line(Progress("read", 2, 5), seconds=0.3, inputs="story")
+        == "synth: reading 5 articles from story [2/5]"
+    )
+    assert (
+        progress_line(Progress("extract", 2, 5, in_flight=3), seconds=12.4, inputs="story")
+        == "synth: extracting claims [####........] 2/5 articles, 3 requests in flight, 12 s"
+    )
+    assert (
+        progress_line(Progress("extract", 0, 1), seconds=0.2, inputs="story")
+        == "synth: extracting claims [............] 0/1 articles"
+    )
+    assert (
+        progress_line(Progress("reconcile", 0, 1, in_flight=1, item="42 claims"), seconds=4, inputs="story")
+        == "synth: reconciling 42 claims [0/1 batch], 1 request in flight, 4 s"
+    )
 
 
 def test_a_long_name_of_what_is_read_loses_its_start_not_the_counts():
-    line = progress_line(Progress("read", 1, 5), seconds=0, inputs="/home/someone/" + "x" * 80
-                         + "/nk-troops-russia", width=80)
+    line = progress_line(
+        Progress("read", 1, 5), seconds=0, inputs="/home/someone/" + "x" * 80 + "/nk-troops-russia", width=80
+    )
     assert len(line) == 79
     assert line.startswith("synth: reading 5 articles from …")
     assert line.endswith("xx/nk-troops-russia [1/5]")
@@ -77,7 +85,8 @@ def test_a_stage_is_redrawn_in_place_and_ended_when_done():
         "\rsynth: extracting claims [............] 0/2 articles\x1b[K"
         "\rsynth: extracting claims [............] 0/2 articles, 2 requests in flight, 3 s\x1b[K"
         "\rsynth: extracting claims [############] 2/2 articles, 3 s\x1b[K",
-        ""]
+        "",
+    ]
 
 
 def test_other_lines_printed_meanwhile_appear_above_the_progress_line():
@@ -90,16 +99,21 @@ def test_other_lines_printed_meanwhile_appear_above_the_progress_line():
     assert stream.getvalue() == (
         "\rsynth: extracting claims [####........] 1/3 articles\x1b[K"
         "\r\x1b[Ksynth: the server is slow\n"
-        "\rsynth: extracting claims [####........] 1/3 articles\x1b[K\n")
+        "\rsynth: extracting claims [####........] 1/3 articles\x1b[K\n"
+    )
 
 
 def run_on_a_terminal(args: list[str], out: Path) -> tuple[int, str]:
     """Runs `synth` with stderr a pseudo-terminal; its exit status and what the terminal got."""
     controller, terminal = pty.openpty()
     with out.open("wb") as stdout:
-        process = subprocess.Popen([sys.executable, "-m", "synth.cli", *args], stdout=stdout,
-                                   stderr=terminal, stdin=subprocess.DEVNULL,
-                                   env=subprocess_env())
+        process = subprocess.Popen(
+            [sys.executable, "-m", "synth.cli", *args],
+            stdout=stdout,
+            stderr=terminal,
+            stdin=subprocess.DEVNULL,
+            env=subprocess_env(),
+        )
     os.close(terminal)
     received = bytearray()
     while True:
@@ -127,14 +141,14 @@ def test_on_a_terminal_an_offline_run_shows_what_it_reads_and_each_article(tmp_p
     assert (tmp_path / "out.md").read_text().startswith("# Fact sheet")
 
 
-def test_on_a_terminal_a_model_run_counts_requests_in_flight_and_shows_the_reconcile(
-        tmp_path: Path):
+def test_on_a_terminal_a_model_run_counts_requests_in_flight_and_shows_the_reconcile(tmp_path: Path):
     story = write_story(tmp_path / "story", 3)
     # Each answer takes a second: long enough for a progress tick to see it in flight.
     with FaultServer(latency=1.0) as server:
         status, screen = run_on_a_terminal(
-            ["summarise", str(story[0].parent), "--model", "fault-model",
-             "--base-url", server.base_url], tmp_path / "out.md")
+            ["summarise", str(story[0].parent), "--model", "fault-model", "--base-url", server.base_url],
+            tmp_path / "out.md",
+        )
     assert status == 0
     extract_line = next(line for line in screen.split("\r\n") if "extracting claims" in line)
     assert "1 request in flight" in extract_line
@@ -149,9 +163,22 @@ def test_with_stderr_not_a_terminal_only_the_summary_line_is_printed(tmp_path: P
     story = write_story(tmp_path / "story", 3)
     with FaultServer(latency=0.3) as server:
         result = subprocess.run(
-            [sys.executable, "-m", "synth.cli", "summarise", str(story[0].parent),
-             "--model", "fault-model", "--base-url", server.base_url],
-            capture_output=True, text=True, timeout=300, env=subprocess_env())
+            [
+                sys.executable,
+                "-m",
+                "synth.cli",
+                "summarise",
+                str(story[0].parent),
+                "--model",
+                "fault-model",
+                "--base-url",
+                server.base_url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=subprocess_env(),
+        )
     assert result.returncode == 0
     [summary] = result.stderr.splitlines()
     assert summary.startswith("synth: 3 sources, ") and "requests" in summary

@@ -29,17 +29,25 @@ from tests.frozen_extractor import FrozenExtractor
 from tests.reconcile_server import ReconcileServer, careful_answer
 from tests.test_cassettes import TEST_KEY, live_settings
 
-QUAKE_PAIR = [QUAKE / "01-atlas-daily-2023-09-09-0410.html",
-              QUAKE / "03-coastal-tribune-gws-2023-09-09-1432.txt"]
+QUAKE_PAIR = [
+    QUAKE / "01-atlas-daily-2023-09-09-0410.html",
+    QUAKE / "03-coastal-tribune-gws-2023-09-09-1432.txt",
+]
 
 
 def figures_of(claims: list[dict[str, Any]], *values: float) -> list[str]:
     """Claims giving one of these troop totals: unscoped, or scoped only by the story's own
     nationality ("North Korean troops"), which a capable model reads as the same total."""
-    return [c["id"] for c in claims
-            if any(n["unit"] == "troops" and n.get("scope") in (None, "North Korean")
-                   and (n["value"] in values or n.get("value_max") in values)
-                   for n in c.get("numbers", []))]
+    return [
+        c["id"]
+        for c in claims
+        if any(
+            n["unit"] == "troops"
+            and n.get("scope") in (None, "North Korean")
+            and (n["value"] in values or n.get("value_max") in values)
+            for n in c.get("numbers", [])
+        )
+    ]
 
 
 def troop_story_answer(claims: list[dict[str, Any]]) -> dict[str, Any]:
@@ -50,26 +58,31 @@ def troop_story_answer(claims: list[dict[str, Any]]) -> dict[str, Any]:
     rest = careful_answer([c for c in claims if c["id"] not in set(totals) | set(denials)])
     conflict = {
         "statement": "Estimates of the North Korean troops sent to Russia differ: about 3,000 so "
-                     "far (South Korean lawmakers, the White House), about 10,000 (the Pentagon, "
-                     "Volodymyr Zelensky), 11,000 (Volodymyr Zelensky) and up to 12,000 in "
-                     "total (South Korea's National Intelligence Service).",
-        "status": "conflicting", "claim_ids": totals,
+        "far (South Korean lawmakers, the White House), about 10,000 (the Pentagon, "
+        "Volodymyr Zelensky), 11,000 (Volodymyr Zelensky) and up to 12,000 in "
+        "total (South Korea's National Intelligence Service).",
+        "status": "conflicting",
+        "claim_ids": totals,
         "explanation": "The figures count different things at different times: the lowest is "
-                       "the number sent so far, and the highest the intelligence estimate of the "
-                       "total to be sent.",
+        "the number sent so far, and the highest the intelligence estimate of the "
+        "total to be sent.",
     }
     # A careful model says what the denials say, in their words.
     by_id = {c["id"]: c for c in claims}
-    dispute = {"statement": by_id[denials[0]]["statement"], "status": "disputed",
-               "claim_ids": denials}
+    dispute = {"statement": by_id[denials[0]]["statement"], "status": "disputed", "claim_ids": denials}
     overview = [
-        {"text": "Estimates of the troops sent range from about 3,000 so far to up to 12,000 in "
-                 "total; the higher figures are totals expected later.",
-         "claim_ids": totals},
+        {
+            "text": "Estimates of the troops sent range from about 3,000 so far to up to 12,000 in "
+            "total; the higher figures are totals expected later.",
+            "claim_ids": totals,
+        },
         {"text": by_id[denials[0]]["statement"], "claim_ids": denials},
     ]
-    return {"facts": [conflict, dispute, *rest["facts"]],
-            "overview": overview + rest["overview"], "unused_sources": []}
+    return {
+        "facts": [conflict, dispute, *rest["facts"]],
+        "overview": overview + rest["overview"],
+        "unused_sources": [],
+    }
 
 
 def with_invented_number(claims: list[dict[str, Any]]) -> dict[str, Any]:
@@ -95,14 +108,18 @@ def scripted_endpoint(*answers) -> Iterator[str]:
 
 
 def run(settings, paths):
-    reconciler = ModelReconciler(settings, note=lambda _: None, client_factory=lambda: ModelClient(
-        settings, retry_base_delay=0.01, retry_max_delay=0.05))
+    reconciler = ModelReconciler(
+        settings,
+        note=lambda _: None,
+        client_factory=lambda: ModelClient(settings, retry_base_delay=0.01, retry_max_delay=0.05),
+    )
     return summarise(paths, settings=settings, extractor=FrozenExtractor(), reconciler=reconciler)
 
 
 def scripted_settings(url: str, tmp_path, **overrides):
-    return live_settings(tmp_path, model="fault-model", base_url=url, mode="tools",
-                         reconcile="model", **overrides)
+    return live_settings(
+        tmp_path, model="fault-model", base_url=url, mode="tools", reconcile="model", **overrides
+    )
 
 
 def written_numbers(report) -> set[float]:
@@ -154,8 +171,9 @@ def test_a_real_small_model_fails_the_checks_and_synth_falls_back(tmp_path):
     assert len(cassette.requests) == MAX_REASKS + 1 == report.usage.reconcile_requests
     recorded = interactions("reconcile_fallback.yaml")
     # Each re-ask sends the model why its previous answer failed.
-    assert all(i["request"]["messages"][-1]["content"].startswith("Validation Error found")
-               for i in recorded[1:])
+    assert all(
+        i["request"]["messages"][-1]["content"].startswith("Validation Error found") for i in recorded[1:]
+    )
     rules = summarise(QUAKE_PAIR, cache_dir=tmp_path / "rules", extractor=FrozenExtractor())
     assert [f.statement for f in report.facts] == [f.statement for f in rules.facts]
     assert [s.text for s in report.overview] == [s.text for s in rules.overview]

@@ -33,22 +33,44 @@ from synth.write import write_overview
 
 
 def source(number: int, duplicate_of: str | None = None) -> Source:
-    return Source(id=f"S{number}", path=f"s{number}.txt", outlet=f"Outlet {number}", text="x",
-                  content_hash="0", format="txt", encoding="utf-8", duplicate_of=duplicate_of)
+    return Source(
+        id=f"S{number}",
+        path=f"s{number}.txt",
+        outlet=f"Outlet {number}",
+        text="x",
+        content_hash="0",
+        format="txt",
+        encoding="utf-8",
+        duplicate_of=duplicate_of,
+    )
 
 
-def troops(claim_id: str, source_id: str, value: float, who: str, stance: str = "reported",
-           time_ref: str | None = None) -> Claim:
+def troops(
+    claim_id: str,
+    source_id: str,
+    value: float,
+    who: str,
+    stance: str = "reported",
+    time_ref: str | None = None,
+) -> Claim:
     text = f"{who} said {value:,.0f} troops were sent."
-    return Claim(id=claim_id, source_id=source_id, statement=text, quote=text, start=0,
-                 end=len(text), attributed_to=who, stance=stance,  # type: ignore[arg-type]
-                 quantities=[Quantity(value=value, unit="troops", text=f"{value:,.0f}",
-                                      time_ref=time_ref)])
+    return Claim(
+        id=claim_id,
+        source_id=source_id,
+        statement=text,
+        quote=text,
+        start=0,
+        end=len(text),
+        attributed_to=who,
+        stance=stance,  # type: ignore[arg-type]
+        quantities=[Quantity(value=value, unit="troops", text=f"{value:,.0f}", time_ref=time_ref)],
+    )
 
 
 def plain(claim_id: str, source_id: str, text: str, stance: str = "reported") -> Claim:
-    return Claim(id=claim_id, source_id=source_id, statement=text, quote=text, start=0,
-                 end=len(text), stance=stance)  # type: ignore[arg-type]
+    return Claim(
+        id=claim_id, source_id=source_id, statement=text, quote=text, start=0, end=len(text), stance=stance
+    )  # type: ignore[arg-type]
 
 
 SOURCES = [source(1), source(2), source(3), source(4, duplicate_of="S3")]
@@ -71,17 +93,20 @@ def check(answer: dict) -> ReconcileResponse:
 def good_answer() -> dict:
     return {
         "facts": [
-            {"statement": "Figures differ: 3,000 so far (lawmakers), 10,000 by December (the "
-                          "Pentagon), 12,000 (the NIS).", "status": "conflicting",
-             "claim_ids": ["C1", "C2", "C3", "C4"],
-             "explanation": "3,000 is the count so far; 10,000 is expected by December."},
+            {
+                "statement": "Figures differ: 3,000 so far (lawmakers), 10,000 by December (the "
+                "Pentagon), 12,000 (the NIS).",
+                "status": "conflicting",
+                "claim_ids": ["C1", "C2", "C3", "C4"],
+                "explanation": "3,000 is the count so far; 10,000 is expected by December.",
+            },
             {"statement": "The Kremlin denies it.", "status": "disputed", "claim_ids": ["C5"]},
-            {"statement": "They trained in the far east.", "status": "single_source",
-             "claim_ids": ["C6"]},
+            {"statement": "They trained in the far east.", "status": "single_source", "claim_ids": ["C6"]},
         ],
-        "overview": [{"text": "Estimates run from 3,000 to 12,000 troops.",
-                      "claim_ids": ["C1", "C3"]},
-                     {"text": "The Kremlin denies the reports.", "claim_ids": ["C5"]}],
+        "overview": [
+            {"text": "Estimates run from 3,000 to 12,000 troops.", "claim_ids": ["C1", "C3"]},
+            {"text": "The Kremlin denies the reports.", "claim_ids": ["C5"]},
+        ],
     }
 
 
@@ -90,12 +115,15 @@ def test_a_correct_answer_passes_every_check():
     assert [f.status for f in response.facts] == ["conflicting", "disputed", "single_source"]
 
 
-@pytest.mark.parametrize("path, value, expected", [
-    (("overview", 0, "text"), "Estimates run from 3,000 to 15,000 troops.", "'15,000'"),
-    (("facts", 0, "explanation"), "Fifty thousand more are expected.", "'Fifty thousand'"),
-    (("facts", 2, "statement"), "They trained for 6 weeks in the far east.", "'6'"),
-    (("facts", 1, "statement"), "The Kremlin denied it on 3 November 2024.", "'3'"),
-])
+@pytest.mark.parametrize(
+    "path, value, expected",
+    [
+        (("overview", 0, "text"), "Estimates run from 3,000 to 15,000 troops.", "'15,000'"),
+        (("facts", 0, "explanation"), "Fifty thousand more are expected.", "'Fifty thousand'"),
+        (("facts", 2, "statement"), "They trained for 6 weeks in the far east.", "'6'"),
+        (("facts", 1, "statement"), "The Kremlin denied it on 3 November 2024.", "'3'"),
+    ],
+)
 def test_a_number_not_in_the_cited_claims_is_rejected(path, value, expected):
     answer = good_answer()
     answer[path[0]][path[1]][path[2]] = value
@@ -127,17 +155,28 @@ def test_a_fact_that_cites_nothing_is_rejected():
         check(answer)
 
 
-@pytest.mark.parametrize("fact, message", [
-    ({"statement": "Agreed: 12,000.", "status": "conflicting", "claim_ids": ["C3", "C4"]},
-     "no two of the claims it cites give different"),
-    # S4 republishes S3: one independent source, not two.
-    ({"statement": "Agreed: 12,000.", "status": "corroborated", "claim_ids": ["C3", "C4"]},
-     "come from one source"),
-    ({"statement": "3,000 and 10,000.", "status": "single_source", "claim_ids": ["C1", "C2"]},
-     "2 independent sources"),
-    ({"statement": "They trained in the east.", "status": "disputed", "claim_ids": ["C6"]},
-     "none of the claims it cites is a denial"),
-])
+@pytest.mark.parametrize(
+    "fact, message",
+    [
+        (
+            {"statement": "Agreed: 12,000.", "status": "conflicting", "claim_ids": ["C3", "C4"]},
+            "no two of the claims it cites give different",
+        ),
+        # S4 republishes S3: one independent source, not two.
+        (
+            {"statement": "Agreed: 12,000.", "status": "corroborated", "claim_ids": ["C3", "C4"]},
+            "come from one source",
+        ),
+        (
+            {"statement": "3,000 and 10,000.", "status": "single_source", "claim_ids": ["C1", "C2"]},
+            "2 independent sources",
+        ),
+        (
+            {"statement": "They trained in the east.", "status": "disputed", "claim_ids": ["C6"]},
+            "none of the claims it cites is a denial",
+        ),
+    ],
+)
 def test_a_status_the_cited_claims_do_not_bear_out_is_rejected(fact, message):
     answer = good_answer()
     answer["facts"].append(fact)
@@ -151,8 +190,10 @@ def test_every_source_with_a_claim_is_cited_or_listed_as_unused():
     answer["overview"] = answer["overview"][1:]
     with pytest.raises(ValidationError, match="sources S3, S4 have claims but no fact"):
         check(answer)
-    answer["unused_sources"] = [{"source_id": "S3", "reason": "another story"},
-                                {"source_id": "S4", "reason": "a copy of S3"}]
+    answer["unused_sources"] = [
+        {"source_id": "S3", "reason": "another story"},
+        {"source_id": "S4", "reason": "a copy of S3"},
+    ]
     assert len(check(answer).unused_sources) == 2
     answer["unused_sources"].append({"source_id": "S9", "reason": "?"})
     with pytest.raises(ValidationError, match="names S9, which has no claim"):
@@ -183,8 +224,7 @@ def all_text(result) -> str:
 
 def test_a_clean_answer_is_the_report_and_facts_take_sources_and_variants_from_claims():
     by_rules = rules()
-    result = assemble([BatchAnswer(one_batch(), check(good_answer()))], CLAIMS, SOURCES,
-                      by_rules)
+    result = assemble([BatchAnswer(one_batch(), check(good_answer()))], CLAIMS, SOURCES, by_rules)
     assert result.reconciler == "model" and result.problems == []
     conflict = result.facts[0]
     assert conflict.written_by == "model" and conflict.status == "conflicting"
@@ -201,15 +241,18 @@ def test_what_fails_after_the_re_asks_is_rebuilt_by_the_rules_and_reported():
     answer = good_answer()
     answer["facts"][0]["statement"] = "Figures differ: 3,000 to 50,000 troops."  # invented
     answer["overview"][1]["claim_ids"] = ["C5", "C77"]  # one dangling
-    result = assemble([BatchAnswer(one_batch(), parse_leniently(answer), "after 2 re-asks: …")],
-                      CLAIMS, SOURCES, by_rules)
+    result = assemble(
+        [BatchAnswer(one_batch(), parse_leniently(answer), "after 2 re-asks: …")], CLAIMS, SOURCES, by_rules
+    )
     assert "50,000" not in all_text(result) and "C77" not in str(result.overview)
     by_writer = {f.written_by: f for f in result.facts}
     # The rejected conflict comes back from the rules with every variant; the rest is kept.
     assert by_writer["rules"].status == "conflicting"
     assert [v.value for v in by_writer["rules"].variants] == [3000, 10000, 12000]
     assert {f.statement for f in result.facts if f.written_by == "model"} == {
-        "The Kremlin denies it.", "They trained in the far east."}
+        "The Kremlin denies it.",
+        "They trained in the far east.",
+    }
     # The rejected sentence is replaced by the rules' sentence about the same claims.
     assert any(s.written_by == "rules" and "C5" in s.claim_ids for s in result.overview)
     assert result.reconciler == "model and rules"
@@ -220,8 +263,9 @@ def test_what_fails_after_the_re_asks_is_rebuilt_by_the_rules_and_reported():
 
 def test_a_failed_request_falls_back_to_the_rules_entirely():
     by_rules = rules()
-    result = assemble([BatchAnswer(one_batch(), None, "kept failing after 5 attempts")],
-                      CLAIMS, SOURCES, by_rules)
+    result = assemble(
+        [BatchAnswer(one_batch(), None, "kept failing after 5 attempts")], CLAIMS, SOURCES, by_rules
+    )
     assert result.facts == by_rules.facts  # the rules' facts as computed once, unchanged
     assert [s.text for s in result.overview] == [s.text for s in by_rules.overview]
     assert result.reconciler == "rules"
@@ -236,20 +280,30 @@ def test_a_source_left_uncited_and_undeclared_comes_back_through_the_rules():
     answer["facts"][0]["statement"] = "Figures differ: 10,000 and 12,000."
     answer["facts"][0]["explanation"] = None
     answer["overview"] = [{"text": "The Kremlin denies the reports.", "claim_ids": ["C5"]}]
-    result = assemble([BatchAnswer(one_batch(), parse_leniently(answer), "after 2 re-asks")],
-                      CLAIMS, SOURCES, by_rules)
+    result = assemble(
+        [BatchAnswer(one_batch(), parse_leniently(answer), "after 2 re-asks")], CLAIMS, SOURCES, by_rules
+    )
     assert "S1" in {s for f in result.facts for s in f.source_ids}
-    assert {"C1", "C6"} <= {i for f in result.facts if f.written_by == "rules"
-                            for i in f.claim_ids}
+    assert {"C1", "C6"} <= {i for f in result.facts if f.written_by == "rules" for i in f.claim_ids}
 
 
 def test_a_failed_re_ask_keeps_the_parts_of_the_answer_that_pass():
     by_rules = rules()
     answer = good_answer()
     answer["overview"][0]["text"] = "Estimates run from 3,000 to 15,000 troops."
-    result = assemble([BatchAnswer(one_batch(), parse_leniently(answer),
-                                   "http://x/v1 kept failing after 3 attempts: HTTP 500",
-                                   interrupted=True)], CLAIMS, SOURCES, by_rules)
+    result = assemble(
+        [
+            BatchAnswer(
+                one_batch(),
+                parse_leniently(answer),
+                "http://x/v1 kept failing after 3 attempts: HTTP 500",
+                interrupted=True,
+            )
+        ],
+        CLAIMS,
+        SOURCES,
+        by_rules,
+    )
     assert len(result.facts) == 3 and {f.written_by for f in result.facts} == {"model"}
     assert "15,000" not in all_text(result)
     assert any(s.written_by == "rules" and "C1" in s.claim_ids for s in result.overview)
@@ -267,20 +321,34 @@ def test_facts_of_one_quantity_from_two_batches_become_one_fact():
     c1, c2, c3, c4, c5, c6 = CLAIMS
     first = batch_of(c1, c2, c5, groups={"C1": "G1", "C2": "G1", "C5": "G2"})
     second = batch_of(c3, c4, c6, groups={"C3": "G1", "C4": "G1", "C6": "G3"})
-    first_answer = {"facts": [
-        {"statement": "Figures differ: 3,000 so far, 10,000 by December.",
-         "status": "conflicting", "claim_ids": ["C1", "C2"], "explanation": "Timing."},
-        {"statement": "The Kremlin denies it.", "status": "disputed", "claim_ids": ["C5"]}],
-        "overview": [{"text": "Figures differ.", "claim_ids": ["C1", "C2"]}]}
-    second_answer = {"facts": [
-        {"statement": "The NIS puts it at 12,000.", "status": "single_source",
-         "claim_ids": ["C3", "C4"]},
-        {"statement": "They trained in the far east.", "status": "single_source",
-         "claim_ids": ["C6"]}],
-        "overview": [{"text": "The NIS says 12,000.", "claim_ids": ["C3"]}]}
-    result = assemble([BatchAnswer(first, parse_leniently(first_answer)),
-                       BatchAnswer(second, parse_leniently(second_answer))],
-                      CLAIMS, SOURCES, rules())
+    first_answer = {
+        "facts": [
+            {
+                "statement": "Figures differ: 3,000 so far, 10,000 by December.",
+                "status": "conflicting",
+                "claim_ids": ["C1", "C2"],
+                "explanation": "Timing.",
+            },
+            {"statement": "The Kremlin denies it.", "status": "disputed", "claim_ids": ["C5"]},
+        ],
+        "overview": [{"text": "Figures differ.", "claim_ids": ["C1", "C2"]}],
+    }
+    second_answer = {
+        "facts": [
+            {"statement": "The NIS puts it at 12,000.", "status": "single_source", "claim_ids": ["C3", "C4"]},
+            {"statement": "They trained in the far east.", "status": "single_source", "claim_ids": ["C6"]},
+        ],
+        "overview": [{"text": "The NIS says 12,000.", "claim_ids": ["C3"]}],
+    }
+    result = assemble(
+        [
+            BatchAnswer(first, parse_leniently(first_answer)),
+            BatchAnswer(second, parse_leniently(second_answer)),
+        ],
+        CLAIMS,
+        SOURCES,
+        rules(),
+    )
     assert result.problems == [] and result.reconciler == "model"
     [troop_fact] = [f for f in result.facts if f.unit == "troops"]
     assert troop_fact.claim_ids == ["C1", "C2", "C3", "C4"]
@@ -293,11 +361,20 @@ def test_facts_of_one_quantity_from_two_batches_become_one_fact():
 
 def test_a_merge_that_changes_the_status_takes_the_rules_words():
     c1, c2 = CLAIMS[:2]
-    answers = [BatchAnswer(batch_of(claim, groups={claim.id: "G1"}), parse_leniently({
-        "facts": [{"statement": claim.statement, "status": "single_source",
-                   "claim_ids": [claim.id]}],
-        "overview": [{"text": claim.statement, "claim_ids": [claim.id]}]}))
-        for claim in (c1, c2)]
+    answers = [
+        BatchAnswer(
+            batch_of(claim, groups={claim.id: "G1"}),
+            parse_leniently(
+                {
+                    "facts": [
+                        {"statement": claim.statement, "status": "single_source", "claim_ids": [claim.id]}
+                    ],
+                    "overview": [{"text": claim.statement, "claim_ids": [claim.id]}],
+                }
+            ),
+        )
+        for claim in (c1, c2)
+    ]
     [fact] = assemble(answers, [c1, c2], SOURCES, rules([c1, c2])).facts
     assert fact.status == "conflicting" and fact.written_by == "rules"
     assert fact.statement.startswith("Sources give different figures for the number of troops")
@@ -314,8 +391,7 @@ def test_a_declared_unused_source_is_reported_and_not_rebuilt():
     answer["overview"][0] = {"text": "Estimates reach 12,000 troops.", "claim_ids": ["C3"]}
     answer["unused_sources"] = [{"source_id": "S1", "reason": "its figures are not sourced"}]
     result = assemble([BatchAnswer(one_batch(), check(answer))], CLAIMS, SOURCES, by_rules)
-    assert [(u.source_id, u.reason) for u in result.unused_sources] == [
-        ("S1", "its figures are not sourced")]
+    assert [(u.source_id, u.reason) for u in result.unused_sources] == [("S1", "its figures are not sourced")]
     assert all(f.written_by == "model" for f in result.facts)
 
 
@@ -338,8 +414,7 @@ def line_tokens(claims, group_id: str) -> int:
 def test_batches_hold_whole_groups_under_the_budget(budget):
     claims = many_claims(120)
     for claim in claims[::5]:  # these also count brigades: each is in two groups
-        claim.quantities.append(Quantity(value=int(claim.id[1:]) % 3 + 1, unit="brigades",
-                                         text="1"))
+        claim.quantities.append(Quantity(value=int(claim.id[1:]) % 3 + 1, unit="brigades", text="1"))
     by_id = {c.id: c for c in claims}
     groups = cluster_claims(claims)
     batches = plan_batches(groups, claims, SOURCES, budget)
@@ -364,9 +439,15 @@ def test_batches_hold_whole_groups_under_the_budget(budget):
 def test_groups_that_share_a_claim_go_together_or_each_whole():
     shared = troops("C3", "S3", 12000, "the NIS")
     shared.quantities.append(Quantity(value=4, unit="brigades", text="four"))
-    brigades = Claim(id="C5", source_id="S2", statement="Four brigades went.",
-                     quote="Four brigades went.", start=0, end=19,
-                     quantities=[Quantity(value=4, unit="brigades", text="Four")])
+    brigades = Claim(
+        id="C5",
+        source_id="S2",
+        statement="Four brigades went.",
+        quote="Four brigades went.",
+        start=0,
+        end=19,
+        quantities=[Quantity(value=4, unit="brigades", text="Four")],
+    )
     claims = [*CLAIMS[:2], shared, CLAIMS[3], brigades]
     groups = cluster_claims(claims)
     assert [g.claim_ids for g in groups] == [["C1", "C2", "C3", "C4"], ["C3", "C5"]]
@@ -386,23 +467,35 @@ def test_claim_text_cannot_close_the_claims_block():
     assert "\n" not in line and "</claims>" not in line
     assert OverviewLine.model_validate({"text": "x", "claim_ids": ["C1"]}).claim_ids == ["C1"]
     assert ReconciledFact.model_validate(
-        {"statement": "x", "status": "single_source", "claim_ids": ["C1"]}).status
+        {"statement": "x", "status": "single_source", "claim_ids": ["C1"]}
+    ).status
 
 
 def test_an_unparseable_last_answer_is_no_answer():
     assert parse_leniently("{not json") is None
     assert parse_leniently(None) is None
-    kept = parse_leniently({"facts": [{"statement": 1}, {"statement": "ok", "status":
-                                                          "single_source", "claim_ids": ["C6"]}],
-                            "overview": "nonsense"})
+    kept = parse_leniently(
+        {
+            "facts": [{"statement": 1}, {"statement": "ok", "status": "single_source", "claim_ids": ["C6"]}],
+            "overview": "nonsense",
+        }
+    )
     assert kept is not None and [f.statement for f in kept.facts] == ["ok"] and kept.overview == []
 
 
 def test_different_kinds_of_figure_or_one_claim_s_two_figures_are_no_conflict():
-    generals = Claim(id="C7", source_id="S1", statement="3 generals and 500 officers went.",
-                     quote="3 generals and 500 officers went.", start=0, end=33,
-                     quantities=[Quantity(value=3, unit="troops", scope="generals", text="3"),
-                                 Quantity(value=500, unit="troops", scope="officers", text="500")])
+    generals = Claim(
+        id="C7",
+        source_id="S1",
+        statement="3 generals and 500 officers went.",
+        quote="3 generals and 500 officers went.",
+        start=0,
+        end=33,
+        quantities=[
+            Quantity(value=3, unit="troops", scope="generals", text="3"),
+            Quantity(value=500, unit="troops", scope="officers", text="500"),
+        ],
+    )
     range_claim = troops("C8", "S2", 3000, "the NIS")
     range_claim.quantities.append(Quantity(value=10000, unit="troops", text="10,000"))
     context = CheckContext.for_claims([generals, range_claim], [])

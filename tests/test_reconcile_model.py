@@ -26,17 +26,30 @@ from tests.reconcile_server import ReconcileServer, careful_answer
 
 
 def settings_for(base_url: str, tmp_path: Path, **overrides):
-    return resolve_settings({}, **{"model": "fault-model", "base_url": base_url,
-                                   "cache_dir": tmp_path / "cache", "max_retries": 2,
-                                   **overrides})
+    return resolve_settings(
+        {},
+        **{
+            "model": "fault-model",
+            "base_url": base_url,
+            "cache_dir": tmp_path / "cache",
+            "max_retries": 2,
+            **overrides,
+        },
+    )
 
 
 def run(settings, paths=(TROOPS,), extractor=None):
     notes: list[str] = []
-    reconciler = ModelReconciler(settings, note=notes.append, client_factory=lambda: ModelClient(
-        settings, note=notes.append, retry_base_delay=0.01, retry_max_delay=0.05))
-    report = summarise(list(paths), settings=settings, extractor=extractor or FrozenExtractor(),
-                       reconciler=reconciler)
+    reconciler = ModelReconciler(
+        settings,
+        note=notes.append,
+        client_factory=lambda: ModelClient(
+            settings, note=notes.append, retry_base_delay=0.01, retry_max_delay=0.05
+        ),
+    )
+    report = summarise(
+        list(paths), settings=settings, extractor=extractor or FrozenExtractor(), reconciler=reconciler
+    )
     return report, notes
 
 
@@ -72,8 +85,9 @@ def test_the_model_writes_facts_and_overview_that_pass_the_checks(tmp_path):
     assert all(s.written_by == "model" for s in report.overview)
     # The totals are split by scope (some figures count "North Korean" troops), so they
     # may be in more than one conflict.
-    totals = {v.value for f in report.facts if f.status == "conflicting" and f.unit == "troops"
-              for v in f.variants}
+    totals = {
+        v.value for f in report.facts if f.status == "conflicting" and f.unit == "troops" for v in f.variants
+    }
     assert {3000, 10000, 12000} <= totals
     cited = {i for f in report.facts for i in f.claim_ids}
     assert cited == {c.id for c in report.claims}
@@ -92,10 +106,13 @@ def test_the_request_delimits_the_claims_and_carries_every_one(tmp_path):
     assert first["source"] == "S1" and first["group"].startswith("G")
 
 
-@pytest.mark.parametrize("bad_answer, error", [
-    (with_invented_number, "'99,999', which no claim it cites gives"),
-    (with_unknown_id, "'C999', not the id of any claim"),
-])
+@pytest.mark.parametrize(
+    "bad_answer, error",
+    [
+        (with_invented_number, "'99,999', which no claim it cites gives"),
+        (with_unknown_id, "'C999', not the id of any claim"),
+    ],
+)
 def test_a_failing_answer_is_re_asked_with_the_reason(tmp_path, bad_answer, error):
     with ReconcileServer(bad_answer) as server:
         report, _ = run(settings_for(server.base_url, tmp_path))
@@ -140,8 +157,9 @@ def test_a_server_that_keeps_failing_leaves_the_deterministic_report(tmp_path):
 def test_over_the_budget_the_claims_go_group_by_group_and_are_combined(tmp_path):
     budget = 750  # under the troop total (about 1,860 tokens) and the death total (about 810)
     with ReconcileServer() as server:
-        report, notes = run(settings_for(server.base_url, tmp_path,
-                                         reconcile_budget_tokens=budget), paths=(TROOPS, QUAKE))
+        report, notes = run(
+            settings_for(server.base_url, tmp_path, reconcile_budget_tokens=budget), paths=(TROOPS, QUAKE)
+        )
         batches = server.reconcile_requests
     assert len(batches) > 2
     assert any("reconciling them in" in note for note in notes)
@@ -163,10 +181,15 @@ def test_over_the_budget_the_claims_go_group_by_group_and_are_combined(tmp_path)
     rules = rules_report(tmp_path, paths=(TROOPS, QUAKE))
     for unit in ("troops", "deaths"):
         [rules_fact] = [f for f in rules.facts if (f.unit, f.scope) == (unit, None)]
-        assert sum(c["id"] in rules_fact.claim_ids for b in batches for c in b) > \
-            len(rules_fact.claim_ids) / 2  # sanity: the group really was sent
-        lines = {c["id"]: json.dumps(c, ensure_ascii=False) for b in batches for c in b
-                 if c["id"] in rules_fact.claim_ids}
+        assert (
+            sum(c["id"] in rules_fact.claim_ids for b in batches for c in b) > len(rules_fact.claim_ids) / 2
+        )  # sanity: the group really was sent
+        lines = {
+            c["id"]: json.dumps(c, ensure_ascii=False)
+            for b in batches
+            for c in b
+            if c["id"] in rules_fact.claim_ids
+        }
         assert sum(len(line) for line in lines.values()) / 4 > budget  # over it alone
         holding = [b for b in batches if {c["id"] for c in b} & set(rules_fact.claim_ids)]
         assert len(holding) > 1
@@ -196,8 +219,7 @@ def test_a_failed_re_ask_keeps_the_parts_of_the_answer_that_pass(tmp_path):
 
 def test_one_failing_batch_falls_back_alone(tmp_path):
     with ReconcileServer(careful_answer, *[with_unknown_id] * (MAX_REASKS + 1)) as server:
-        report, _ = run(settings_for(server.base_url, tmp_path, reconcile_budget_tokens=1200,
-                                     concurrency=1))
+        report, _ = run(settings_for(server.base_url, tmp_path, reconcile_budget_tokens=1200, concurrency=1))
         batches = len(server.reconcile_requests) - MAX_REASKS
     assert batches >= 2
     writers = {f.written_by for f in report.facts}
@@ -231,8 +253,11 @@ def test_reconcile_rules_or_no_claims_send_no_request(tmp_path):
         report, _ = run(settings_for(server.base_url, tmp_path, reconcile="rules"))
         empty = tmp_path / "empty.txt"
         empty.write_text("Subscribe to our newsletter.\n", encoding="utf-8")
-        nothing, _ = run(settings_for(server.base_url, tmp_path), paths=(empty,),
-                         extractor=FrozenExtractor({"empty.txt": []}))
+        nothing, _ = run(
+            settings_for(server.base_url, tmp_path),
+            paths=(empty,),
+            extractor=FrozenExtractor({"empty.txt": []}),
+        )
         assert server.request_count == 0
     assert report.usage.reconciler == "rules"
     assert nothing.claims == [] and nothing.usage.reconcile_requests == 0
@@ -251,12 +276,20 @@ def test_template_syntax_in_a_claim_reaches_the_model_as_written(tmp_path):
     article = tmp_path / "templated.txt"
     sentence = "The ministry said 3,000 people {{ 7*7 }} {% if x %} were evacuated on Monday."
     article.write_text(f"Title: Floods\n\n{sentence}\n", encoding="utf-8")
-    extractor = FrozenExtractor({"templated.txt": [{
-        "statement": sentence, "quote": sentence, "attributed_to": "The ministry",
-        "quantities": [{"value": 3000, "unit": "people", "text": "3,000"}]}]})
+    extractor = FrozenExtractor(
+        {
+            "templated.txt": [
+                {
+                    "statement": sentence,
+                    "quote": sentence,
+                    "attributed_to": "The ministry",
+                    "quantities": [{"value": 3000, "unit": "people", "text": "3,000"}],
+                }
+            ]
+        }
+    )
     with ReconcileServer() as server:
-        report, _ = run(settings_for(server.base_url, tmp_path), paths=(article,),
-                        extractor=extractor)
+        report, _ = run(settings_for(server.base_url, tmp_path), paths=(article,), extractor=extractor)
         user = server.requests[0]["messages"][1]["content"]
     assert report.claims and "{{ 7*7 }} {% if x %}" in user and "49" not in user
     assert report.usage.reconciler == "model"

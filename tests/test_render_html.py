@@ -17,8 +17,10 @@ from synth.render import FORMATS, render_html
 from synth.render.html import majority_variants, markdown_as_text, source_segments
 from tests.conftest import TROOPS
 
-PAYLOAD = ('<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
-           '<a href="javascript:window.__pwned=1">go</a>{{ 7*7 }}')
+PAYLOAD = (
+    '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
+    '<a href="javascript:window.__pwned=1">go</a>{{ 7*7 }}'
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,32 +43,69 @@ def _classes(element: lxml.html.HtmlElement) -> set[str]:
 
 def _hostile_report() -> Report:
     """Every untrusted field carries markup that would run if it were inserted raw."""
+
     def field(name: str) -> str:
         return f"{name.upper()}-MARK {PAYLOAD}"
 
     text = f"Intro. {field('quote')} Tail {field('text')}"
     start = text.index("QUOTE-MARK")
     quote = field("quote")
-    source = Source(id="S1", path=field("path"), title=field("title"), outlet=field("outlet"),
-                    published=field("published"), text=text, content_hash="0" * 64,
-                    format="txt", encoding="utf-8")
+    source = Source(
+        id="S1",
+        path=field("path"),
+        title=field("title"),
+        outlet=field("outlet"),
+        published=field("published"),
+        text=text,
+        content_hash="0" * 64,
+        format="txt",
+        encoding="utf-8",
+    )
     copy = source.model_copy(update={"id": "S2", "duplicate_of": "S1"})
-    claim = Claim(id="C1", source_id="S1", statement=field("statement"), quote=quote,
-                  start=start, end=start + len(quote), attributed_to=field("attributed"))
+    claim = Claim(
+        id="C1",
+        source_id="S1",
+        statement=field("statement"),
+        quote=quote,
+        start=start,
+        end=start + len(quote),
+        attributed_to=field("attributed"),
+    )
     denial = claim.model_copy(update={"id": "C2", "source_id": "S2", "stance": "denied"})
-    variant = Variant(value=1, label=field("label"), time_refs=[field("timeref")],
-                      attributed_to=[field("variantwho")], source_ids=["S1"], claim_ids=["C1"])
+    variant = Variant(
+        value=1,
+        label=field("label"),
+        time_refs=[field("timeref")],
+        attributed_to=[field("variantwho")],
+        source_ids=["S1"],
+        claim_ids=["C1"],
+    )
     other = variant.model_copy(update={"value": 2, "source_ids": ["S2"], "claim_ids": ["C2"]})
     facts = [
-        Fact(id="F1", statement=field("fact"), status="conflicting", claim_ids=["C1", "C2"],
-             source_ids=["S1", "S2"], variants=[variant, other]),
-        Fact(id="F2", statement=field("disputed"), status="disputed", claim_ids=["C1", "C2"],
-             source_ids=["S1", "S2"]),
+        Fact(
+            id="F1",
+            statement=field("fact"),
+            status="conflicting",
+            claim_ids=["C1", "C2"],
+            source_ids=["S1", "S2"],
+            variants=[variant, other],
+        ),
+        Fact(
+            id="F2",
+            statement=field("disputed"),
+            status="disputed",
+            claim_ids=["C1", "C2"],
+            source_ids=["S1", "S2"],
+        ),
     ]
-    return Report(sources=[source, copy], claims=[claim, denial], facts=facts,
-                  overview=[OverviewSentence(text=field("overview"), claim_ids=["C1", "C2"])],
-                  problems=[Problem(path=field("problempath"), stage="load", reason=field("reason"))],
-                  usage=Usage(extractor="llm", model=field("model")))
+    return Report(
+        sources=[source, copy],
+        claims=[claim, denial],
+        facts=facts,
+        overview=[OverviewSentence(text=field("overview"), claim_ids=["C1", "C2"])],
+        problems=[Problem(path=field("problempath"), stage="load", reason=field("reason"))],
+        usage=Usage(extractor="llm", model=field("model")),
+    )
 
 
 def test_every_untrusted_field_is_escaped_and_shown_as_text():
@@ -81,11 +120,27 @@ def test_every_untrusted_field_is_escaped_and_shown_as_text():
             assert not name.lower().startswith("on"), (element.tag, name)
             assert not value.strip().lower().startswith("javascript:"), (element.tag, name)
     text = tree.text_content() + "".join(t.text_content() for t in tree.xpath("//template"))
-    for name in ("title", "outlet", "published", "path", "text", "quote", "attributed",
-                 "statement", "fact", "disputed", "label", "timeref", "variantwho", "overview",
-                 "problempath", "reason", "model"):
+    for name in (
+        "title",
+        "outlet",
+        "published",
+        "path",
+        "text",
+        "quote",
+        "attributed",
+        "statement",
+        "fact",
+        "disputed",
+        "label",
+        "timeref",
+        "variantwho",
+        "overview",
+        "problempath",
+        "reason",
+        "model",
+    ):
         assert f"{name.upper()}-MARK {PAYLOAD}" in text, name
-    assert "<script>window" not in page and "onerror=\"window" not in page
+    assert "<script>window" not in page and 'onerror="window' not in page
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in page
     assert "{{ 7*7 }}" in text and "49" not in text  # article text is data, never template source
 
@@ -139,19 +194,19 @@ def test_matrix_has_a_row_per_fact_and_a_column_per_source(troops: Report, troop
 
 
 def test_matrix_cells_say_supports_contradicts_or_silent(troops: Report, troops_page: str):
-    rows = {r.xpath(".//a[@class='fref']")[0].text: r
-            for r in _tree(troops_page).xpath("//table[@class='matrix']/tbody/tr")}
+    rows = {
+        r.xpath(".//a[@class='fref']")[0].text: r
+        for r in _tree(troops_page).xpath("//table[@class='matrix']/tbody/tr")
+    }
     disputed = next(f for f in troops.facts if f.status == "disputed")
     cells = rows[disputed.id].xpath("./td")
     # every source reports the denial, and the fact is the denial: each supports it
     assert all("c-supports" in _classes(c) for c in cells)
     single = next(f for f in troops.facts if f.status == "single_source" and len(f.source_ids) == 1)
-    states = [next(c for c in _classes(td) if c.startswith("c-"))
-              for td in rows[single.id].xpath("./td")]
+    states = [next(c for c in _classes(td) if c.startswith("c-")) for td in rows[single.id].xpath("./td")]
     assert states.count("c-supports") == 1 and states.count("c-silent") == len(troops.sources) - 1
     conflicting = next(f for f in troops.facts if f.status == "conflicting")
-    labels = {m.text for m in rows[conflicting.id].xpath(".//a")
-              if "mk" in _classes(m)}
+    labels = {m.text for m in rows[conflicting.id].xpath(".//a") if "mk" in _classes(m)}
     assert labels == {v.label for v in conflicting.variants}
 
 
@@ -160,8 +215,10 @@ def test_a_source_giving_only_a_minority_value_contradicts():
     row = _tree(page).xpath("//table[@class='matrix']/tbody/tr")[0]
     # F1: S1 gives one value and its own wire copy S2 the other: one independent source each.
     # With no majority the sources simply split, and each contradicts the other.
-    assert [next(c for c in _classes(td) if c.startswith("c-")) for td in row.xpath("./td")] == \
-        ["c-contradicts", "c-contradicts"]
+    assert [next(c for c in _classes(td) if c.startswith("c-")) for td in row.xpath("./td")] == [
+        "c-contradicts",
+        "c-contradicts",
+    ]
     three = [object()] * 3
     assert majority_variants(three, {0: 3, 1: 1, 2: 3}) == {0, 2}  # type: ignore[arg-type]
     assert majority_variants(three, {0: 2, 1: 2, 2: 2}) == set()  # type: ignore[arg-type]
@@ -169,16 +226,31 @@ def test_a_source_giving_only_a_minority_value_contradicts():
     third = report.sources[0].model_copy(update={"id": "S3", "duplicate_of": None})
     claim = report.claims[0].model_copy(update={"id": "C3", "source_id": "S3"})
     fact = report.facts[0]
-    variants = [fact.variants[0].model_copy(update={"source_ids": ["S1", "S3"],
-                                                    "claim_ids": ["C1", "C3"]}),
-                fact.variants[1]]
-    report = report.model_copy(update={
-        "sources": [*report.sources, third], "claims": [*report.claims, claim],
-        "facts": [fact.model_copy(update={"variants": variants, "claim_ids": ["C1", "C2", "C3"],
-                                          "source_ids": ["S1", "S2", "S3"]})]})
+    variants = [
+        fact.variants[0].model_copy(update={"source_ids": ["S1", "S3"], "claim_ids": ["C1", "C3"]}),
+        fact.variants[1],
+    ]
+    report = report.model_copy(
+        update={
+            "sources": [*report.sources, third],
+            "claims": [*report.claims, claim],
+            "facts": [
+                fact.model_copy(
+                    update={
+                        "variants": variants,
+                        "claim_ids": ["C1", "C2", "C3"],
+                        "source_ids": ["S1", "S2", "S3"],
+                    }
+                )
+            ],
+        }
+    )
     row = _tree(render_html(report)).xpath("//table[@class='matrix']/tbody/tr")[0]
-    assert [next(c for c in _classes(td) if c.startswith("c-")) for td in row.xpath("./td")] == \
-        ["c-supports", "c-contradicts", "c-supports"]
+    assert [next(c for c in _classes(td) if c.startswith("c-")) for td in row.xpath("./td")] == [
+        "c-supports",
+        "c-contradicts",
+        "c-supports",
+    ]
 
 
 def test_every_quote_is_highlighted_where_it_occurs(troops: Report, troops_page: str):
@@ -214,8 +286,12 @@ def test_source_segments_handle_overlaps_and_bad_offsets():
     segments = source_segments(text, [("A", 2, 6), ("B", 4, 8), ("X", 5, 50), ("Y", 3, 3)])
     assert "".join(s.text for s in segments) == text
     assert [(s.text, s.claim_ids, s.starts) for s in segments] == [
-        ("01", (), ()), ("23", ("A",), ("A",)), ("45", ("A", "B"), ("B",)),
-        ("67", ("B",), ()), ("89", (), ())]
+        ("01", (), ()),
+        ("23", ("A",), ("A",)),
+        ("45", ("A", "B"), ("B",)),
+        ("67", ("B",), ()),
+        ("89", (), ()),
+    ]
     assert source_segments("", []) == []
 
 
@@ -223,7 +299,7 @@ def test_rendering_is_pure_and_registered(troops: Report, troops_page: str):
     assert render_html(troops) == troops_page
     assert FORMATS["html"] is render_html
     empty = render_html(Report())
-    assert "No sources could be read." in empty and "<table class=\"matrix\"" not in empty
+    assert "No sources could be read." in empty and '<table class="matrix"' not in empty
 
 
 def test_cli_writes_an_html_file(tmp_path: Path):
@@ -240,21 +316,21 @@ def test_facts_are_shown_from_their_fields_not_their_statements():
     tree = _tree(render_html(report))
     rows = tree.xpath("//table[@id='facts-table']/tbody/tr")
     conflict, toll = rows
-    assert conflict.xpath(".//p[@class='statement']")[0].text == \
-        "The number of arrests (in the capital)"
+    assert conflict.xpath(".//p[@class='statement']")[0].text == "The number of arrests (in the capital)"
     assert [v.text for v in conflict.xpath(".//span[@class='vlabel']")] == ["400", "650"]
     assert toll.xpath(".//p[@class='statement']")[0].text == "The death toll rose from 40 to 61"
     assert [v.text for v in toll.xpath(".//span[@class='vlabel']")] == ["40", "52", "61"]
     assert "as of 1 May 2024, 08:00" in toll.xpath(".//p[@class='vwhen']")[0].text_content()
     assert not toll.xpath(".//span[@class='vtag']")  # no "most given" on a timeline
-    labels = [r.xpath(".//span[@class='rl']")[0].text
-              for r in tree.xpath("//table[@class='matrix']/tbody/tr")]
-    assert labels == ["The number of arrests (in the capital)",
-                      "The death toll rose from 40 to 61"]
+    labels = [
+        r.xpath(".//span[@class='rl']")[0].text for r in tree.xpath("//table[@class='matrix']/tbody/tr")
+    ]
+    assert labels == ["The number of arrests (in the capital)", "The death toll rose from 40 to 61"]
     # Every source reports a point on the timeline: none contradicts another.
     toll_row = tree.xpath("//table[@class='matrix']/tbody/tr")[1]
-    assert {next(c for c in _classes(td) if c.startswith("c-"))
-            for td in toll_row.xpath("./td")} == {"c-supports"}
+    assert {next(c for c in _classes(td) if c.startswith("c-")) for td in toll_row.xpath("./td")} == {
+        "c-supports"
+    }
 
 
 def test_a_model_s_statement_is_shown_under_the_subject():

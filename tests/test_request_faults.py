@@ -73,8 +73,7 @@ def only_problem_of_s1(report: Report, story: list[Path]) -> str:
 # --- 1. a reply cut off at the token cap -------------------------------------------------------
 
 
-def test_a_reply_cut_off_at_the_cap_is_asked_once_more_with_twice_the_cap(story, clean_report,
-                                                                           tmp_path):
+def test_a_reply_cut_off_at_the_cap_is_asked_once_more_with_twice_the_cap(story, clean_report, tmp_path):
     with FaultServer() as server:
         server.enqueue("length")
         report = run(settings_for(server, tmp_path / "cache"), story)
@@ -86,8 +85,7 @@ def test_a_reply_cut_off_at_the_cap_is_asked_once_more_with_twice_the_cap(story,
     assert_untouched(report, clean_report, "S1", "S2", "S3")
 
 
-def test_a_reply_cut_off_again_keeps_its_whole_claims_and_is_one_problem(story, clean_report,
-                                                                          tmp_path):
+def test_a_reply_cut_off_again_keeps_its_whole_claims_and_is_one_problem(story, clean_report, tmp_path):
     notes: list[str] = []
     with FaultServer() as server:
         settings = settings_for(server, tmp_path / "cache")
@@ -97,8 +95,10 @@ def test_a_reply_cut_off_again_keeps_its_whole_claims_and_is_one_problem(story, 
         rerun = run(settings, story, notes)
         assert server.request_count == 4  # the rerun asked nothing: the cut is cached
     reason = only_problem_of_s1(report, story)
-    assert reason.startswith("the model's answer was cut off at the token cap of 4,096 tokens, "
-                             "and again at 8,192; 2 whole claims before the cut were kept")
+    assert reason.startswith(
+        "the model's answer was cut off at the token cap of 4,096 tokens, "
+        "and again at 8,192; 2 whole claims before the cut were kept"
+    )
     # The claims before the cut, and nothing of the claim the cut went through.
     whole = claims_of(clean_report, "S1")
     assert claims_of(report, "S1") == whole[:2] and len(whole) == 3
@@ -106,15 +106,13 @@ def test_a_reply_cut_off_again_keeps_its_whole_claims_and_is_one_problem(story, 
     assert [p.reason for p in rerun.problems] == [reason] and rerun.claims == report.claims
 
 
-def test_a_looping_reply_is_not_asked_again_and_keeps_what_it_repeated(story, clean_report,
-                                                                        tmp_path):
+def test_a_looping_reply_is_not_asked_again_and_keeps_what_it_repeated(story, clean_report, tmp_path):
     with FaultServer() as server:
         server.enqueue("length_loop")
         report = run(settings_for(server, tmp_path / "cache"), story)
         assert requests_per_article(server) == {"S1": 1, "S2": 1, "S3": 1}
     reason = only_problem_of_s1(report, story)
-    assert "(it was repeating itself; not asked again); 1 whole claim before the cut was kept" \
-        in reason
+    assert "(it was repeating itself; not asked again); 1 whole claim before the cut was kept" in reason
     assert claims_of(report, "S1") == claims_of(clean_report, "S1")[:1]
     assert_untouched(report, clean_report, "S2", "S3")
     # The claim it repeated 59 times is cached once.
@@ -129,23 +127,36 @@ def test_a_higher_cap_the_server_refuses_leaves_the_first_cut(story, clean_repor
         report = run(settings_for(server, tmp_path / "cache"), story)
         assert requests_per_article(server) == {"S1": 2, "S2": 1, "S3": 1}
     reason = only_problem_of_s1(report, story)
-    assert "cut off at the token cap of 4,096 tokens (asking again with a cap of 8,192 " \
-           "failed: This model's maximum context length is 8192 tokens" in reason
+    assert (
+        "cut off at the token cap of 4,096 tokens (asking again with a cap of 8,192 "
+        "failed: This model's maximum context length is 8192 tokens" in reason
+    )
     assert claims_of(report, "S1") == claims_of(clean_report, "S1")[:2]
 
 
 def reconcile_run(settings, notes: list[str] | None = None, paths=(TROOPS,)):
     lines = notes if notes is not None else []
-    reconciler = ModelReconciler(settings, note=lines.append, client_factory=lambda: ModelClient(
-        settings, note=lines.append, retry_base_delay=0.01, retry_max_delay=0.05))
-    return summarise(list(paths), settings=settings, extractor=FrozenExtractor(),
-                     reconciler=reconciler)
+    reconciler = ModelReconciler(
+        settings,
+        note=lines.append,
+        client_factory=lambda: ModelClient(
+            settings, note=lines.append, retry_base_delay=0.01, retry_max_delay=0.05
+        ),
+    )
+    return summarise(list(paths), settings=settings, extractor=FrozenExtractor(), reconciler=reconciler)
 
 
 def reconcile_settings(server: FaultServer, tmp_path: Path, **overrides):
-    return resolve_settings({}, **{"model": "fault-model", "base_url": server.base_url,
-                                   "cache_dir": tmp_path / "cache", "max_retries": 2,
-                                   **overrides})
+    return resolve_settings(
+        {},
+        **{
+            "model": "fault-model",
+            "base_url": server.base_url,
+            "cache_dir": tmp_path / "cache",
+            "max_retries": 2,
+            **overrides,
+        },
+    )
 
 
 def test_a_reconcile_cut_off_twice_keeps_its_whole_parts_and_says_so(tmp_path):
@@ -159,13 +170,14 @@ def test_a_reconcile_cut_off_twice_keeps_its_whole_parts_and_says_so(tmp_path):
     [problem] = [p for p in report.problems if p.stage == "reconcile"]
     assert problem.reason.startswith(
         "the model's reconcile was cut off at the token cap of 4,096 tokens, and again at "
-        "8,192; of the whole parts before the cut, ")
+        "8,192; of the whole parts before the cut, "
+    )
     assert "the deterministic reconcile covers the rest" in problem.reason
     # The cut went through the overview: the facts are whole, the sentences before it kept.
     assert [f.statement for f in report.facts] == [f.statement for f in clean.facts]
     model_sentences = [s.text for s in report.overview if s.written_by == "model"]
     assert 0 < len(model_sentences) < len(clean.overview)
-    assert model_sentences == [s.text for s in clean.overview][:len(model_sentences)]
+    assert model_sentences == [s.text for s in clean.overview][: len(model_sentences)]
 
 
 def test_the_cli_ends_a_run_with_cut_off_replies_as_usual(story, clean_report, tmp_path):
@@ -173,10 +185,28 @@ def test_the_cli_ends_a_run_with_cut_off_replies_as_usual(story, clean_report, t
     with FaultServer() as server:
         server.enqueue("length", "length")  # S1's extraction
         result = subprocess.run(
-            [sys.executable, "-m", "synth.cli", "summarise", *map(str, story), "--model",
-             "fault-model", "--base-url", server.base_url, "--concurrency", "1",
-             "--cache-dir", str(tmp_path), "--format", "json"],
-            capture_output=True, text=True, timeout=60, env=subprocess_env())
+            [
+                sys.executable,
+                "-m",
+                "synth.cli",
+                "summarise",
+                *map(str, story),
+                "--model",
+                "fault-model",
+                "--base-url",
+                server.base_url,
+                "--concurrency",
+                "1",
+                "--cache-dir",
+                str(tmp_path),
+                "--format",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=subprocess_env(),
+        )
         assert server.request_count == 2 + 2 + 1  # S1 twice, S2, S3, one reconcile
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -190,10 +220,11 @@ def test_the_cli_ends_a_run_with_cut_off_replies_as_usual(story, clean_report, t
 # --- 4. Retry-After of any shape; --timeout bounds the whole request ----------------------------
 
 
-@pytest.mark.parametrize("header", ["soon", "Wed, 99 Foo 2024 99:99:99 GMT", "nan", "-3",
-                                    "1e400", "Fri, 31 Dec 99999 23:59:59 GMT", "\t"])
-def test_a_retry_after_that_is_neither_seconds_nor_a_date_is_ignored(header, story, clean_report,
-                                                                      tmp_path):
+@pytest.mark.parametrize(
+    "header",
+    ["soon", "Wed, 99 Foo 2024 99:99:99 GMT", "nan", "-3", "1e400", "Fri, 31 Dec 99999 23:59:59 GMT", "\t"],
+)
+def test_a_retry_after_that_is_neither_seconds_nor_a_date_is_ignored(header, story, clean_report, tmp_path):
     with FaultServer() as server:
         server.enqueue(f"retry_after:{header}")
         started = time.monotonic()
@@ -210,8 +241,11 @@ def test_a_past_http_date_means_at_once(story, tmp_path):
     date in the past) ends the run in a few seconds."""
     with FaultServer() as server:
         settings = settings_for(server, tmp_path / "cache")
-        extractor = LLMExtractor(settings, note=lambda line: None, client_factory=lambda: ModelClient(
-            settings, retry_base_delay=20.0, retry_max_delay=20.0))
+        extractor = LLMExtractor(
+            settings,
+            note=lambda line: None,
+            client_factory=lambda: ModelClient(settings, retry_base_delay=20.0, retry_max_delay=20.0),
+        )
         server.enqueue("retry_after:Wed, 21 Oct 2015 07:28:00 GMT")
         started = time.monotonic()
         report = summarise(story, settings=settings, extractor=extractor)
@@ -220,8 +254,7 @@ def test_a_past_http_date_means_at_once(story, tmp_path):
     assert not report.problems and report.usage.retries == 1
 
 
-def test_an_answer_trickling_a_byte_at_a_time_is_given_up_at_the_timeout(story, clean_report,
-                                                                          tmp_path):
+def test_an_answer_trickling_a_byte_at_a_time_is_given_up_at_the_timeout(story, clean_report, tmp_path):
     """Status line, headers and body at one byte every half second: --timeout 1 ends it."""
     with FaultServer() as server:
         server.enqueue("trickle:0.5")
@@ -230,8 +263,9 @@ def test_an_answer_trickling_a_byte_at_a_time_is_given_up_at_the_timeout(story, 
         elapsed = time.monotonic() - started
         assert report.usage.requests == server.request_count == 3
     reason = only_problem_of_s1(report, story)
-    assert reason.endswith("/v1 failed: Request timed out (no complete answer within 1 s; "
-                           "--timeout sets the bound)")
+    assert reason.endswith(
+        "/v1 failed: Request timed out (no complete answer within 1 s; --timeout sets the bound)"
+    )
     assert elapsed < 4  # the trickled answer alone would take minutes
     assert_untouched(report, clean_report, "S2", "S3")
 
@@ -249,16 +283,39 @@ def test_an_informational_status_and_then_silence_is_given_up_at_the_timeout(sto
 
 # Each fault once, and the requests the article then takes: the fault's and the retry, re-ask
 # or higher cap after it; one for a fault synth reads through.
-ONCE = {"cut_body": 2, "short_body": 2, "empty": 2, "not_object": 2, "error_200": 2,
-        "no_choices": 2, "status:299": 2, "status:204": 2, "status:599": 2, "gzip_lie": 2,
-        "drop": 2, "500": 2, "429:0": 2, "invented": 2, "malformed": 2, "length": 2,
-        "null_content": 2, "args_object": 2, "content_number": 2, "busy_tools": 2,
-        "deep_json": 2, "bad_utf8": 1, "utf16": 1, "no_usage": 1, "huge_usage": 1}
+ONCE = {
+    "cut_body": 2,
+    "short_body": 2,
+    "empty": 2,
+    "not_object": 2,
+    "error_200": 2,
+    "no_choices": 2,
+    "status:299": 2,
+    "status:204": 2,
+    "status:599": 2,
+    "gzip_lie": 2,
+    "drop": 2,
+    "500": 2,
+    "429:0": 2,
+    "invented": 2,
+    "malformed": 2,
+    "length": 2,
+    "null_content": 2,
+    "args_object": 2,
+    "content_number": 2,
+    "busy_tools": 2,
+    "deep_json": 2,
+    "bad_utf8": 1,
+    "utf16": 1,
+    "no_usage": 1,
+    "huge_usage": 1,
+}
 
 
 @pytest.mark.parametrize("fault", sorted(ONCE))
 def test_a_fault_once_is_mended_and_usage_counts_every_request_the_server_saw(
-        fault, story, clean_report, tmp_path):
+    fault, story, clean_report, tmp_path
+):
     with FaultServer() as server:
         server.enqueue(fault)
         report = run(settings_for(server, tmp_path / "cache"), story)
@@ -269,8 +326,7 @@ def test_a_fault_once_is_mended_and_usage_counts_every_request_the_server_saw(
     assert_untouched(report, clean_report, "S1", "S2", "S3")
 
 
-def test_a_tool_call_to_another_function_is_read_and_checked_like_any_answer(story, clean_report,
-                                                                              tmp_path):
+def test_a_tool_call_to_another_function_is_read_and_checked_like_any_answer(story, clean_report, tmp_path):
     with FaultServer() as server:
         server.enqueue("wrong_tool")
         report = run(settings_for(server, tmp_path / "cache", mode="tools"), story)
@@ -293,8 +349,7 @@ UNUSABLE = {
 
 
 @pytest.mark.parametrize("fault", sorted(UNUSABLE))
-def test_an_unusable_answer_that_persists_is_one_line_after_the_retries(
-        fault, story, clean_report, tmp_path):
+def test_an_unusable_answer_that_persists_is_one_line_after_the_retries(fault, story, clean_report, tmp_path):
     with FaultServer() as server:
         server.enqueue(*[fault] * ATTEMPTS)
         report = run(settings_for(server, tmp_path / "cache"), story)
@@ -334,17 +389,25 @@ def test_a_request_that_never_reached_a_server_is_not_counted(tmp_path):
 
     from synth.extract.schema import ExtractionResponse
 
-    settings = resolve_settings({}, model="m", base_url="http://127.0.0.1:9/v1",
-                                cache_dir=tmp_path, max_retries=1, timeout=2.0)
+    settings = resolve_settings(
+        {}, model="m", base_url="http://127.0.0.1:9/v1", cache_dir=tmp_path, max_retries=1, timeout=2.0
+    )
     client = ModelClient(settings, retry_base_delay=0.01, retry_max_delay=0.02)
 
     async def ask() -> None:
         try:
             with pytest.raises(SynthError):
-                await client.structured(ModelRequest(
-                    model="m", messages=[{"role": "user", "content": "x"}],
-                    response_model=ExtractionResponse, temperature=0.0, seed=None,
-                    max_tokens=100, max_reasks=0))
+                await client.structured(
+                    ModelRequest(
+                        model="m",
+                        messages=[{"role": "user", "content": "x"}],
+                        response_model=ExtractionResponse,
+                        temperature=0.0,
+                        seed=None,
+                        max_tokens=100,
+                        max_reasks=0,
+                    )
+                )
         finally:
             await client.close()
 
@@ -354,15 +417,21 @@ def test_a_request_that_never_reached_a_server_is_not_counted(tmp_path):
 
 # --- 6. a cache entry of the wrong shape -------------------------------------------------------
 
-WRONG_SHAPES = [{"claims": "not a list"}, {"claims": [{"statement": 42}]}, {},
-                {"claims": [], "error": ["not", "text"]}, {"claims": [], "reasks": "two"},
-                {"outcome": "answered", "reply": {"claims": [{"statement": 42}]}},
-                {"outcome": "guessed", "reply": {"claims": []}}]
+WRONG_SHAPES = [
+    {"claims": "not a list"},
+    {"claims": [{"statement": 42}]},
+    {},
+    {"claims": [], "error": ["not", "text"]},
+    {"claims": [], "reasks": "two"},
+    {"outcome": "answered", "reply": {"claims": [{"statement": 42}]}},
+    {"outcome": "guessed", "reply": {"claims": []}},
+]
 
 
 @pytest.mark.parametrize("entry", WRONG_SHAPES, ids=lambda e: json.dumps(e)[:30])
-def test_an_extraction_entry_of_the_wrong_shape_is_damaged_and_asked_again(entry, story,
-                                                                            clean_report, tmp_path):
+def test_an_extraction_entry_of_the_wrong_shape_is_damaged_and_asked_again(
+    entry, story, clean_report, tmp_path
+):
     notes: list[str] = []
     with FaultServer() as server:
         settings = settings_for(server, tmp_path / "cache")
@@ -382,11 +451,18 @@ def test_an_extraction_entry_of_the_wrong_shape_is_damaged_and_asked_again(entry
     assert again.claims == report.claims
 
 
-@pytest.mark.parametrize("entry", [{"facts": []}, {"answer": {}, "error": 5},
-                                   {"answer": None, "reasks": [2]}, {"answer": "x", "cut_off": {}},
-                                   {"outcome": "answered", "reply": {"facts": "none"}},
-                                   {"outcome": "unchecked", "reply": {}, "reasks": "two"}],
-                         ids=lambda e: json.dumps(e)[:30])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"facts": []},
+        {"answer": {}, "error": 5},
+        {"answer": None, "reasks": [2]},
+        {"answer": "x", "cut_off": {}},
+        {"outcome": "answered", "reply": {"facts": "none"}},
+        {"outcome": "unchecked", "reply": {}, "reasks": "two"},
+    ],
+    ids=lambda e: json.dumps(e)[:30],
+)
 def test_a_reconcile_entry_of_the_wrong_shape_is_damaged_and_asked_again(entry, tmp_path):
     notes: list[str] = []
     with ReconcileServer() as server:
@@ -427,11 +503,28 @@ def test_credentials_in_openai_base_url_reach_no_output_of_the_cli(story, tmp_pa
         server.enqueue(*["429:0"] * 5)  # the CLI's five attempts, with no backoff to wait for
         url = server.base_url.replace("http://", f"http://bob:{password}@")
         result = subprocess.run(
-            [sys.executable, "-m", "synth.cli", "summarise", *map(str, story), "--model",
-             "fault-model", "--concurrency", "1", "--cache-dir", str(tmp_path), "--format",
-             "json", "--reconcile", "rules"],
-            capture_output=True, text=True, timeout=60,
-            env=subprocess_env(OPENAI_BASE_URL=url))
+            [
+                sys.executable,
+                "-m",
+                "synth.cli",
+                "summarise",
+                *map(str, story),
+                "--model",
+                "fault-model",
+                "--concurrency",
+                "1",
+                "--cache-dir",
+                str(tmp_path),
+                "--format",
+                "json",
+                "--reconcile",
+                "rules",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=subprocess_env(OPENAI_BASE_URL=url),
+        )
     assert result.returncode == 0, result.stderr
     assert f"synth: {story[0]}: {server.base_url} kept failing" in result.stderr
     assert password not in result.stdout + result.stderr
@@ -462,8 +555,9 @@ def test_a_basic_auth_token_echoed_from_url_credentials_is_scrubbed(story, tmp_p
     userinfo = "carol:s3cret-pass"
     token = base64.b64encode(userinfo.encode()).decode()
     with FaultServer() as server:
-        settings = settings_for(server, tmp_path / "cache",
-                                base_url=server.base_url.replace("http://", f"http://{userinfo}@"))
+        settings = settings_for(
+            server, tmp_path / "cache", base_url=server.base_url.replace("http://", f"http://{userinfo}@")
+        )
         server.enqueue(*["echo_key"] * ANSWERS)
         report = run(settings, story)
     reason = only_problem_of_s1(report, story)
@@ -476,16 +570,14 @@ def test_a_basic_auth_token_echoed_from_url_credentials_is_scrubbed(story, tmp_p
 # --- 10. the request format learned once a run; messages that say what ran --------------------
 
 
-def test_a_rejected_format_is_said_once_a_run_and_reconcile_never_asks_in_it(story, tmp_path,
-                                                                              capsys):
+def test_a_rejected_format_is_said_once_a_run_and_reconcile_never_asks_in_it(story, tmp_path, capsys):
     notes: list[str] = []
     with FaultServer(reject_modes={"json_schema"}) as server:
         settings = settings_for(server, tmp_path / "cache", reconcile="model")
         extractor = LLMExtractor(settings, note=notes.append)
         report = summarise(story, settings=settings, extractor=extractor)
         formats = ["json_schema" if r.get("response_format") else "tools" for r in server.requests]
-        reconcile = [f for f, r in zip(formats, server.requests, strict=True)
-                     if is_reconcile_request(r)]
+        reconcile = [f for f, r in zip(formats, server.requests, strict=True) if is_reconcile_request(r)]
     assert formats.count("json_schema") == 1 and server.served["rejected_mode"] == 1
     assert reconcile == ["tools"]
     said = [*notes, *capsys.readouterr().err.splitlines()]
@@ -493,8 +585,7 @@ def test_a_rejected_format_is_said_once_a_run_and_reconcile_never_asks_in_it(sto
     assert not report.problems and report.usage.reconciler == "model"
 
 
-def test_a_reconcile_answer_with_nothing_in_it_says_what_failed_and_how_often_it_was_re_asked(
-        tmp_path):
+def test_a_reconcile_answer_with_nothing_in_it_says_what_failed_and_how_often_it_was_re_asked(tmp_path):
     def nothing(claims):
         return {"facts": [], "overview": [], "unused_sources": []}
 
@@ -503,8 +594,9 @@ def test_a_reconcile_answer_with_nothing_in_it_says_what_failed_and_how_often_it
         assert server.request_count == RECONCILE_REASKS + 1
     [problem] = [p for p in report.problems if p.stage == "reconcile"]
     assert " of 0 parts" not in problem.reason
-    assert problem.reason.startswith(f"the model's reconcile still failed synth's checks after "
-                                     f"{RECONCILE_REASKS} re-asks: sources S1")
+    assert problem.reason.startswith(
+        f"the model's reconcile still failed synth's checks after {RECONCILE_REASKS} re-asks: sources S1"
+    )
     assert report.usage.reconciler == "rules"
 
 
@@ -517,7 +609,8 @@ def test_a_reconcile_answer_cut_off_with_nothing_whole_falls_back_and_says_so(tm
     assert problem.reason == (
         "the model's reconcile was cut off at the token cap of 4,096 tokens (it was repeating "
         "itself; not asked again); nothing whole came before the cut; the deterministic "
-        "reconcile covers the rest")
+        "reconcile covers the rest"
+    )
     assert report.usage.reconciler == "rules"
 
 
@@ -542,8 +635,7 @@ def test_a_usage_count_no_model_could_have_is_not_believed(story, tmp_path):
     assert 0 < report.usage.prompt_tokens < 10_000 and report.usage.completion_tokens < 10_000
 
 
-def test_a_busy_server_speaking_of_tools_is_retried_not_taken_for_a_rejected_format(story,
-                                                                                     tmp_path):
+def test_a_busy_server_speaking_of_tools_is_retried_not_taken_for_a_rejected_format(story, tmp_path):
     notes: list[str] = []
     with FaultServer() as server:
         server.enqueue("busy_tools")
@@ -566,10 +658,28 @@ def test_a_refusal_with_terminal_escapes_stops_the_cli_with_one_clean_line(story
     with FaultServer() as server:
         server.enqueue("ansi:401")
         result = subprocess.run(
-            [sys.executable, "-m", "synth.cli", "summarise", *map(str, story), "--model",
-             "fault-model", "--base-url", server.base_url, "--concurrency", "1",
-             "--cache-dir", str(tmp_path), "--reconcile", "rules"],
-            capture_output=True, text=True, timeout=60, env=subprocess_env())
+            [
+                sys.executable,
+                "-m",
+                "synth.cli",
+                "summarise",
+                *map(str, story),
+                "--model",
+                "fault-model",
+                "--base-url",
+                server.base_url,
+                "--concurrency",
+                "1",
+                "--cache-dir",
+                str(tmp_path),
+                "--reconcile",
+                "rules",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=subprocess_env(),
+        )
     assert "Traceback" not in result.stderr
     [line] = [line for line in result.stderr.splitlines() if "HTTP 401" in line]
     assert "\\x1b[2J" in line and "\x1b" not in result.stderr and "\u202e" not in result.stderr
@@ -577,8 +687,7 @@ def test_a_refusal_with_terminal_escapes_stops_the_cli_with_one_clean_line(story
 
 def test_an_api_key_pasted_with_its_newline_works(story, tmp_path):
     with FaultServer() as server:
-        report = run(settings_for(server, tmp_path / "cache", api_key="sk-pasted-key-123\n"),
-                     story)
+        report = run(settings_for(server, tmp_path / "cache", api_key="sk-pasted-key-123\n"), story)
         assert server.request_count == 3
     assert not report.problems
 
@@ -586,15 +695,15 @@ def test_an_api_key_pasted_with_its_newline_works(story, tmp_path):
 def test_an_api_key_no_http_header_can_carry_is_one_line(story, tmp_path):
     with FaultServer() as server:
         settings = settings_for(server, tmp_path / "cache", api_key="sk-two words-secret")
-        with pytest.raises(SynthError, match="the API key holds characters an HTTP header "
-                                             "cannot carry") as caught:
+        with pytest.raises(
+            SynthError, match="the API key holds characters an HTTP header cannot carry"
+        ) as caught:
             run(settings, story)
         assert server.request_count == 0
     assert "two words" not in str(caught.value)
 
 
-def test_an_answer_nested_deeper_than_python_goes_is_re_asked_then_one_line(story, clean_report,
-                                                                             tmp_path):
+def test_an_answer_nested_deeper_than_python_goes_is_re_asked_then_one_line(story, clean_report, tmp_path):
     with FaultServer() as server:
         server.enqueue(*["deep_json"] * ANSWERS)
         report = run(settings_for(server, tmp_path / "cache"), story)
@@ -611,6 +720,7 @@ OBEYED = "\x07\x1b[K\u202e\u2066\U000e0041"  # a bell, an escape sequence, bidi,
 def test_characters_a_terminal_obeys_never_reach_the_report_from_a_model(tmp_path):
     """The checks read words: a sentence passes them with an escape sequence in it, so what
     the model wrote is kept without such characters."""
+
     def with_controls(claims):
         answer = careful_answer(claims)
         answer["overview"][0]["text"] = answer["overview"][0]["text"][:-1] + OBEYED + "."
@@ -656,16 +766,14 @@ def test_a_reconcile_answer_repeating_its_facts_has_each_in_the_report_once(tmp_
     assert [s.text for s in report.overview] == [s.text for s in once.overview]
 
 
-def test_an_answer_with_far_more_claims_than_asked_keeps_the_first_and_says_so(story,
-                                                                                tmp_path):
+def test_an_answer_with_far_more_claims_than_asked_keeps_the_first_and_says_so(story, tmp_path):
     """Every run of words in an article is a quote in it: 200 of them all ground."""
     from synth.extract.llm import MAX_CLAIMS_PER_CHUNK, MAX_KEPT_CLAIMS_PER_CHUNK
 
     class ManyClaimsServer(FaultServer):
         def _claims_json(self, body):
             words = (find_article(body) or "").split()
-            runs = [" ".join(words[i:j]) for i in range(len(words))
-                    for j in range(i + 3, len(words))]
+            runs = [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 3, len(words))]
             return json.dumps({"claims": [claim(run) for run in runs[:200]]})
 
     with ManyClaimsServer() as server:
@@ -673,9 +781,11 @@ def test_an_answer_with_far_more_claims_than_asked_keeps_the_first_and_says_so(s
         rerun = run(settings_for(server, tmp_path / "cache"), story[:1])
         assert server.request_count == 1
     [problem] = report.problems
-    assert problem.reason == (f"the model's answer had 200 claims, more than the "
-                              f"{MAX_CLAIMS_PER_CHUNK} asked for; the first "
-                              f"{MAX_KEPT_CLAIMS_PER_CHUNK} were kept")
+    assert problem.reason == (
+        f"the model's answer had 200 claims, more than the "
+        f"{MAX_CLAIMS_PER_CHUNK} asked for; the first "
+        f"{MAX_KEPT_CLAIMS_PER_CHUNK} were kept"
+    )
     assert 0 < len(report.claims) <= MAX_KEPT_CLAIMS_PER_CHUNK
     # The reply is cached as it came, and the limit applied again on every use.
     with diskcache.Cache(str(tmp_path / "cache")) as store:
@@ -686,14 +796,13 @@ def test_an_answer_with_far_more_claims_than_asked_keeps_the_first_and_says_so(s
 
 
 @pytest.mark.parametrize("mode", ["tools", "json_schema", "json", "md_json"])
-def test_a_reply_cut_off_twice_keeps_its_whole_claims_in_every_request_format(mode, story,
-                                                                               clean_report,
-                                                                               tmp_path):
+def test_a_reply_cut_off_twice_keeps_its_whole_claims_in_every_request_format(
+    mode, story, clean_report, tmp_path
+):
     with FaultServer() as server:
         server.enqueue("length", "length")
         report = run(settings_for(server, tmp_path / "cache", mode=mode), story)
         assert requests_per_article(server) == {"S1": 2, "S2": 1, "S3": 1}
-    assert "and again at 8,192; 2 whole claims before the cut were kept" in \
-        only_problem_of_s1(report, story)
+    assert "and again at 8,192; 2 whole claims before the cut were kept" in only_problem_of_s1(report, story)
     assert claims_of(report, "S1") == claims_of(clean_report, "S1")[:2]
     assert_untouched(report, clean_report, "S2", "S3")

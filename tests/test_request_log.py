@@ -19,9 +19,27 @@ KEY = "sk-log-test-secret-0123456789"
 
 
 def summarise(server: FaultServer, cache: Path, *extra: str) -> None:
-    assert main(["summarise", str(ARTICLE), "--model", "fault-model", "--base-url",
-                 server.base_url, "--cache-dir", str(cache), "--reconcile", "rules", "--quiet",
-                 "--format", "json", *extra]) == 0
+    assert (
+        main(
+            [
+                "summarise",
+                str(ARTICLE),
+                "--model",
+                "fault-model",
+                "--base-url",
+                server.base_url,
+                "--cache-dir",
+                str(cache),
+                "--reconcile",
+                "rules",
+                "--quiet",
+                "--format",
+                "json",
+                *extra,
+            ]
+        )
+        == 0
+    )
 
 
 def synth_log(capsys, *args: str) -> tuple[int, list[str], str]:
@@ -79,15 +97,17 @@ def test_one_request_is_shown_with_what_was_sent_and_its_reply(logged, capsys):
     assert lines[0].startswith("request 1  ")
     assert "--- system" in lines and "--- user" in lines and "--- reply" in lines
     assert "<article>" in text and "temperature 0.0" in text
-    reply = "\n".join(lines[lines.index("--- reply") + 1:])
+    reply = "\n".join(lines[lines.index("--- reply") + 1 :])
     assert json.loads(reply)["claims"]
 
     status, lines, _ = synth_log(capsys, "show", "1", "--json", "--cache-dir", str(cache))
     [shown] = [json.loads(line) for line in lines]
     # The messages as the server received them, and the parameters that went with them.
     assert shown["request"]["messages"] == sent["messages"]
-    assert (shown["request"]["temperature"], shown["request"]["max_tokens"]) == \
-        (sent["temperature"], sent["max_tokens"])
+    assert (shown["request"]["temperature"], shown["request"]["max_tokens"]) == (
+        sent["temperature"],
+        sent["max_tokens"],
+    )
 
 
 def test_an_unknown_request_is_one_line_and_a_bad_number_a_usage_error(logged, capsys):
@@ -98,8 +118,7 @@ def test_an_unknown_request_is_one_line_and_a_bad_number_a_usage_error(logged, c
     with pytest.raises(SystemExit) as exited:
         main(["log", "--limit", "none", "--cache-dir", str(cache)])
     assert exited.value.code == 2
-    assert "error: argument --limit: 'none' is not a whole number from 1" in \
-        capsys.readouterr().err
+    assert "error: argument --limit: 'none' is not a whole number from 1" in capsys.readouterr().err
 
 
 def test_a_damaged_log_is_one_line(tmp_path, capsys):
@@ -110,19 +129,36 @@ def test_a_damaged_log_is_one_line(tmp_path, capsys):
     assert error.count("\n") == 1
 
 
-@pytest.mark.parametrize("credentials", ["", "alice:pa55-word-in-url@"],
-                         ids=["bearer key", "credentials in the URL"])
-def test_no_api_key_reaches_the_log_even_when_a_server_echoes_it(credentials, tmp_path, capsys,
-                                                                 monkeypatch):
+@pytest.mark.parametrize(
+    "credentials", ["", "alice:pa55-word-in-url@"], ids=["bearer key", "credentials in the URL"]
+)
+def test_no_api_key_reaches_the_log_even_when_a_server_echoes_it(credentials, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     cache = tmp_path / "cache"
     with FaultServer() as server:
         server.enqueue("echo_key", "echo_key", "echo_key")  # the answer and both re-asks
         url = server.base_url.replace("http://", f"http://{credentials}")
         # No quote grounds, so the run fails: its requests are logged all the same.
-        assert main(["summarise", str(ARTICLE), "--model", "fault-model", "--base-url", url,
-                     "--cache-dir", str(cache), "--reconcile", "rules", "--quiet",
-                     "--format", "json"]) == 1
+        assert (
+            main(
+                [
+                    "summarise",
+                    str(ARTICLE),
+                    "--model",
+                    "fault-model",
+                    "--base-url",
+                    url,
+                    "--cache-dir",
+                    str(cache),
+                    "--reconcile",
+                    "rules",
+                    "--quiet",
+                    "--format",
+                    "json",
+                ]
+            )
+            == 1
+        )
     stored = (cache / LOG_FILE_NAME).read_bytes().decode("utf-8", "replace")
     _, listed, _ = synth_log(capsys, "--cache-dir", str(cache))
     _, shown, _ = synth_log(capsys, "show", "1", "--json", "--cache-dir", str(cache))

@@ -60,14 +60,36 @@ def run_in_process(server: FaultServer, folder: Path, cache_dir: Path) -> Report
     # The same settings the command below gives, so both compute the same cache keys.
     # Extraction is what a stopped run resumes; the reconcile request is left out so that
     # every request counted here is an article's.
-    return summarise([folder], model="fault-model", base_url=server.base_url, concurrency=1,
-                     cache_dir=cache_dir, reconcile="rules")
+    return summarise(
+        [folder],
+        model="fault-model",
+        base_url=server.base_url,
+        concurrency=1,
+        cache_dir=cache_dir,
+        reconcile="rules",
+    )
 
 
 def command(server: FaultServer, folder: Path, cache_dir: Path, concurrency: int = 1) -> list[str]:
-    return [sys.executable, "-m", "synth.cli", "summarise", str(folder), "--model", "fault-model",
-            "--base-url", server.base_url, "--concurrency", str(concurrency),
-            "--cache-dir", str(cache_dir), "--format", "json", "--reconcile", "rules"]
+    return [
+        sys.executable,
+        "-m",
+        "synth.cli",
+        "summarise",
+        str(folder),
+        "--model",
+        "fault-model",
+        "--base-url",
+        server.base_url,
+        "--concurrency",
+        str(concurrency),
+        "--cache-dir",
+        str(cache_dir),
+        "--format",
+        "json",
+        "--reconcile",
+        "rules",
+    ]
 
 
 def wait_until(condition: Callable[[], bool], process: subprocess.Popen[str]) -> None:
@@ -83,11 +105,17 @@ def wait_until(condition: Callable[[], bool], process: subprocess.Popen[str]) ->
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_a_run_stopped_midway_asks_again_only_for_the_articles_it_had_not_finished(
-        stop, folder, clean_report, tmp_path):
+    stop, folder, clean_report, tmp_path
+):
     cache_dir = tmp_path / "cache"
     with FaultServer(latency=LATENCY) as server:
-        process = subprocess.Popen(command(server, folder, cache_dir), stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True, env=subprocess_env())
+        process = subprocess.Popen(
+            command(server, folder, cache_dir),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=subprocess_env(),
+        )
         # One article at a time: the request for article k+1 arrives only after the answer
         # for article k has been received and stored.
         wait_until(lambda: server.request_count > FINISHED_BEFORE_SIGNAL, process)
@@ -102,19 +130,27 @@ def test_a_run_stopped_midway_asks_again_only_for_the_articles_it_had_not_finish
         assert (process.returncode, stderr, stdout) == (130, "synth: interrupted\n", "")
     else:
         assert process.returncode == -signal.SIGKILL
-    assert first == ALL_IDS[:FINISHED_BEFORE_SIGNAL + 1]  # the last one was in flight
+    assert first == ALL_IDS[: FINISHED_BEFORE_SIGNAL + 1]  # the last one was in flight
     assert second == ALL_IDS[FINISHED_BEFORE_SIGNAL:]
     assert report.usage.cache_hits == FINISHED_BEFORE_SIGNAL
     assert without_usage(report) == clean_report
 
 
 def test_two_processes_sharing_a_cache_directory_both_finish_with_the_right_report(
-        folder, clean_report, tmp_path):
+    folder, clean_report, tmp_path
+):
     cache_dir = tmp_path / "cache"
     with FaultServer(latency=0.1) as server:
-        processes = [subprocess.Popen(command(server, folder, cache_dir, concurrency=4),
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                      env=subprocess_env()) for _ in range(2)]
+        processes = [
+            subprocess.Popen(
+                command(server, folder, cache_dir, concurrency=4),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=subprocess_env(),
+            )
+            for _ in range(2)
+        ]
         outputs = [process.communicate(timeout=DEADLINE) for process in processes]
         asked = collections.Counter(article_ids(server.requests))
         sent_before = server.request_count
@@ -134,7 +170,8 @@ def damage_inline_value(cache_dir: Path, value: str) -> None:
     """Overwrite the stored value of one entry in diskcache's SQLite table."""
     with sqlite3.connect(cache_dir / "cache.db") as db:
         [(rowid, filename)] = db.execute(
-            "SELECT rowid, filename FROM Cache ORDER BY rowid LIMIT 1").fetchall()
+            "SELECT rowid, filename FROM Cache ORDER BY rowid LIMIT 1"
+        ).fetchall()
         assert filename is None  # small values live in the table itself
         db.execute("UPDATE Cache SET value = ? WHERE rowid = ?", (value, rowid))
     db.close()
@@ -147,14 +184,19 @@ def damage_value_file(cache_dir: Path, data: bytes) -> None:
     files[0].write_bytes(data)
 
 
-@pytest.mark.parametrize("where, damage", [
-    ("inline", lambda d: damage_inline_value(d, '{"claims": [{"quote": "Abo')),
-    ("inline", lambda d: damage_inline_value(d, '["not", "an", "object"]')),
-    ("file", lambda d: damage_value_file(d, b"\xff\xfe\x00 not UTF-8 \x81")),
-    ("file", lambda d: damage_value_file(d, b'{"claims": [')),
-], ids=["truncated-json", "not-an-object", "undecodable-file", "truncated-file"])
+@pytest.mark.parametrize(
+    "where, damage",
+    [
+        ("inline", lambda d: damage_inline_value(d, '{"claims": [{"quote": "Abo')),
+        ("inline", lambda d: damage_inline_value(d, '["not", "an", "object"]')),
+        ("file", lambda d: damage_value_file(d, b"\xff\xfe\x00 not UTF-8 \x81")),
+        ("file", lambda d: damage_value_file(d, b'{"claims": [')),
+    ],
+    ids=["truncated-json", "not-an-object", "undecodable-file", "truncated-file"],
+)
 def test_a_damaged_cache_entry_is_reported_once_and_asked_for_again_with_one_request(
-        where, damage, folder, clean_report, tmp_path, capsys):
+    where, damage, folder, clean_report, tmp_path, capsys
+):
     cache_dir = tmp_path / "cache"
     if where == "file":
         # Values over 32 KB go to files beside the database; this stores every value so.
@@ -177,7 +219,8 @@ def test_a_damaged_cache_entry_is_reported_once_and_asked_for_again_with_one_req
 
 
 def test_a_cache_database_that_cannot_be_read_is_reported_once_and_the_run_goes_on_without_it(
-        folder, clean_report, tmp_path, capsys):
+    folder, clean_report, tmp_path, capsys
+):
     cache_dir = tmp_path / "cache"
     cache_dir.mkdir()
     (cache_dir / "cache.db").write_bytes(b"this is not an SQLite database\n" * 200)

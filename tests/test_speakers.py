@@ -28,29 +28,29 @@ def test_the_subject_of_a_reporting_verb_speaks():
 
 
 def test_the_inverted_order_of_quoted_speech():
-    assert speaker('"We have never seen water this high," said Tomas Ferreira.') == \
-        "Tomas Ferreira"
+    assert speaker('"We have never seen water this high," said Tomas Ferreira.') == "Tomas Ferreira"
 
 
 def test_according_to():
-    assert speaker("According to the Harbour Authority, the pier will stay shut.") == \
-        "Harbour Authority"
+    assert speaker("According to the Harbour Authority, the pier will stay shut.") == "Harbour Authority"
 
 
 def test_a_named_person_in_an_apposition():
-    assert speaker("The health minister, Amara Diallo, said the clinic would reopen.") == \
-        "Amara Diallo"
+    assert speaker("The health minister, Amara Diallo, said the clinic would reopen.") == "Amara Diallo"
 
 
 def test_a_title_and_surname_resolve_to_the_full_name():
-    found = attribute_all("Ngozi Okafor runs the regional health service.",
-                          "Ms Okafor said 45 patients had been moved.")
+    found = attribute_all(
+        "Ngozi Okafor runs the regional health service.", "Ms Okafor said 45 patients had been moved."
+    )
     assert found[-1].speaker == "Ngozi Okafor"
 
 
 def test_he_said_resolves_to_the_person_named_before():
-    found = attribute_all("Deputy mayor Lars Holm toured the site on Monday.",
-                          "He said the bridge would be rebuilt within a year.")
+    found = attribute_all(
+        "Deputy mayor Lars Holm toured the site on Monday.",
+        "He said the bridge would be rebuilt within a year.",
+    )
     assert found[-1].speaker == "Lars Holm"
 
 
@@ -59,8 +59,7 @@ def test_a_place_is_never_a_speaker():
 
 
 def test_a_report_belongs_to_whoever_issued_it():
-    assert speaker("Figures released by the transport ministry show 300 crashes.") == \
-        "transport ministry"
+    assert speaker("Figures released by the transport ministry show 300 crashes.") == "transport ministry"
 
 
 def test_evidence_verbs_need_a_document_or_a_name():
@@ -72,8 +71,7 @@ def test_an_act_is_not_a_statement():
 
 
 def test_a_quotation_that_runs_on_keeps_its_speaker():
-    found = attribute_all('"The roof came down in seconds," said Petra Lind.',
-                          '"Nobody could have got out."')
+    found = attribute_all('"The roof came down in seconds," said Petra Lind.', '"Nobody could have got out."')
     assert found[-1].speaker == "Petra Lind"
 
 
@@ -83,14 +81,14 @@ def test_citing_names_the_origin_relayed():
 
 
 def test_the_institution_named_before():
-    found = attribute_all("The interior ministry said 20 people had died.",
-                          "Later the ministry said the toll had risen.")
+    found = attribute_all(
+        "The interior ministry said 20 people had died.", "Later the ministry said the toll had risen."
+    )
     assert found[-1].speaker == "interior ministry"
 
 
 def test_denials_however_phrased():
-    assert attribute_all("The company rejected the allegations as baseless.")[-1].stance == \
-        "denied"
+    assert attribute_all("The company rejected the allegations as baseless.")[-1].stance == "denied"
     assert attribute_all("A spokesman dismissed the report as fabricated.")[-1].stance == "denied"
 
 
@@ -101,11 +99,14 @@ def test_hedges_and_the_outlets_own_voice():
 
 
 def test_two_speakers_in_one_sentence_are_two_clauses():
-    doc = english_model().nlp("The observatory measured the tremor at 5.1, while the "
-                              "university put it at 5.4.")
+    doc = english_model().nlp(
+        "The observatory measured the tremor at 5.1, while the university put it at 5.4."
+    )
     clauses = speaker_clauses(next(doc.sents))
-    assert [c.text for c in clauses] == ["The observatory measured the tremor at 5.1",
-                                         "the university put it at 5.4."]
+    assert [c.text for c in clauses] == [
+        "The observatory measured the tremor at 5.1",
+        "the university put it at 5.4.",
+    ]
 
 
 def test_a_semicolon_joins_two_claims():

@@ -47,8 +47,12 @@ class Extractor(Protocol):
     name: str
     model: str | None
 
-    def extract(self, documents: Sequence[CleanDocument], story_words: frozenset[str],
-                progress: ProgressCallback | None = None) -> ExtractionBatch:
+    def extract(
+        self,
+        documents: Sequence[CleanDocument],
+        story_words: frozenset[str],
+        progress: ProgressCallback | None = None,
+    ) -> ExtractionBatch:
         """Claim drafts for every document; one article's failure goes to `problems`.
         `progress` hears Progress("extract", articles done, articles) as articles finish."""
         ...

@@ -90,8 +90,12 @@ class _Answer:
         else:
             # Re-asks ran out, or the answer was cut off: keep each claim that parses (each
             # whole one before the cut); ground drops unplaceable quotes.
-            answer = cls(salvage_claims(asked.reply), asked.error or "no answer",
-                         reasks=asked.reasks, cut_off=asked.cut_off)
+            answer = cls(
+                salvage_claims(asked.reply),
+                asked.error or "no answer",
+                reasks=asked.reasks,
+                cut_off=asked.cut_off,
+            )
         return answer.within_limit()
 
     def within_limit(self) -> _Answer:
@@ -111,12 +115,17 @@ class LLMExtractor(ModelStage):
     schema_version = SCHEMA_VERSION
     max_reasks = MAX_REASKS
 
-    def extract(self, documents: Sequence[CleanDocument], story_words: frozenset[str],
-                progress: ProgressCallback | None = None) -> ExtractionBatch:
+    def extract(
+        self,
+        documents: Sequence[CleanDocument],
+        story_words: frozenset[str],
+        progress: ProgressCallback | None = None,
+    ) -> ExtractionBatch:
         return asyncio.run(self.extract_async(documents, progress))
 
-    async def extract_async(self, documents: Sequence[CleanDocument],
-                            progress: ProgressCallback | None = None) -> ExtractionBatch:
+    async def extract_async(
+        self, documents: Sequence[CleanDocument], progress: ProgressCallback | None = None
+    ) -> ExtractionBatch:
         batch = ExtractionBatch(usage=Usage(extractor=self.name, model=self.model))
         semaphore = asyncio.Semaphore(self.settings.concurrency)
         done = 0
@@ -127,11 +136,16 @@ class LLMExtractor(ModelStage):
                 batch.drafts[document.source.id] = await self._extract_document(document, batch)
             done += 1
             if progress:
-                progress(Progress("extract", done, len(documents), self.requests_in_flight,
-                                  item=document.source.id))
+                progress(
+                    Progress(
+                        "extract", done, len(documents), self.requests_in_flight, item=document.source.id
+                    )
+                )
 
-        async with self.counting_into(batch.usage), \
-                self.reporting(progress, "extract", lambda: (done, len(documents))):
+        async with (
+            self.counting_into(batch.usage),
+            self.reporting(progress, "extract", lambda: (done, len(documents))),
+        ):
             await asyncio.gather(*(one(d) for d in documents))
         return batch
 
@@ -140,10 +154,13 @@ class LLMExtractor(ModelStage):
         article as the model is shown it."""
         source = document.source
         shown = delimited_safely(chunk)
-        messages = self.prompt.render(source_id=source.id,
-                                      outlet=source.outlet or "an unknown outlet",
-                                      published=source.published or "an unknown date",
-                                      article=shown, max_claims=str(MAX_CLAIMS_PER_CHUNK))
+        messages = self.prompt.render(
+            source_id=source.id,
+            outlet=source.outlet or "an unknown outlet",
+            published=source.published or "an unknown date",
+            article=shown,
+            max_claims=str(MAX_CLAIMS_PER_CHUNK),
+        )
         return Question(messages, ArticleShown(shown), about or source.id)
 
     def kept_of_reply(self, reply: Any) -> Any:
@@ -157,21 +174,29 @@ class LLMExtractor(ModelStage):
         if not text.strip():
             return []
         chunks = chunk_text(text, self.settings.chunk_chars, self.settings.chunk_overlap)
-        return [ChunkQuestion(number, len(chunks), chunk, self.question(
-                    document, chunk, document.source.id + chunk_where(number, len(chunks))))
-                for number, chunk in enumerate(chunks, 1)]
+        return [
+            ChunkQuestion(
+                number,
+                len(chunks),
+                chunk,
+                self.question(document, chunk, document.source.id + chunk_where(number, len(chunks))),
+            )
+            for number, chunk in enumerate(chunks, 1)
+        ]
 
     def chunk_requests(self, document: CleanDocument) -> list[ChunkRequest]:
         """Each chunk's question with its request and cache key, as `ask` makes them."""
         requests = []
         for part in self.chunk_questions(document):
             request = self.request_for(part.question.messages)
-            requests.append(ChunkRequest(part.number, part.chunks, part.chunk, part.question,
-                                         request, self.request_key(request)))
+            requests.append(
+                ChunkRequest(
+                    part.number, part.chunks, part.chunk, part.question, request, self.request_key(request)
+                )
+            )
         return requests
 
-    async def _extract_document(self, document: CleanDocument,
-                                batch: ExtractionBatch) -> list[ClaimDraft]:
+    async def _extract_document(self, document: CleanDocument, batch: ExtractionBatch) -> list[ClaimDraft]:
         """The article's claims; none, and a problem, when a chunk's request got no answer."""
         source = document.source
         drafts: list[ClaimDraft] = []
@@ -180,14 +205,16 @@ class LLMExtractor(ModelStage):
             where = part.where
             asked = await self.ask(part.question)
             if asked.outcome == "failed":
-                batch.problems.append(Problem(path=source.path, source_id=source.id,
-                                              stage="extract", reason=asked.error or ""))
+                batch.problems.append(
+                    Problem(path=source.path, source_id=source.id, stage="extract", reason=asked.error or "")
+                )
                 return []
             answer = _Answer.of(asked)
             reason = answer_problem(answer, where)
             if reason:
-                batch.problems.append(Problem(path=source.path, source_id=source.id,
-                                              stage="extract", reason=reason))
+                batch.problems.append(
+                    Problem(path=source.path, source_id=source.id, stage="extract", reason=reason)
+                )
             for claim in answer.claims:
                 # Overlapping chunks propose the same sentence twice; keep the first.
                 if claim.quote.strip() in seen_quotes:
@@ -199,24 +226,35 @@ class LLMExtractor(ModelStage):
 
 def answer_problem(answer: _Answer, where: str) -> str | None:
     """The one line a chunk's answer is reported with, or None when it was a good one."""
-    beyond = (f"; it had {len(answer.claims) + answer.beyond_limit} claims, more than the "
-              f"{MAX_CLAIMS_PER_CHUNK} asked for, and the first {len(answer.claims)} were kept"
-              ) if answer.beyond_limit else ""
+    beyond = (
+        (
+            f"; it had {len(answer.claims) + answer.beyond_limit} claims, more than the "
+            f"{MAX_CLAIMS_PER_CHUNK} asked for, and the first {len(answer.claims)} were kept"
+        )
+        if answer.beyond_limit
+        else ""
+    )
     if answer.refusal:
         return f"{answer.refusal}{where}{beyond}"
     if answer.cut_off:
         kept = len({c.quote.strip() for c in answer.claims})
-        return (f"the model's answer{where} was cut off at the token cap of {answer.cut_off}; "
-                f"{kept} whole claim{'s' if kept != 1 else ''} before the cut "
-                f"{'were' if kept != 1 else 'was'} kept (a larger --max-output-tokens, or a "
-                f"smaller --chunk-chars, leaves room for the rest){beyond}")
+        return (
+            f"the model's answer{where} was cut off at the token cap of {answer.cut_off}; "
+            f"{kept} whole claim{'s' if kept != 1 else ''} before the cut "
+            f"{'were' if kept != 1 else 'was'} kept (a larger --max-output-tokens, or a "
+            f"smaller --chunk-chars, leaves room for the rest){beyond}"
+        )
     if answer.error:
-        return (f"the model's answer{where} did not fit the schema "
-                f"{after_reasks(answer.reasks)}: {answer.error}{beyond}")
+        return (
+            f"the model's answer{where} did not fit the schema "
+            f"{after_reasks(answer.reasks)}: {answer.error}{beyond}"
+        )
     if beyond:
-        return f"the model's answer{where} had {len(answer.claims) + answer.beyond_limit} " \
-               f"claims, more than the {MAX_CLAIMS_PER_CHUNK} asked for; the first " \
-               f"{len(answer.claims)} were kept"
+        return (
+            f"the model's answer{where} had {len(answer.claims) + answer.beyond_limit} "
+            f"claims, more than the {MAX_CLAIMS_PER_CHUNK} asked for; the first "
+            f"{len(answer.claims)} were kept"
+        )
     return None
 
 
@@ -252,12 +290,24 @@ def _draft(source_id: str, claim: ExtractedClaim) -> ClaimDraft:
     quantities = []
     for q in claim.quantities:
         unit = canonical_unit(plain(q.unit)) or "count"
-        quantities.append(Quantity(value=q.value, value_max=q.value_max, unit=unit,
-                                   scope=plain(q.scope or "") or None, qualifier=q.qualifier,
-                                   time_ref=plain(q.time_ref or "") or None,
-                                   text=plain(q.text) or str(q.value)))
-    return ClaimDraft(source_id=source_id,
-                      statement=plain(claim.statement).strip() or claim.quote,
-                      quote=claim.quote, attributed_to=plain(claim.attributed_to or "") or None,
-                      stance=claim.stance, quantities=quantities,
-                      dates=[plain(d) for d in claim.dates], extractor="llm")
+        quantities.append(
+            Quantity(
+                value=q.value,
+                value_max=q.value_max,
+                unit=unit,
+                scope=plain(q.scope or "") or None,
+                qualifier=q.qualifier,
+                time_ref=plain(q.time_ref or "") or None,
+                text=plain(q.text) or str(q.value),
+            )
+        )
+    return ClaimDraft(
+        source_id=source_id,
+        statement=plain(claim.statement).strip() or claim.quote,
+        quote=claim.quote,
+        attributed_to=plain(claim.attributed_to or "") or None,
+        stance=claim.stance,
+        quantities=quantities,
+        dates=[plain(d) for d in claim.dates],
+        extractor="llm",
+    )

@@ -49,14 +49,21 @@ class OfflineExtractor:
         self.load_seconds = 0.0
         self.parse_seconds = 0.0
 
-    def extract(self, documents: Sequence[CleanDocument], story_words: frozenset[str],
-                progress: ProgressCallback | None = None) -> ExtractionBatch:
+    def extract(
+        self,
+        documents: Sequence[CleanDocument],
+        story_words: frozenset[str],
+        progress: ProgressCallback | None = None,
+    ) -> ExtractionBatch:
         batch = ExtractionBatch(usage=Usage(extractor=self.name))
         if progress:  # loading the English model and parsing take seconds before any article
             progress(Progress("extract", 0, len(documents)))
         blocks = [body_blocks(document) for document in documents]
-        texts = [document.source.text[b.start:b.end]
-                 for document, spans in zip(documents, blocks, strict=True) for b in spans]
+        texts = [
+            document.source.text[b.start : b.end]
+            for document, spans in zip(documents, blocks, strict=True)
+            for b in spans
+        ]
         self.load_seconds = english_model().load_seconds
         processes = self.processes or (2 if len(texts) >= MIN_BLOCKS_FOR_TWO_PROCESSES else 1)
         started = time.perf_counter()
@@ -65,12 +72,11 @@ class OfflineExtractor:
         docs_of: list[list[Doc]] = []
         position = 0
         for spans in blocks:
-            docs_of.append(parsed[position:position + len(spans)])
+            docs_of.append(parsed[position : position + len(spans)])
             position += len(spans)
         story = story_profile(docs_of)
         read: list[tuple[ClaimDraft, list[Figure]]] = []
-        for done, (document, spans, docs) in enumerate(zip(documents, blocks, docs_of,
-                                                           strict=True), 1):
+        for done, (document, spans, docs) in enumerate(zip(documents, blocks, docs_of, strict=True), 1):
             claims = extract_claims(document, spans, docs, story)
             batch.drafts[document.source.id] = [draft for draft, _ in claims]
             read.extend(claims)
@@ -85,13 +91,17 @@ def body_blocks(document: CleanDocument) -> list[Span]:
     that do not are left out. A block over MAX_PARSE_CHARS (a page saved as one line) is
     parsed in runs of sentences that fit."""
     text = document.source.text
-    return [part for b in document.blocks
-            if ends_like_sentence(text[b.start:b.end]) and not text[b.start:b.end].lstrip()
-            .startswith("#") for part in within_chars(text, b, MAX_PARSE_CHARS)]
+    return [
+        part
+        for b in document.blocks
+        if ends_like_sentence(text[b.start : b.end]) and not text[b.start : b.end].lstrip().startswith("#")
+        for part in within_chars(text, b, MAX_PARSE_CHARS)
+    ]
 
 
-def extract_claims(document: CleanDocument, spans: Sequence[Span], docs: Sequence[Doc],
-                   story: StoryProfile) -> list[tuple[ClaimDraft, list[Figure]]]:
+def extract_claims(
+    document: CleanDocument, spans: Sequence[Span], docs: Sequence[Doc], story: StoryProfile
+) -> list[tuple[ClaimDraft, list[Figure]]]:
     """Claim drafts from one article's parsed blocks, in text order, each with its figures
     (their scopes are settled once every article is read: `settle_scopes`)."""
     source = document.source
@@ -106,8 +116,16 @@ def extract_claims(document: CleanDocument, spans: Sequence[Span], docs: Sequenc
         previous: tuple[ClaimDraft, list[Figure]] | None = None
         for sentence in doc.sents:
             for clause in speaker_clauses(sentence):
-                claim = claim_from_sentence(clause, span.start, source.id, story, memory,
-                                            figure_memory, reference_year, fallback_speaker)
+                claim = claim_from_sentence(
+                    clause,
+                    span.start,
+                    source.id,
+                    story,
+                    memory,
+                    figure_memory,
+                    reference_year,
+                    fallback_speaker,
+                )
                 if claim is None:
                     previous = None
                     continue
@@ -118,16 +136,21 @@ def extract_claims(document: CleanDocument, spans: Sequence[Span], docs: Sequenc
     return drafts
 
 
-def _take_introducing_speaker(claim: tuple[ClaimDraft, list[Figure]],
-                              previous: tuple[ClaimDraft, list[Figure]],
-                              fallback_speaker: str | None) -> None:
+def _take_introducing_speaker(
+    claim: tuple[ClaimDraft, list[Figure]],
+    previous: tuple[ClaimDraft, list[Figure]],
+    fallback_speaker: str | None,
+) -> None:
     """A figure with no speaker of its own, right after a sentence whose speaker gave
     figures of the same kind, is that speaker's ('X says 809 flights were cancelled at
     O'Hare … At Midway, 123 were')."""
     draft, figures = claim
     earlier, earlier_figures = previous
-    if not figures or draft.attributed_to not in (None, fallback_speaker) or \
-            earlier.attributed_to in (None, fallback_speaker):
+    if (
+        not figures
+        or draft.attributed_to not in (None, fallback_speaker)
+        or earlier.attributed_to in (None, fallback_speaker)
+    ):
         return
     if {unit_key(f.unit) for f in figures} & {unit_key(f.unit) for f in earlier_figures}:
         draft.attributed_to = earlier.attributed_to
@@ -154,8 +177,13 @@ def settle_scopes(read: Sequence[tuple[ClaimDraft, list[Figure]]]) -> None:
             for kind, text in figure.parts:
                 if kind == NATIONALITY:
                     nationalities[key][text.lower()].add(draft.source_id)
-    own = {key: frozenset(n for n, sources in found.items() if len(sources) >= 2 and
-                          len(sources) >= STORY_NATIONALITY_SHARE * len(sources_of_unit[key]))
-           for key, found in nationalities.items()}
+    own = {
+        key: frozenset(
+            n
+            for n, sources in found.items()
+            if len(sources) >= 2 and len(sources) >= STORY_NATIONALITY_SHARE * len(sources_of_unit[key])
+        )
+        for key, found in nationalities.items()
+    }
     for draft, figures in read:
         draft.quantities = [f.quantity(own.get(unit_key(f.unit), frozenset())) for f in figures]

@@ -32,7 +32,8 @@ class ExtractedQuantity(BaseModel):
     value_max: float | None = Field(default=None, description="upper end when a range is given")
     unit: str = Field(description="plural noun of what is counted: troops, deaths, injured, km")
     scope: str | None = Field(
-        default=None, description="subset or other whole counted: 'special forces', 'officers'")
+        default=None, description="subset or other whole counted: 'special forces', 'officers'"
+    )
     qualifier: Qualifier = Field(default="exact", description="about, at_least, up_to, …")
     time_ref: str | None = Field(default=None, description="'so far', 'by December', …")
     text: str = Field(default="", description="the figure exactly as written in the article")
@@ -42,7 +43,8 @@ class ExtractedClaim(BaseModel):
     quote: str = Field(description="exact words copied from the article, character for character")
     statement: str = Field(description="the claim in one plain sentence")
     attributed_to: str | None = Field(
-        default=None, description="agency or person asserting it, not the outlet; null if none")
+        default=None, description="agency or person asserting it, not the outlet; null if none"
+    )
     stance: Stance = Field(default="reported", description="asserted, reported, hedged or denied")
     quantities: list[ExtractedQuantity] = Field(default_factory=list)
     dates: list[str] = Field(default_factory=list, description="YYYY-MM-DD where known")
@@ -56,7 +58,8 @@ class ExtractedClaim(BaseModel):
         if normalise_for_match(quote) not in _normalised_article(article.text):
             raise ValueError(
                 "this quote is not in the article; copy a sentence from between <article> "
-                f"and </article> exactly, character for character: {quote[:120]!r}")
+                f"and </article> exactly, character for character: {quote[:120]!r}"
+            )
         return quote
 
 

@@ -36,12 +36,13 @@ _UTF16_OTHER_SIDE_SHARE = 0.02
 _UTF16_MIN_SPACE_SHARE = 0.05
 # (BOM, codec, the encoding a Source records); UTF-32's BOMs first: they begin like UTF-16's.
 _BOMS = (
-    (b"\x00\x00\xfe\xff", "utf-32-be", "utf-32"), (b"\xff\xfe\x00\x00", "utf-32-le", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32-be", "utf-32"),
+    (b"\xff\xfe\x00\x00", "utf-32-le", "utf-32"),
     (b"\xef\xbb\xbf", "utf-8", "utf-8-sig"),
-    (b"\xfe\xff", "utf-16-be", "utf-16"), (b"\xff\xfe", "utf-16-le", "utf-16"),
+    (b"\xfe\xff", "utf-16-be", "utf-16"),
+    (b"\xff\xfe", "utf-16-le", "utf-16"),
 )
-_UTF8_MULTIBYTE = re.compile(
-    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 # Each byte a codec cannot read is kept as U+DC00 + the byte ("synth-escape" below). No
 # codec used here decodes to a lone surrogate otherwise, so each is exactly one such byte.
 _ESCAPED = re.compile("[\udc00-\udcff]+")
@@ -76,7 +77,7 @@ def decode_article_bytes(data: bytes, name: str = "<bytes>") -> DecodedText:
         raise InputError(name, "file is empty")
     for bom, codec, recorded in _BOMS:
         if data.startswith(bom):
-            return _decoded(data[len(bom):], codec, recorded, name)
+            return _decoded(data[len(bom) :], codec, recorded, name)
     wide = _utf16_without_bom(data)
     if wide:
         return _decoded(data, wide, wide, name)
@@ -93,8 +94,9 @@ def decode_article_bytes(data: bytes, name: str = "<bytes>") -> DecodedText:
     return _decoded(data, "cp1252", "cp1252", name)
 
 
-def _decoded(data: bytes, codec: str, recorded: str, name: str, *,
-             cp1252_fallback: bool = False) -> DecodedText:
+def _decoded(
+    data: bytes, codec: str, recorded: str, name: str, *, cp1252_fallback: bool = False
+) -> DecodedText:
     """Decode with each unreadable byte read as Windows-1252 (`cp1252_fallback`) or as
     U+FFFD, counting both; refuse bytes that are mostly unreadable."""
     text = data.decode(codec, errors="synth-escape")
@@ -111,27 +113,32 @@ def _decoded(data: bytes, codec: str, recorded: str, name: str, *,
         return "".join(out)
 
     text = _ESCAPED.sub(repair, text)
-    unreadable = ("neither UTF-8 nor Windows-1252" if codec in ("utf-8", "cp1252")
-                  else f"not {codec[:6].upper()}")
+    unreadable = (
+        "neither UTF-8 nor Windows-1252" if codec in ("utf-8", "cp1252") else f"not {codec[:6].upper()}"
+    )
     if replaced > MAX_REPLACED_ANYWAY and replaced > MAX_REPLACED_SHARE * len(text):
         as_what = "" if codec in ("utf-8", "cp1252") else f" as {codec[:6].upper()}"
-        raise InputError(name, f"cannot decode{as_what}: {_count(replaced, 'byte')} of "
-                               f"{len(data):,} {_are(replaced)} {unreadable}")
+        raise InputError(
+            name,
+            f"cannot decode{as_what}: {_count(replaced, 'byte')} of "
+            f"{len(data):,} {_are(replaced)} {unreadable}",
+        )
     if codec.startswith("utf-16") and _control_share(text) > _BINARY_CONTROL_SHARE:
         raise InputError(name, NOT_TEXT)
     repairs = []
     if read_as_cp1252:
-        repairs.append(f"mixed encodings: {_count(read_as_cp1252, 'byte')} that "
-                       f"{_are(read_as_cp1252)} not UTF-8 read as Windows-1252")
+        repairs.append(
+            f"mixed encodings: {_count(read_as_cp1252, 'byte')} that "
+            f"{_are(read_as_cp1252)} not UTF-8 read as Windows-1252"
+        )
     if replaced:
-        repairs.append(f"{_count(replaced, 'byte')} that {_are(replaced)} {unreadable} "
-                       "replaced with U+FFFD")
+        repairs.append(f"{_count(replaced, 'byte')} that {_are(replaced)} {unreadable} replaced with U+FFFD")
     return _finish(text, recorded, repairs)
 
 
 def _escape_bytes(error: UnicodeError) -> tuple[str, int]:
     assert isinstance(error, UnicodeDecodeError)
-    bad = error.object[error.start:error.end]
+    bad = error.object[error.start : error.end]
     return "".join(chr(0xDC00 + byte) for byte in bad), error.end
 
 
@@ -162,15 +169,19 @@ def clean_text(text: str) -> tuple[str, list[str]]:
         text = _C1.sub(lambda match: _cp1252(ord(match.group())), text)
         punctuation = sum(1 for char in c1 if _cp1252(ord(char)))
         if punctuation:
-            repairs.append(f"{_count(punctuation, 'control character')} read as the "
-                           "Windows-1252 punctuation they stand for")
+            repairs.append(
+                f"{_count(punctuation, 'control character')} read as the "
+                "Windows-1252 punctuation they stand for"
+            )
         controls += len(c1) - punctuation
     if controls:
         repairs.append(f"{_count(controls, 'control character')} removed")
     text, invisible = _INVISIBLE.subn("", text)
     if invisible:
-        repairs.append(f"{_count(invisible, 'invisible formatting character')} removed "
-                       "(bidirectional overrides, tag characters)")
+        repairs.append(
+            f"{_count(invisible, 'invisible formatting character')} removed "
+            "(bidirectional overrides, tag characters)"
+        )
     return text, repairs
 
 
@@ -196,7 +207,7 @@ def _utf16_without_bom(data: bytes) -> str | None:
         codec = "utf-16-be"
     else:
         return None
-    sample = head[:len(head) // 2 * 2].decode(codec, errors="replace")
+    sample = head[: len(head) // 2 * 2].decode(codec, errors="replace")
     spaces = sum(1 for char in sample if char.isspace())
     return codec if spaces >= _UTF16_MIN_SPACE_SHARE * len(sample) else None
 

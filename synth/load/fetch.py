@@ -41,19 +41,27 @@ def fetch_page(url: str, *, max_bytes: int, timeout: float = FETCH_TIMEOUT_SECON
 
     deadline = time.monotonic() + timeout
     try:
-        with httpx.Client(follow_redirects=True, max_redirects=MAX_REDIRECTS,
-                          timeout=httpx.Timeout(timeout),
-                          headers={"User-Agent": f"synth/{__version__}",
-                                   "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,"
-                                             "*/*;q=0.5"}) as client:
+        with httpx.Client(
+            follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            timeout=httpx.Timeout(timeout),
+            headers={
+                "User-Agent": f"synth/{__version__}",
+                "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5",
+            },
+        ) as client:
             with client.stream("GET", url) as response:
                 if response.status_code >= 400:
-                    raise InputError(url, f"the server answered HTTP {response.status_code}"
-                                          f"{_status_phrase(response.status_code)}")
+                    raise InputError(
+                        url,
+                        f"the server answered HTTP {response.status_code}"
+                        f"{_status_phrase(response.status_code)}",
+                    )
                 declared = response.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > max_bytes:
-                    raise InputError(url, f"the page is {readable_size(int(declared))}, "
-                                          f"{over_the_limit(max_bytes)}")
+                    raise InputError(
+                        url, f"the page is {readable_size(int(declared))}, {over_the_limit(max_bytes)}"
+                    )
                 pieces: list[bytes] = []
                 received = 0
                 for piece in response.iter_bytes():
@@ -64,8 +72,7 @@ def fetch_page(url: str, *, max_bytes: int, timeout: float = FETCH_TIMEOUT_SECON
                         raise httpx.ReadTimeout("the whole page took too long")
                     pieces.append(piece)
                 media_type = response.headers.get("content-type", "").partition(";")[0]
-                return FetchedPage(b"".join(pieces), media_type.strip().lower(),
-                                   str(response.url))
+                return FetchedPage(b"".join(pieces), media_type.strip().lower(), str(response.url))
     except httpx.TimeoutException:
         raise InputError(url, f"no complete page within {timeout:g} s") from None
     except httpx.TooManyRedirects:

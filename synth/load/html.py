@@ -39,9 +39,17 @@ MAX_ATTRIBUTE_CHARS = 10_000
 # Formatting that holds text inside a paragraph; unwrapping keeps the text and its order.
 _INLINE_TAG = re.compile(
     r"</?(?:b|i|em|strong|u|s|strike|small|big|span|font|mark|abbr|acronym|cite|dfn|kbd|samp|"
-    r"var|tt|sup|sub|ins|bdi|bdo|nobr|data)\b[^<>]*>", re.IGNORECASE)
-_PARSER_OPTIONS = {"collect_ids": False, "default_doctype": False, "encoding": "utf-8",
-                   "remove_comments": True, "remove_pis": True, "huge_tree": True}
+    r"var|tt|sup|sub|ins|bdi|bdo|nobr|data)\b[^<>]*>",
+    re.IGNORECASE,
+)
+_PARSER_OPTIONS = {
+    "collect_ids": False,
+    "default_doctype": False,
+    "encoding": "utf-8",
+    "remove_comments": True,
+    "remove_pis": True,
+    "huge_tree": True,
+}
 
 
 @dataclass(frozen=True)
@@ -72,14 +80,25 @@ def html_to_article(page: str) -> HtmlArticle:
     _drop_hidden(tree)
     stamped = _published_time(tree)
     if elements > MAX_ELEMENTS or _deeper_than(tree, MAX_DEPTH):
-        reason = (f"has {elements:,} elements, over the budget of {MAX_ELEMENTS:,}"
-                  if elements > MAX_ELEMENTS else f"is nested over {MAX_DEPTH} elements deep")
+        reason = (
+            f"has {elements:,} elements, over the budget of {MAX_ELEMENTS:,}"
+            if elements > MAX_ELEMENTS
+            else f"is nested over {MAX_DEPTH} elements deep"
+        )
         note = f"HTML page {reason}: read as plain text, without article detection"
         return HtmlArticle(_paragraphs(plain), _metadata(_head_only(tree), stamped), [note])
-    text = trafilatura.extract(
-        tree, output_format="txt", include_comments=False, include_tables=True,
-        include_links=False, include_images=False, deduplicate=False,
-    ) or ""
+    text = (
+        trafilatura.extract(
+            tree,
+            output_format="txt",
+            include_comments=False,
+            include_tables=True,
+            include_links=False,
+            include_images=False,
+            deduplicate=False,
+        )
+        or ""
+    )
     text = html_lib.unescape(text) if text.strip() else plain
     # After extract: extract works on a copy, and reading metadata may change the tree.
     return HtmlArticle(_paragraphs(text), _metadata(tree, stamped))
@@ -109,11 +128,13 @@ def _drop_long_attributes(tree: lxml_html.HtmlElement) -> None:
 # Text a reader never sees: templates (inert until a script uses them), the hidden attribute,
 # aria-hidden, an inline style that hides it. (Inside the body only: some pages hide the whole
 # body until their scripts have run.)
-_HIDDEN = ("//template | //body//*[@hidden or @aria-hidden='true' or "
-           "contains(translate(@style, ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), "
-           "'display:none') or "
-           "contains(translate(@style, ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), "
-           "'visibility:hidden')]")
+_HIDDEN = (
+    "//template | //body//*[@hidden or @aria-hidden='true' or "
+    "contains(translate(@style, ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), "
+    "'display:none') or "
+    "contains(translate(@style, ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), "
+    "'visibility:hidden')]"
+)
 
 
 def _drop_hidden(tree: lxml_html.HtmlElement) -> None:
@@ -155,14 +176,22 @@ def _metadata(tree: lxml_html.HtmlElement, stamped: str | None) -> TextMetadata:
     return TextMetadata(title=title, outlet=outlet, published=published)
 
 
-_TIME_META = ("article:published_time", "og:published_time", "datePublished", "pubdate",
-              "date", "dc.date", "article:modified_time")
+_TIME_META = (
+    "article:published_time",
+    "og:published_time",
+    "datePublished",
+    "pubdate",
+    "date",
+    "dc.date",
+    "article:modified_time",
+)
 
 
 def _published_time(tree: lxml_html.HtmlElement) -> str | None:
     for name in _TIME_META:
-        for value in tree.xpath(f'//meta[@property="{name}" or @name="{name}" or '
-                                f'@itemprop="{name}"]/@content'):
+        for value in tree.xpath(
+            f'//meta[@property="{name}" or @name="{name}" or @itemprop="{name}"]/@content'
+        ):
             iso = parse_date(value)
             if iso and "T" in iso:
                 return iso
@@ -178,11 +207,14 @@ def _published_time(tree: lxml_html.HtmlElement) -> str | None:
 _NOT_ARTICLE = re.compile(
     r"<(head|script|style|noscript|template|svg|math|iframe|object|embed|video|audio|canvas|"
     r"select|button|textarea|nav|header|footer|aside|menu)\b[^<>]*>|<!--",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # Tags that end a line of text where a browser would.
 _BLOCK_TAG = re.compile(
     r"</?(?:p|div|br|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|section|article|main|table|tr|td|th|"
-    r"pre|figure|figcaption|hr|address|center)\b[^<>]*>", re.IGNORECASE)
+    r"pre|figure|figcaption|hr|address|center)\b[^<>]*>",
+    re.IGNORECASE,
+)
 # Any other tag; a tag never spans a "<", so each "<" is looked at once.
 _TAG = re.compile(r"<[/!?a-zA-Z][^<>]*>")
 
@@ -204,7 +236,7 @@ def _without_furniture(page: str) -> str:
     position = 0
     unclosed: set[str] = set()
     while (opening := _NOT_ARTICLE.search(page, position)) is not None:
-        kept.append(page[position:opening.start()])
+        kept.append(page[position : opening.start()])
         name = (opening.group(1) or "--").lower()
         closing = None
         if name not in unclosed:

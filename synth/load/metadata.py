@@ -49,8 +49,13 @@ def _outlet_from_header(top: list[str]) -> str | None:
         if bold:
             return bold["name"].strip()
         parts = [p.strip() for p in re.split(r"\s[|·•]\s", line)]
-        if len(parts) >= 2 and parse_date(line) and not parse_date(parts[0]) \
-                and not _BYLINE.match(parts[0]) and 1 <= len(parts[0].split()) <= 6:
+        if (
+            len(parts) >= 2
+            and parse_date(line)
+            and not parse_date(parts[0])
+            and not _BYLINE.match(parts[0])
+            and 1 <= len(parts[0].split()) <= 6
+        ):
             return parts[0].strip("*# ")
     if len(lines) >= 2 and len(lines[0].split()) <= 5 and _MENU.search(lines[1]):
         return lines[0].lstrip("#").strip()
@@ -67,8 +72,10 @@ class TextMetadata:
         """Title and outlet on one line, without controls or invisible characters (a page's
         entities can hold them), and an outlet only when it reads as a name: it is sent to a
         model outside the article's delimited block."""
+
         def one_line(value: str | None) -> str | None:
             return " ".join(clean_text(value)[0].split()) or None if value else None
+
         outlet = one_line(self.outlet)
         if outlet and (len(outlet) > OUTLET_MAX_CHARS or _MARKUP.search(outlet)):
             outlet = None
@@ -80,14 +87,14 @@ def metadata_from_text(text: str) -> TextMetadata:
     a Markdown '# heading', a dateline. Anything absent stays None."""
     # Only the top lines are read, and only so far: no header line is that long, and a page
     # saved as one line would cost seconds per rule.
-    lines = [line[:HEADER_LINE_CHARS]
-             for line in text.split("\n", _FRONT_MATTER_LINES + _HEADER_LINES + 1)]
+    lines = [line[:HEADER_LINE_CHARS] for line in text.split("\n", _FRONT_MATTER_LINES + _HEADER_LINES + 1)]
     top = lines[:_HEADER_LINES]
     if top and top[0].strip() == "---":
-        end = next((i for i, line in enumerate(lines[1:_FRONT_MATTER_LINES], 1)
-                    if line.strip() == "---"), None)
+        end = next(
+            (i for i, line in enumerate(lines[1:_FRONT_MATTER_LINES], 1) if line.strip() == "---"), None
+        )
         if end:
-            top = lines[1:end] + lines[end + 1:end + 1 + _HEADER_LINES]
+            top = lines[1:end] + lines[end + 1 : end + 1 + _HEADER_LINES]
     title = outlet = published = None
     for line in top:
         match = _FIELD.match(line)
@@ -105,8 +112,9 @@ def metadata_from_text(text: str) -> TextMetadata:
     if title is None:
         title = headline(top, outlet)
     if published is None:
-        published = next((parse_date(line) for line in top if _is_dateline(line, outlet)
-                          and parse_date(line)), None)
+        published = next(
+            (parse_date(line) for line in top if _is_dateline(line, outlet) and parse_date(line)), None
+        )
     return TextMetadata(title=title, outlet=outlet, published=published)
 
 
@@ -132,8 +140,13 @@ def headline(lines: Sequence[str], outlet: str | None = None) -> str | None:
         if not stripped or stripped == "---" or _FIELD.match(stripped):
             continue
         shape = shape_text(stripped)
-        if (not shape or line_furniture(stripped, outlet) or _MENU.search(shape)
-                or LIST_HEADER.match(shape) or shape == outlet):
+        if (
+            not shape
+            or line_furniture(stripped, outlet)
+            or _MENU.search(shape)
+            or LIST_HEADER.match(shape)
+            or shape == outlet
+        ):
             continue
         if len(words_of(shape)) < HEADLINE_MIN_WORDS:
             continue

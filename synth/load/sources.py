@@ -48,22 +48,36 @@ UNSUPPORTED_FORMATS = {
     ".mhtml": "a web archive (MHTML) is not supported; save the page as HTML",
     ".mht": "a web archive (MHTML) is not supported; save the page as HTML",
     ".webarchive": "a Safari web archive is not supported; save the page as HTML",
-    **{suffix: f"an image is not an article; {SAVE_AS_TEXT}"
-       for suffix in (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".heic", ".tif", ".tiff")},
+    **{
+        suffix: f"an image is not an article; {SAVE_AS_TEXT}"
+        for suffix in (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".heic", ".tif", ".tiff")
+    },
 }
 # Media types of a downloaded page, by the format it is read as.
-_PAGE_FORMATS = {"text/html": "html", "application/xhtml+xml": "html", "text/markdown": "md",
-                 "text/x-markdown": "md", "text/plain": "txt"}
+_PAGE_FORMATS = {
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "text/markdown": "md",
+    "text/x-markdown": "md",
+    "text/plain": "txt",
+}
 _UNSUPPORTED_MEDIA = {
-    "application/pdf": ".pdf", "application/msword": ".doc",
+    "application/pdf": ".pdf",
+    "application/msword": ".doc",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
-    "application/vnd.oasis.opendocument.text": ".odt", "application/rtf": ".rtf",
-    "application/epub+zip": ".epub"}
+    "application/vnd.oasis.opendocument.text": ".odt",
+    "application/rtf": ".rtf",
+    "application/epub+zip": ".epub",
+}
 # Bytes asked of the operating system at a time: a read never holds more than the limit.
 _READ_STEP = 1024 * 1024
-_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISSOCK, "a socket"))
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 # One input to read: a file's path, a URL, or STDIN. URLs stay strings: a Path would fold
 # "https://" into "https:/".
@@ -84,11 +98,14 @@ class LoadedSource:
     repairs: tuple[str, ...] = ()
 
 
-def load_sources(paths: Sequence[str | os.PathLike[str]], *,
-                 max_bytes: int = DEFAULT_MAX_BYTES,
-                 fetch_timeout: float = FETCH_TIMEOUT_SECONDS,
-                 stdin: BinaryIO | None = None,
-                 progress: ProgressCallback | None = None) -> LoadResult:
+def load_sources(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    fetch_timeout: float = FETCH_TIMEOUT_SECONDS,
+    stdin: BinaryIO | None = None,
+    progress: ProgressCallback | None = None,
+) -> LoadResult:
     """Read every article under `paths` (files, folders, http(s) URLs, "-" for `stdin`,
     by default this process's standard input) into Sources S1…Sn, in input order."""
     result = LoadResult()
@@ -97,16 +114,25 @@ def load_sources(paths: Sequence[str | os.PathLike[str]], *,
         if progress:
             progress(Progress("read", number, len(inputs), item=input_name(item)))
         try:
-            loaded = _load_input(item, f"S{len(result.sources) + 1}", max_bytes=max_bytes,
-                                 fetch_timeout=fetch_timeout, stdin=stdin)
+            loaded = _load_input(
+                item,
+                f"S{len(result.sources) + 1}",
+                max_bytes=max_bytes,
+                fetch_timeout=fetch_timeout,
+                stdin=stdin,
+            )
         except InputError as error:
             result.problems.append(Problem(path=error.path, stage="load", reason=error.reason))
             continue
         result.sources.append(loaded.source)
         if loaded.repairs:
-            result.problems.append(Problem(path=loaded.source.path, stage="load",
-                                           reason="loaded with repairs: " +
-                                                  "; ".join(loaded.repairs)))
+            result.problems.append(
+                Problem(
+                    path=loaded.source.path,
+                    stage="load",
+                    reason="loaded with repairs: " + "; ".join(loaded.repairs),
+                )
+            )
     if progress:
         progress(Progress("read", len(inputs), len(inputs)))
     return result
@@ -117,8 +143,9 @@ def input_name(item: Input) -> str:
     return STDIN_NAME if item == STDIN else str(item)
 
 
-def _load_input(item: Input, source_id: str, *, max_bytes: int, fetch_timeout: float,
-                stdin: BinaryIO | None) -> LoadedSource:
+def _load_input(
+    item: Input, source_id: str, *, max_bytes: int, fetch_timeout: float, stdin: BinaryIO | None
+) -> LoadedSource:
     if isinstance(item, Path):
         return load_source(item, source_id, max_bytes=max_bytes)
     if item == STDIN:
@@ -132,8 +159,7 @@ def _load_input(item: Input, source_id: str, *, max_bytes: int, fetch_timeout: f
         raise InputError(item, UNSUPPORTED_FORMATS[unsupported])
     if page.media_type.startswith(("image/", "audio/", "video/")):
         raise InputError(item, f"the page is {page.media_type}, not an article; {SAVE_AS_TEXT}")
-    return source_from_bytes(page.body, item, _PAGE_FORMATS.get(page.media_type, "txt"),
-                             source_id)
+    return source_from_bytes(page.body, item, _PAGE_FORMATS.get(page.media_type, "txt"), source_id)
 
 
 def read_stdin(stream: BinaryIO | None, max_bytes: int) -> bytes:
@@ -143,8 +169,7 @@ def read_stdin(stream: BinaryIO | None, max_bytes: int) -> bytes:
     try:
         data = stream.read(max_bytes + 1)
     except OSError as error:
-        raise InputError(STDIN_NAME, f"cannot read standard input ({error.strerror or error})"
-                         ) from None
+        raise InputError(STDIN_NAME, f"cannot read standard input ({error.strerror or error})") from None
     if len(data) > max_bytes:
         raise InputError(STDIN_NAME, f"standard input is {over_the_limit(max_bytes)}")
     if not data.strip():
@@ -173,9 +198,13 @@ def _expand(paths: Iterable[str | os.PathLike[str]], problems: list[Problem]) ->
         if is_folder:
             found = _articles_in(path, problems)
             if not found:
-                problems.append(Problem(
-                    path=str(path), stage="load",
-                    reason="folder has no articles (.txt, .md, .html or .htm files)"))
+                problems.append(
+                    Problem(
+                        path=str(path),
+                        stage="load",
+                        reason="folder has no articles (.txt, .md, .html or .htm files)",
+                    )
+                )
             candidates = found
         else:
             candidates = [path]
@@ -197,8 +226,7 @@ def skipped_reason(name: str) -> str | None:
     if suffix in UNSUPPORTED_FORMATS:
         return UNSUPPORTED_FORMATS[suffix]
     kind = f"a {suffix} file" if suffix else "a file without an extension"
-    return (f"{kind} is not read from a folder (.txt, .md, .html and .htm are); "
-            "name it to read it as text")
+    return f"{kind} is not read from a folder (.txt, .md, .html and .htm are); name it to read it as text"
 
 
 def _articles_in(folder: Path, problems: list[Problem]) -> list[Path]:
@@ -220,8 +248,11 @@ def _articles_in(folder: Path, problems: list[Problem]) -> list[Path]:
             with os.scandir(current) as entries:
                 listed = list(entries)
         except OSError as error:
-            unusable.append(Problem(path=str(current), stage="load",
-                                    reason=f"cannot read folder ({error.strerror or error})"))
+            unusable.append(
+                Problem(
+                    path=str(current), stage="load", reason=f"cannot read folder ({error.strerror or error})"
+                )
+            )
             continue
         for entry in listed:
             path = current / entry.name
@@ -233,9 +264,13 @@ def _articles_in(folder: Path, problems: list[Problem]) -> list[Path]:
             try:
                 mode = os.stat(path).st_mode
             except OSError as error:
-                unusable.append(Problem(path=str(path), stage="load",
-                                        reason=skipped_reason(entry.name) or
-                                        _unreachable(path, error)))
+                unusable.append(
+                    Problem(
+                        path=str(path),
+                        stage="load",
+                        reason=skipped_reason(entry.name) or _unreachable(path, error),
+                    )
+                )
                 continue
             if stat.S_ISDIR(mode):  # a link to a folder is passed over, as rglob does
                 continue
@@ -289,8 +324,12 @@ def read_bounded(path: Path, max_bytes: int) -> bytes:
         if status.st_size > max_bytes:
             raise InputError(name, f"file is {readable_size(status.st_size)}, {too_big}")
         # Non-blocking: if the path became a FIFO since the stat, opening it does not wait.
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | \
-            getattr(os, "O_BINARY", 0)
+        flags = (
+            os.O_RDONLY
+            | getattr(os, "O_NONBLOCK", 0)
+            | getattr(os, "O_NOCTTY", 0)
+            | getattr(os, "O_BINARY", 0)
+        )
         descriptor = os.open(path, flags)
     except (OSError, ValueError) as error:
         raise InputError(name, _unreachable(path, error)) from None
@@ -315,8 +354,7 @@ def read_bounded(path: Path, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
-def load_source(path: Path, source_id: str, *,
-                max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedSource:
+def load_source(path: Path, source_id: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedSource:
     """Read one file into a Source, with what had to be repaired, or raise InputError saying
     why it is not an article."""
     name = str(path)
@@ -324,8 +362,7 @@ def load_source(path: Path, source_id: str, *,
     if unsupported:
         raise InputError(name, unsupported)
     data = read_bounded(path, max_bytes)
-    return source_from_bytes(data, name, ARTICLE_SUFFIXES.get(path.suffix.lower(), "txt"),
-                             source_id)
+    return source_from_bytes(data, name, ARTICLE_SUFFIXES.get(path.suffix.lower(), "txt"), source_id)
 
 
 def source_from_bytes(data: bytes, name: str, fmt: str, source_id: str) -> LoadedSource:
@@ -350,17 +387,20 @@ def source_from_bytes(data: bytes, name: str, fmt: str, source_id: str) -> Loade
         meta = metadata_from_text(body).cleaned()
     if not body.strip():
         raise InputError(name, "file has no text")
-    return LoadedSource(Source(
-        id=source_id,
-        path=name,
-        title=meta.title,
-        outlet=meta.outlet,
-        published=meta.published,
-        text=body,
-        content_hash=hashlib.sha256(body.encode("utf-8")).hexdigest(),
-        format=fmt,  # type: ignore[arg-type]
-        encoding=decoded.encoding,
-    ), tuple(repairs))
+    return LoadedSource(
+        Source(
+            id=source_id,
+            path=name,
+            title=meta.title,
+            outlet=meta.outlet,
+            published=meta.published,
+            text=body,
+            content_hash=hashlib.sha256(body.encode("utf-8")).hexdigest(),
+            format=fmt,  # type: ignore[arg-type]
+            encoding=decoded.encoding,
+        ),
+        tuple(repairs),
+    )
 
 
 def _looks_like_html(text: str) -> bool:
@@ -368,5 +408,13 @@ def _looks_like_html(text: str) -> bool:
     return head.startswith(("<!doctype html", "<html")) or "<body" in head
 
 
-__all__ = ["LoadResult", "LoadedSource", "load_source", "load_sources", "read_bounded",
-           "read_stdin", "skipped_reason", "source_from_bytes"]
+__all__ = [
+    "LoadResult",
+    "LoadedSource",
+    "load_source",
+    "load_sources",
+    "read_bounded",
+    "read_stdin",
+    "skipped_reason",
+    "source_from_bytes",
+]

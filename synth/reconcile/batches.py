@@ -33,18 +33,35 @@ class ReconcileBatch:
 
 def claim_line(claim: Claim, source: Source, group_id: str) -> str:
     """One claim as the model sees it: a JSON object on one line."""
-    item: dict[str, Any] = {"id": claim.id, "group": group_id, "source": source.id,
-                            "outlet": source.outlet, "published": source.published}
+    item: dict[str, Any] = {
+        "id": claim.id,
+        "group": group_id,
+        "source": source.id,
+        "outlet": source.outlet,
+        "published": source.published,
+    }
     if source.duplicate_of:
         item["republishes"] = source.duplicate_of
-    item.update({"by": claim.attributed_to, "relays": claim.cited_origin, "stance": claim.stance,
-                 "statement": claim.statement})
+    item.update(
+        {
+            "by": claim.attributed_to,
+            "relays": claim.cited_origin,
+            "stance": claim.stance,
+            "statement": claim.statement,
+        }
+    )
     if claim.quote.strip() != claim.statement.strip():
         item["quote"] = claim.quote
     numbers = []
     for q in claim.quantities:
-        number = {"value": q.value, "value_max": q.value_max, "unit": q.unit, "scope": q.scope,
-                  "qualifier": q.qualifier, "when": q.time_ref}
+        number = {
+            "value": q.value,
+            "value_max": q.value_max,
+            "unit": q.unit,
+            "scope": q.scope,
+            "qualifier": q.qualifier,
+            "when": q.time_ref,
+        }
         numbers.append({k: v for k, v in number.items() if v is not None})
     if numbers:
         item["numbers"] = numbers
@@ -57,8 +74,9 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / CHARS_PER_TOKEN)
 
 
-def plan_batches(groups: Sequence[ClaimGroup], claims: Sequence[Claim],
-                 sources: Sequence[Source], budget_tokens: int) -> list[ReconcileBatch]:
+def plan_batches(
+    groups: Sequence[ClaimGroup], claims: Sequence[Claim], sources: Sequence[Source], budget_tokens: int
+) -> list[ReconcileBatch]:
     """Batches of whole groups, each with at most `budget_tokens` of claims, and one batch
     when everything fits.
 
@@ -91,8 +109,12 @@ def plan_batches(groups: Sequence[ClaimGroup], claims: Sequence[Claim],
 _Entry = tuple[int, Claim]
 
 
-def _pieces(groups: Sequence[ClaimGroup], by_id: Mapping[str, Claim],
-            cost: Callable[[int, Claim], int], budget_tokens: int) -> Iterator[list[_Entry]]:
+def _pieces(
+    groups: Sequence[ClaimGroup],
+    by_id: Mapping[str, Claim],
+    cost: Callable[[int, Claim], int],
+    budget_tokens: int,
+) -> Iterator[list[_Entry]]:
     """What is packed into batches, in the order of the groups: whole sets of groups that
     share claims; their groups one by one when a set is over the budget; and parts of a
     group only when it alone is over the budget."""
@@ -128,8 +150,9 @@ def _sharing_claims(groups: Sequence[ClaimGroup]) -> list[list[int]]:
     return [[index + 1 for index in members] for members in linked.sets()]
 
 
-def _entries(groups: Sequence[ClaimGroup], numbers: Iterable[int],
-             by_id: Mapping[str, Claim]) -> list[_Entry]:
+def _entries(
+    groups: Sequence[ClaimGroup], numbers: Iterable[int], by_id: Mapping[str, Claim]
+) -> list[_Entry]:
     """The claims of these groups, each once, under the first of them that holds it."""
     seen: set[str] = set()
     entries = []
@@ -154,5 +177,4 @@ def _batch(entries: list[_Entry], cost: Callable[[int, Claim], int]) -> Reconcil
 
 def batch_payload(batch: ReconcileBatch, sources: Sequence[Source]) -> str:
     source_of = {s.id: s for s in sources}
-    return "\n".join(claim_line(c, source_of[c.source_id], batch.group_of[c.id])
-                     for c in batch.claims)
+    return "\n".join(claim_line(c, source_of[c.source_id], batch.group_of[c.id]) for c in batch.claims)

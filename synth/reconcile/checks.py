@@ -39,8 +39,11 @@ class CheckContext:
 
     @classmethod
     def for_claims(cls, claims: Sequence[Claim], sources: Sequence[Source]) -> CheckContext:
-        return cls(claims={c.id: c for c in claims}, origins=Origins(sources),
-                   outlets={s.id: s.outlet for s in sources if s.outlet})
+        return cls(
+            claims={c.id: c for c in claims},
+            origins=Origins(sources),
+            outlets={s.id: s.outlet for s in sources if s.outlet},
+        )
 
     @property
     def sources_with_claims(self) -> set[str]:
@@ -70,8 +73,10 @@ def _citation_errors(claim_ids: list[str], context: CheckContext) -> tuple[list[
     if not claim_ids:
         errors.append("it cites no claim; cite the ids of the claims it rests on")
     if unknown:
-        errors.append(f"it cites {_ids(repr(i) for i in unknown)}, not the id of any claim "
-                      "between <claims> and </claims>; cite only those ids")
+        errors.append(
+            f"it cites {_ids(repr(i) for i in unknown)}, not the id of any claim "
+            "between <claims> and </claims>; cite only those ids"
+        )
     return cited, errors
 
 
@@ -79,25 +84,28 @@ def _number_errors(field: str, text: str, cited: list[Claim]) -> list[str]:
     missing = unsupported_numbers(text, cited)
     if not missing:
         return []
-    return [f"its {field} writes {_ids(repr(m) for m in missing)}, which no claim it cites "
-            "gives; write only numbers found in the cited claims, or cite the claim that gives it"]
+    return [
+        f"its {field} writes {_ids(repr(m) for m in missing)}, which no claim it cites "
+        "gives; write only numbers found in the cited claims, or cite the claim that gives it"
+    ]
 
 
 def _evidence(cited: list[Claim], context: CheckContext) -> list[str]:
     """What the cited claims say: their quotes, statements, speakers, outlets and figures
     (unit, scope, time: what the request showed the model)."""
-    texts = [text for c in cited for text in (c.quote, c.statement, c.attributed_to or "",
-                                               context.outlets.get(c.source_id, ""))]
-    texts += [" ".join(filter(None, (q.unit, q.scope, q.time_ref))) for c in cited
-              for q in c.quantities]
+    texts = [
+        text
+        for c in cited
+        for text in (c.quote, c.statement, c.attributed_to or "", context.outlets.get(c.source_id, ""))
+    ]
+    texts += [" ".join(filter(None, (q.unit, q.scope, q.time_ref))) for c in cited for q in c.quantities]
     return texts
 
 
 def _word_errors(field: str, text: str, cited: list[Claim], context: CheckContext) -> list[str]:
     if not cited:
         return []
-    return [f"its {field}: {error}"
-            for error in sentence_errors_in_words(text, _evidence(cited, context))]
+    return [f"its {field}: {error}" for error in sentence_errors_in_words(text, _evidence(cited, context))]
 
 
 def fact_errors(fact: ReconciledFact, context: CheckContext) -> list[str]:
@@ -115,15 +123,18 @@ def fact_errors(fact: ReconciledFact, context: CheckContext) -> list[str]:
 def _status_errors(status: FactStatus, cited: list[Claim], context: CheckContext) -> list[str]:
     independent = context.origins.count(cited)
     if status == "conflicting" and not conflicting_kinds(cited):
-        return ["it is marked conflicting, but no two of the claims it cites give different "
-                "values for the same kind of figure (same unit and scope)"]
+        return [
+            "it is marked conflicting, but no two of the claims it cites give different "
+            "values for the same kind of figure (same unit and scope)"
+        ]
     if status == "corroborated" and independent < 2:
-        return ["it is marked corroborated, but its claims come from one source (a republished "
-                "copy counts as its original, and a claim that relays another outlet's report "
-                "as that outlet's)"]
+        return [
+            "it is marked corroborated, but its claims come from one source (a republished "
+            "copy counts as its original, and a claim that relays another outlet's report "
+            "as that outlet's)"
+        ]
     if status == "single_source" and independent > 1:
-        return [f"it is marked single_source, but it cites claims from {independent} "
-                "independent sources"]
+        return [f"it is marked single_source, but it cites claims from {independent} independent sources"]
     if status == "disputed" and not any(c.stance == "denied" for c in cited):
         return ["it is marked disputed, but none of the claims it cites is a denial"]
     return []
@@ -145,8 +156,7 @@ def conflicting_kinds(claims: Iterable[Claim]) -> list[tuple[str, str | None]]:
 
 def sentence_errors(line: OverviewLine, context: CheckContext) -> list[str]:
     cited, errors = _citation_errors(line.claim_ids, context)
-    return errors + _number_errors("text", line.text, cited) + \
-        _word_errors("text", line.text, cited, context)
+    return errors + _number_errors("text", line.text, cited) + _word_errors("text", line.text, cited, context)
 
 
 def cited_sources(response: ReconcileResponse, context: CheckContext) -> set[str]:
@@ -164,6 +174,8 @@ def coverage_errors(response: ReconcileResponse, context: CheckContext) -> list[
         errors.append(f"unused_sources names {_ids(stray)}, which has no claim in this request")
     missing = sorted(with_claims - cited_sources(response, context) - declared, key=id_order)
     if missing:
-        errors.append(f"sources {_ids(missing)} have claims but no fact or sentence cites them; "
-                      "cite them, or list each in unused_sources with the reason")
+        errors.append(
+            f"sources {_ids(missing)} have claims but no fact or sentence cites them; "
+            "cite them, or list each in unused_sources with the reason"
+        )
     return errors

@@ -41,31 +41,40 @@ class ModelReconciler(ModelStage):
     max_reasks = MAX_REASKS
     usage: Usage  # the last reconcile's, set when it starts
 
-    def reconcile(self, claims: Sequence[Claim], sources: Sequence[Source],
-                  rules: RulesReconcile, progress: ProgressCallback | None = None) -> Reconciled:
+    def reconcile(
+        self,
+        claims: Sequence[Claim],
+        sources: Sequence[Source],
+        rules: RulesReconcile,
+        progress: ProgressCallback | None = None,
+    ) -> Reconciled:
         return asyncio.run(self.reconcile_async(claims, sources, rules, progress))
 
-    async def reconcile_async(self, claims: Sequence[Claim], sources: Sequence[Source],
-                              rules: RulesReconcile,
-                              progress: ProgressCallback | None = None) -> Reconciled:
+    async def reconcile_async(
+        self,
+        claims: Sequence[Claim],
+        sources: Sequence[Source],
+        rules: RulesReconcile,
+        progress: ProgressCallback | None = None,
+    ) -> Reconciled:
         """The model's facts and overview where they pass the checks, and `rules` (the
         rules' reconcile of the same claims) for the rest. `progress` hears
         Progress("reconcile", batches done, batches, requests in flight, "N claims")."""
         self.usage = Usage(extractor="llm", model=self.settings.model)
-        batches = plan_batches(rules.groups, claims, sources,
-                               self.settings.reconcile_budget_tokens)
+        batches = plan_batches(rules.groups, claims, sources, self.settings.reconcile_budget_tokens)
         if len(batches) > 1:
-            self.note(f"synth: {len(claims)} claims are over the reconcile budget of "
-                      f"{self.settings.reconcile_budget_tokens} tokens; reconciling them in "
-                      f"{len(batches)} batches of whole groups")
+            self.note(
+                f"synth: {len(claims)} claims are over the reconcile budget of "
+                f"{self.settings.reconcile_budget_tokens} tokens; reconciling them in "
+                f"{len(batches)} batches of whole groups"
+            )
         semaphore = asyncio.Semaphore(self.settings.concurrency)
         done = 0
         claim_count = f"{len(claims)} claim{'' if len(claims) == 1 else 's'}"
 
         def report() -> None:
             if progress:
-                progress(Progress("reconcile", done, len(batches), self.requests_in_flight,
-                                  item=claim_count))
+                progress(Progress("reconcile", done, len(batches), self.requests_in_flight, item=claim_count))
 
         async def one(number: int, batch: ReconcileBatch) -> BatchAnswer:
             nonlocal done
@@ -76,19 +85,22 @@ class ModelReconciler(ModelStage):
             report()
             return answer
 
-        async with self.counting_into(self.usage), \
-                self.reporting(progress, "reconcile", lambda: (done, len(batches)), claim_count):
+        async with (
+            self.counting_into(self.usage),
+            self.reporting(progress, "reconcile", lambda: (done, len(batches)), claim_count),
+        ):
             answers = await asyncio.gather(*(one(n, b) for n, b in enumerate(batches, 1)))
         # This Usage counts the reconcile alone, so all its requests are reconcile requests.
         self.usage.reconcile_requests = self.usage.requests
         return assemble(answers, claims, sources, rules)
 
-    def question(self, batch: ReconcileBatch, sources: Sequence[Source],
-                 about: str = "") -> Question:
+    def question(self, batch: ReconcileBatch, sources: Sequence[Source], about: str = "") -> Question:
         """The question a batch makes; its answer is checked against the batch's claims."""
-        messages = self.prompt.render(claims=batch_payload(batch, sources),
-                                      claim_count=str(len(batch.claims)),
-                                      source_count=str(len({c.source_id for c in batch.claims})))
+        messages = self.prompt.render(
+            claims=batch_payload(batch, sources),
+            claim_count=str(len(batch.claims)),
+            source_count=str(len({c.source_id for c in batch.claims})),
+        )
         return Question(messages, CheckContext.for_claims(batch.claims, sources), about)
 
 
@@ -97,9 +109,9 @@ def batch_answer(batch: ReconcileBatch, asked: Asked) -> BatchAnswer:
     if isinstance(asked.value, ReconcileResponse):
         return BatchAnswer(batch, asked.value, None, reasks=0)
     if asked.outcome == "unchecked":
-        return BatchAnswer(batch, parse_leniently(asked.reply), asked.error,
-                           reasks=asked.reasks, cut_off=asked.cut_off)
+        return BatchAnswer(
+            batch, parse_leniently(asked.reply), asked.error, reasks=asked.reasks, cut_off=asked.cut_off
+        )
     # No answer, or refused as too long: what came back before that is checked part by part
     # like any last answer, and the rules cover the rest.
-    return BatchAnswer(batch, parse_leniently(asked.reply), asked.error,
-                       interrupted=asked.reply is not None)
+    return BatchAnswer(batch, parse_leniently(asked.reply), asked.error, interrupted=asked.reply is not None)

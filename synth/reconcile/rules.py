@@ -24,14 +24,21 @@ from synth.units import base_value, unit_key
 # Values closer than this share are the same figure written differently (6.8 vs 6.80).
 SAME_VALUE_TOLERANCE = 0.005
 _STATUS_ORDER: dict[FactStatus, int] = {
-    "conflicting": 0, "disputed": 1, "corroborated": 2, "single_source": 3}
+    "conflicting": 0,
+    "disputed": 1,
+    "corroborated": 2,
+    "single_source": 3,
+}
 # Counts that only grow as a story unfolds, so a later, higher figure is a revision.
-RUNNING_TOTALS = frozenset({"deaths", "injured", "displaced", "missing", "arrested", "rescued",
-                            "troops", "people"})
+RUNNING_TOTALS = frozenset(
+    {"deaths", "injured", "displaced", "missing", "arrested", "rescued", "troops", "people"}
+)
 # Words with which a source says its count moved.
-_REVISED = re.compile(r"\b(?:rose|risen|rising|climbed|climbing|jumped|increased|revised|updated|"
-                      r"raised|passed|surpassed|topped)\b(?:\s+\w+){0,3}\s+(?:to|past|from|above)\b",
-                      re.IGNORECASE)
+_REVISED = re.compile(
+    r"\b(?:rose|risen|rising|climbed|climbing|jumped|increased|revised|updated|"
+    r"raised|passed|surpassed|topped)\b(?:\s+\w+){0,3}\s+(?:to|past|from|above)\b",
+    re.IGNORECASE,
+)
 # What a variant names when a claim has no speaker: its outlet, saying so.
 NO_NAMED_SOURCE = "{outlet} (no named source)"
 
@@ -46,18 +53,27 @@ class SourceIndex:
 
     @classmethod
     def of(cls, sources: Sequence[Source]) -> SourceIndex:
-        return cls(Origins(sources), {s.id: s.outlet or s.id for s in sources},
-                   {s.id: s.published for s in sources if s.published})
+        return cls(
+            Origins(sources),
+            {s.id: s.outlet or s.id for s in sources},
+            {s.id: s.published for s in sources if s.published},
+        )
 
 
-def reconcile_groups(groups: Sequence[ClaimGroup], claims: Sequence[Claim],
-                     sources: Sequence[Source]) -> list[Fact]:
+def reconcile_groups(
+    groups: Sequence[ClaimGroup], claims: Sequence[Claim], sources: Sequence[Source]
+) -> list[Fact]:
     """One fact per group, conflicts first, then disputes, agreements and single reports."""
     by_id = {claim.id: claim for claim in claims}
     index = SourceIndex.of(sources)
-    return sort_and_number([group_fact([by_id[i] for i in group.claim_ids], index,
-                                       group.unit, group.scope, _figures_of(group, by_id))
-                            for group in groups])
+    return sort_and_number(
+        [
+            group_fact(
+                [by_id[i] for i in group.claim_ids], index, group.unit, group.scope, _figures_of(group, by_id)
+            )
+            for group in groups
+        ]
+    )
 
 
 def _figures_of(group: ClaimGroup, by_id: Mapping[str, Claim]) -> Callable[[Quantity], bool]:
@@ -72,8 +88,9 @@ def same_kind(unit: str | None, scope: str | None) -> Callable[[Quantity], bool]
     return lambda q: unit_key(q.unit) == key and same_scope(q.scope, scope)
 
 
-def facts_for_claims(facts: Sequence[Fact], claim_ids: Iterable[str], claims: Sequence[Claim],
-                     sources: Sequence[Source]) -> list[Fact]:
+def facts_for_claims(
+    facts: Sequence[Fact], claim_ids: Iterable[str], claims: Sequence[Claim], sources: Sequence[Source]
+) -> list[Fact]:
     """What the rules' `facts` say about `claim_ids`: each fact holding any of them, cut
     down to those claims (rebuilt only when it holds others too)."""
     wanted = set(claim_ids)
@@ -95,8 +112,13 @@ def sort_and_number(facts: Sequence[Fact]) -> list[Fact]:
     return [f.model_copy(update={"id": f"F{i}"}) for i, f in enumerate(ordered, 1)]
 
 
-def group_fact(members: Sequence[Claim], index: SourceIndex, unit: str | None,
-               scope: str | None, counts: Callable[[Quantity], bool] | None = None) -> Fact:
+def group_fact(
+    members: Sequence[Claim],
+    index: SourceIndex,
+    unit: str | None,
+    scope: str | None,
+    counts: Callable[[Quantity], bool] | None = None,
+) -> Fact:
     """The fact for one group: a quantity (`unit` with `scope`, or the figures `counts`
     selects) or, without a unit, a statement."""
     counts = counts or same_kind(unit, scope)
@@ -123,10 +145,19 @@ def group_fact(members: Sequence[Claim], index: SourceIndex, unit: str | None,
         listed = "; ".join(f"{v.label} ({', '.join(v.attributed_to)})" for v in variants)
         verb = "give different figures for" if status == "conflicting" else "give"
         statement = f"Sources {verb} {subject}: {listed}"
-    return Fact(id="F0", statement=statement, status=status, claim_ids=[c.id for c in members],
-                source_ids=unique([c.source_id for c in members]), origins=origins,
-                subject=subject, unit=unit, scope=scope, variants=variants,
-                revision=is_revision(status, unit, variants, members, index))
+    return Fact(
+        id="F0",
+        statement=statement,
+        status=status,
+        claim_ids=[c.id for c in members],
+        source_ids=unique([c.source_id for c in members]),
+        origins=origins,
+        subject=subject,
+        unit=unit,
+        scope=scope,
+        variants=variants,
+        revision=is_revision(status, unit, variants, members, index),
+    )
 
 
 def subject_of(unit: str | None, scope: str | None) -> str | None:
@@ -142,14 +173,16 @@ def _plain_statement(members: Sequence[Claim], status: FactStatus) -> str:
     return min((c.statement for c in members), key=len)
 
 
-def kind_variants(members: Sequence[Claim], index: SourceIndex, unit: str | None,
-                  scope: str | None) -> list[Variant]:
+def kind_variants(
+    members: Sequence[Claim], index: SourceIndex, unit: str | None, scope: str | None
+) -> list[Variant]:
     """The variants of the figure counting `unit` with `scope`."""
     return build_variants(members, index, same_kind(unit, scope))
 
 
-def disagreeing_origins(members: Sequence[Claim], origins: Origins,
-                        counts: Callable[[Quantity], bool]) -> bool:
+def disagreeing_origins(
+    members: Sequence[Claim], origins: Origins, counts: Callable[[Quantity], bool]
+) -> bool:
     """Whether two independent origins give values for the quantity that cannot both be
     right (synth.sameness). One source's own update ('40% contained this morning, 55% by
     evening') and rounding ('30 percent' and '29.7%') are not disagreements."""
@@ -157,9 +190,11 @@ def disagreeing_origins(members: Sequence[Claim], origins: Origins,
     for claim in members:
         for quantity in claim.quantities:
             if counts(quantity):
-                key = (base_value(quantity.value, quantity.unit),
-                       quantity.value_max and base_value(quantity.value_max, quantity.unit),
-                       quantity.qualifier)
+                key = (
+                    base_value(quantity.value, quantity.unit),
+                    quantity.value_max and base_value(quantity.value_max, quantity.unit),
+                    quantity.qualifier,
+                )
                 origin = origins.of_claim(claim)
                 _, by_origin, by_voice = by_value.setdefault(key, (quantity, set(), set()))
                 by_origin.add(origin)
@@ -167,17 +202,19 @@ def disagreeing_origins(members: Sequence[Claim], origins: Origins,
                 by_voice.add(_unique_key(claim.attributed_to) if claim.attributed_to else origin)
     values = list(by_value.values())
     for i, (first, first_origins, first_voices) in enumerate(values):
-        for second, second_origins, second_voices in values[i + 1:]:
-            apart = (first_origins - second_origins and second_origins - first_origins) or \
-                (first_voices - second_voices and second_voices - first_voices)
+        for second, second_origins, second_voices in values[i + 1 :]:
+            apart = (first_origins - second_origins and second_origins - first_origins) or (
+                first_voices - second_voices and second_voices - first_voices
+            )
             # One voice in one source giving both values is updating itself, not disagreeing.
             if apart and not consistent(first, second):
                 return True
     return False
 
 
-def build_variants(members: Sequence[Claim], index: SourceIndex,
-                   counts: Callable[[Quantity], bool]) -> list[Variant]:
+def build_variants(
+    members: Sequence[Claim], index: SourceIndex, counts: Callable[[Quantity], bool]
+) -> list[Variant]:
     """The distinct figures among the quantities that `counts` selects, lowest first, each
     with the claims, sources and speakers that gave it. A figure is its value and how it
     was qualified ('about 3,000' and 'at least 3,000' are two), so labels say what the
@@ -188,8 +225,11 @@ def build_variants(members: Sequence[Claim], index: SourceIndex,
             if not counts(quantity):
                 continue
             for known, known_claims, known_quantities in variants:
-                if same_value(known, quantity) and known.qualifier == quantity.qualifier and \
-                        known.unit == quantity.unit:
+                if (
+                    same_value(known, quantity)
+                    and known.qualifier == quantity.qualifier
+                    and known.unit == quantity.unit
+                ):
                     # Claims come one after another, so this one can only be here as the last
                     # (`claim not in known_claims` compared whole models: quadratic, 2 min at 100k).
                     if known_claims[-1] is not claim:
@@ -198,24 +238,28 @@ def build_variants(members: Sequence[Claim], index: SourceIndex,
                     break
             else:
                 variants.append((quantity, [claim], [quantity]))
-    variants.sort(key=lambda v: (base_value(v[0].value, v[0].unit),
-                                 base_value(v[0].value_max or v[0].value, v[0].unit)))
+    variants.sort(
+        key=lambda v: (base_value(v[0].value, v[0].unit), base_value(v[0].value_max or v[0].value, v[0].unit))
+    )
     several_units = len({q.unit for q, _, _ in variants}) > 1
-    return [_variant(quantity, variant_claims, matching, index, several_units)
-            for quantity, variant_claims, matching in variants]
+    return [
+        _variant(quantity, variant_claims, matching, index, several_units)
+        for quantity, variant_claims, matching in variants
+    ]
 
 
-def _variant(quantity: Quantity, claims: list[Claim], matching: list[Quantity],
-             index: SourceIndex, with_unit: bool) -> Variant:
-    label = value_label(quantity.value, quantity.value_max, quantity.qualifier, quantity.unit,
-                        quantity.text)
-    speakers = [c.attributed_to or NO_NAMED_SOURCE.format(outlet=index.outlet[c.source_id])
-                for c in claims]
+def _variant(
+    quantity: Quantity, claims: list[Claim], matching: list[Quantity], index: SourceIndex, with_unit: bool
+) -> Variant:
+    label = value_label(quantity.value, quantity.value_max, quantity.qualifier, quantity.unit, quantity.text)
+    speakers = [c.attributed_to or NO_NAMED_SOURCE.format(outlet=index.outlet[c.source_id]) for c in claims]
     times = [index.published[c.source_id] for c in claims if c.source_id in index.published]
     # Without publication times, a value's own date in its sentence says when it held.
     times = times or [d for c in claims for d in c.dates if re.match(r"\d{4}-\d\d-\d\d", d)]
     return Variant(
-        value=quantity.value, value_max=quantity.value_max, qualifier=quantity.qualifier,
+        value=quantity.value,
+        value_max=quantity.value_max,
+        qualifier=quantity.qualifier,
         label=f"{label} {quantity.unit}" if with_unit else label,
         time_refs=unique([q.time_ref for q in matching if q.time_ref]),
         as_of=min(times, key=time_order) if times else None,
@@ -239,8 +283,13 @@ def time_order(published: str) -> str:
     return published[:16]
 
 
-def is_revision(status: FactStatus, unit: str | None, variants: Sequence[Variant],
-                members: Iterable[Claim], index: SourceIndex) -> bool:
+def is_revision(
+    status: FactStatus,
+    unit: str | None,
+    variants: Sequence[Variant],
+    members: Iterable[Claim],
+    index: SourceIndex,
+) -> bool:
     """A conflict over a running total whose figures rise with the sources' publication
     times: each source's highest figure is at least that of every earlier source.
 
@@ -262,11 +311,13 @@ def is_revision(status: FactStatus, unit: str | None, variants: Sequence[Variant
         return False
     timed_days = {p[:10] for p in published.values() if "T" in p}
     # A date without a time cannot be ordered against timed reports of the same day.
-    points = sorted((time_order(published[s]), value) for s, value in highest.items()
-                    if "T" in published[s] or published[s][:10] not in timed_days)
+    points = sorted(
+        (time_order(published[s]), value)
+        for s, value in highest.items()
+        if "T" in published[s] or published[s][:10] not in timed_days
+    )
     values = [v for _, v in points]
-    return (len({w for w, _ in points}) >= 3 and values == sorted(values)
-            and values[0] < values[-1])
+    return len({w for w, _ in points}) >= 3 and values == sorted(values) and values[0] < values[-1]
 
 
 def unique(items: Iterable[str]) -> list[str]:
@@ -304,8 +355,13 @@ def speaker_names(names: Iterable[str]) -> dict[str, str]:
     for i, form in enumerate(longest_first):
         proper = _TITLE.sub("", form)[:1].isupper()
         listed_under[form] = next(
-            (longer for longer in longest_first[:i] if listed_under[longer] == longer
-             and proper and words[form] in words[longer]), form)
+            (
+                longer
+                for longer in longest_first[:i]
+                if listed_under[longer] == longer and proper and words[form] in words[longer]
+            ),
+            form,
+        )
     return {name: listed_under[forms[name]] for name in names}
 
 

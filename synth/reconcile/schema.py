@@ -24,13 +24,16 @@ SCHEMA_VERSION = "1"
 
 
 class ReconciledFact(BaseModel):
-    statement: str = Field(description="the fact in one sentence; for a conflict, each figure "
-                                       "with who gave it and when")
+    statement: str = Field(
+        description="the fact in one sentence; for a conflict, each figure with who gave it and when"
+    )
     status: FactStatus = Field(description="corroborated, single_source, conflicting or disputed")
     claim_ids: list[str] = Field(description="ids of every claim this fact rests on, e.g. C3")
     explanation: str | None = Field(
-        default=None, description="for conflicting or disputed facts: why the figures differ "
-                                  "(scope, timing, who counts), only as the cited claims say")
+        default=None,
+        description="for conflicting or disputed facts: why the figures differ "
+        "(scope, timing, who counts), only as the cited claims say",
+    )
 
     @model_validator(mode="after")
     def passes_checks(self) -> ReconciledFact:
@@ -85,6 +88,8 @@ def parse_leniently(answer: Any) -> ReconcileResponse | None:
     data = json_object(answer)
     if data is None:
         return None
-    return ReconcileResponse(facts=valid_items(data, "facts", ReconciledFact),
-                             overview=valid_items(data, "overview", OverviewLine),
-                             unused_sources=valid_items(data, "unused_sources", UnusedSourceNote))
+    return ReconcileResponse(
+        facts=valid_items(data, "facts", ReconciledFact),
+        overview=valid_items(data, "overview", OverviewLine),
+        unused_sources=valid_items(data, "unused_sources", UnusedSourceNote),
+    )

@@ -26,8 +26,7 @@ def shown_variants(fact: Fact) -> list[Variant]:
     other fact's lowest first, as reconcile ordered them."""
     if not fact.revision:
         return list(fact.variants)
-    return sorted(fact.variants, key=lambda v: (v.as_of is None, time_order(v.as_of or ""),
-                                                v.value))
+    return sorted(fact.variants, key=lambda v: (v.as_of is None, time_order(v.as_of or ""), v.value))
 
 
 def revision_summary(fact: Fact) -> str | None:

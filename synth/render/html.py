@@ -31,12 +31,18 @@ from synth.render.facts import fact_headline, heading_case, shown_variants
 from synth.render.title import story_title
 
 STATUS_ORDER = ("corroborated", "single_source", "conflicting", "disputed")
-STATUS_LABEL = {"corroborated": "Corroborated", "single_source": "Single source",
-                "conflicting": "Conflicting", "disputed": "Disputed"}
-STATUS_HINT = {"corroborated": "independent sources agree",
-               "single_source": "rests on one independent source",
-               "conflicting": "sources give different values",
-               "disputed": "a party denies it"}
+STATUS_LABEL = {
+    "corroborated": "Corroborated",
+    "single_source": "Single source",
+    "conflicting": "Conflicting",
+    "disputed": "Disputed",
+}
+STATUS_HINT = {
+    "corroborated": "independent sources agree",
+    "single_source": "rests on one independent source",
+    "conflicting": "sources give different values",
+    "disputed": "a party denies it",
+}
 # When a quote feeds several facts, its highlight takes the most contentious status.
 _STATUS_WEIGHT = {"single_source": 1, "corroborated": 2, "conflicting": 3, "disputed": 4}
 VARIANT_COLOURS = 8
@@ -88,8 +94,6 @@ class VariantView:
     independent: int
     majority: bool
     as_of: str | None  # shown for a revision's values: when each was given
-
-
 
 
 @dataclass(frozen=True)
@@ -213,15 +217,21 @@ def render_html(report: Report) -> str:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("synth", "templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+    env = Environment(
+        loader=PackageLoader("synth", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters["num"] = lambda n: f"{n:,}"
     return env
 
 
-def source_segments(text: str, spans: Sequence[tuple[str, int, int]],
-                    status: dict[str, str] | None = None) -> list[Segment]:
+def source_segments(
+    text: str, spans: Sequence[tuple[str, int, int]], status: dict[str, str] | None = None
+) -> list[Segment]:
     """Cut `text` at every quote boundary; each piece knows which quotes cover it.
 
     Overlapping quotes are fine, and spans outside the text are ignored rather than trusted.
@@ -233,8 +243,9 @@ def source_segments(text: str, spans: Sequence[tuple[str, int, int]],
     for a, b in pairwise(cuts):
         covering = tuple(cid for cid, s, e in valid if s <= a and b <= e)
         starts = tuple(cid for cid, s, _ in valid if s == a)
-        strongest = max((status.get(c, "") for c in covering),
-                        key=lambda st: _STATUS_WEIGHT.get(st, 0), default="")
+        strongest = max(
+            (status.get(c, "") for c in covering), key=lambda st: _STATUS_WEIGHT.get(st, 0), default=""
+        )
         segments.append(Segment(text[a:b], covering, starts, strongest))
     return segments
 
@@ -264,15 +275,23 @@ def _claim_status(index: _Index, claim_id: str) -> str:
 
 
 def _source_view(index: _Index, source: Source) -> SourceView:
-    claims = sorted((c for c in index.report.claims if c.source_id == source.id),
-                    key=lambda c: (c.start, c.end))
+    claims = sorted(
+        (c for c in index.report.claims if c.source_id == source.id), key=lambda c: (c.start, c.end)
+    )
     status = {c.id: _claim_status(index, c.id) for c in claims}
     segments = source_segments(source.text, [(c.id, c.start, c.end) for c in claims], status)
     if source.format == "md":  # shown as text: "# Heading" as a heading's words, links as text
         segments = [replace(seg, text=markdown_as_text(seg.text)) for seg in segments]
     copies = tuple(s.id for s in index.report.sources if s.duplicate_of == source.id)
-    return SourceView(source, index.source_label(source.id), _format_date(source.published),
-                      tuple(segments), tuple(claims), copies, index.short_label(source.id))
+    return SourceView(
+        source,
+        index.source_label(source.id),
+        _format_date(source.published),
+        tuple(segments),
+        tuple(claims),
+        copies,
+        index.short_label(source.id),
+    )
 
 
 _MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
@@ -311,14 +330,27 @@ def _fact_view(index: _Index, fact: Fact) -> FactView:
         per_variant = {i: index.independent(v.claim_ids) for i, v in enumerate(shown)}
         # A revision's values are one count at different times: none is a minority view.
         majority = set() if fact.revision else majority_variants(shown, per_variant)
-        variants = [VariantView(v, i % VARIANT_COLOURS, per_variant[i], i in majority,
-                                _format_date(v.as_of) if fact.revision else None)
-                    for i, v in enumerate(shown)]
-    detail = (fact.statement if fact.written_by == "model" and headline != fact.statement
-              else None)
+        variants = [
+            VariantView(
+                v,
+                i % VARIANT_COLOURS,
+                per_variant[i],
+                i in majority,
+                _format_date(v.as_of) if fact.revision else None,
+            )
+            for i, v in enumerate(shown)
+        ]
+    detail = fact.statement if fact.written_by == "model" and headline != fact.statement else None
     independent = len(fact.origins) or index.independent(fact.claim_ids)
-    return FactView(fact, headline, detail, _shorten(heading_case(headline), _LABEL_CHARS),
-                    tuple(variants), _speakers(index, fact), independent)
+    return FactView(
+        fact,
+        headline,
+        detail,
+        _shorten(heading_case(headline), _LABEL_CHARS),
+        tuple(variants),
+        _speakers(index, fact),
+        independent,
+    )
 
 
 def _speakers(index: _Index, fact: Fact) -> tuple[Speaker, ...]:
@@ -329,9 +361,10 @@ def _speakers(index: _Index, fact: Fact) -> tuple[Speaker, ...]:
         who = listed_under[claim.attributed_to] if claim.attributed_to else "no named source"
         grouped.setdefault((who, claim.stance), []).append(claim)
     order = {"denied": 0, "asserted": 1, "reported": 2, "hedged": 3}
-    speakers = [Speaker(who, stance, tuple(c.id for c in claims),
-                        tuple(dict.fromkeys(c.source_id for c in claims)))
-                for (who, stance), claims in grouped.items()]
+    speakers = [
+        Speaker(who, stance, tuple(c.id for c in claims), tuple(dict.fromkeys(c.source_id for c in claims)))
+        for (who, stance), claims in grouped.items()
+    ]
     return tuple(sorted(speakers, key=lambda s: order.get(s.stance, 9)))
 
 
@@ -339,8 +372,11 @@ def _matrix_row(index: _Index, view: FactView) -> MatrixRow:
     fact = view.fact
     cells = []
     for source in index.report.sources:
-        claims = [index.claims[c] for c in fact.claim_ids
-                  if c in index.claims and index.claims[c].source_id == source.id]
+        claims = [
+            index.claims[c]
+            for c in fact.claim_ids
+            if c in index.claims and index.claims[c].source_id == source.id
+        ]
         marks = _cell_marks(index, view, source, claims)
         kinds = {m.kind for m in marks}
         state: CellState
@@ -358,8 +394,7 @@ def _matrix_row(index: _Index, view: FactView) -> MatrixRow:
     return MatrixRow(fact, view.label, tuple(cells))
 
 
-def _cell_marks(index: _Index, view: FactView, source: Source,
-                claims: list[Claim]) -> list[CellMark]:
+def _cell_marks(index: _Index, view: FactView, source: Source, claims: list[Claim]) -> list[CellMark]:
     outlet = index.source_label(source.id)
     marks: list[CellMark] = []
     placed: set[str] = set()
@@ -370,32 +405,50 @@ def _cell_marks(index: _Index, view: FactView, source: Source,
         placed.update(ids)
         who = _join(dict.fromkeys(index.claims[c].attributed_to or "unattributed" for c in ids))
         timeline = view.fact.revision
-        relation = ("a value on the count's timeline" if timeline
-                    else "one of the values most sources give" if variant.majority
-                    else "differs from the value most sources give")
-        marks.append(CellMark("supports" if variant.majority or timeline else "contradicts",
-                              variant.variant.label, ids,
-                              f"{outlet} ({source.id}): {variant.variant.label}, per {who}; {relation}",
-                              variant.colour))
+        relation = (
+            "a value on the count's timeline"
+            if timeline
+            else "one of the values most sources give"
+            if variant.majority
+            else "differs from the value most sources give"
+        )
+        marks.append(
+            CellMark(
+                "supports" if variant.majority or timeline else "contradicts",
+                variant.variant.label,
+                ids,
+                f"{outlet} ({source.id}): {variant.variant.label}, per {who}; {relation}",
+                variant.colour,
+            )
+        )
     rest = [c for c in claims if c.id not in placed]
     affirm = [c for c in rest if c.stance != "denied"]
     denied = [c for c in rest if c.stance == "denied"]
     # A fact that is itself a denial ("X denies Y") is supported by the sources reporting the
     # denial; only in a fact that affirms something does a denial contradict it.
-    is_denial = bool(denied) and not view.variants and all(
-        index.claims[c].stance == "denied" for c in view.fact.claim_ids if c in index.claims)
+    is_denial = (
+        bool(denied)
+        and not view.variants
+        and all(index.claims[c].stance == "denied" for c in view.fact.claim_ids if c in index.claims)
+    )
     if affirm and not view.variants:
         who = _join(dict.fromkeys(c.attributed_to or "unattributed" for c in affirm))
-        marks.append(CellMark("supports", "✓", tuple(c.id for c in affirm),
-                              f"{outlet} ({source.id}) reports it, per {who}"))
+        marks.append(
+            CellMark(
+                "supports", "✓", tuple(c.id for c in affirm), f"{outlet} ({source.id}) reports it, per {who}"
+            )
+        )
     if denied:
         who = _join(dict.fromkeys(c.attributed_to or "unattributed" for c in denied))
-        marks.append(CellMark("supports" if is_denial else "contradicts",
-                              "✓ denial" if is_denial else "✗ denial", tuple(c.id for c in denied),
-                              f"{outlet} ({source.id}) reports a denial by {who}"))
+        marks.append(
+            CellMark(
+                "supports" if is_denial else "contradicts",
+                "✓ denial" if is_denial else "✗ denial",
+                tuple(c.id for c in denied),
+                f"{outlet} ({source.id}) reports a denial by {who}",
+            )
+        )
     return marks
-
-
 
 
 def _date_range(sources: Sequence[Source]) -> str | None:

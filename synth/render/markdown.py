@@ -17,8 +17,10 @@ from synth.render.title import story_title
 from synth.text import printable
 
 _STATUS_LABEL = {
-    "corroborated": "corroborated", "single_source": "single source",
-    "conflicting": "**conflicting**", "disputed": "**disputed**",
+    "corroborated": "corroborated",
+    "single_source": "single source",
+    "conflicting": "**conflicting**",
+    "disputed": "**disputed**",
 }
 # Enough to stop links, images, raw HTML, emphasis and table breaks; no more, so text stays legible.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
@@ -43,9 +45,11 @@ def render_markdown(report: Report) -> str:
     lines.append("")
     usage = report.usage
     mode = f"model {usage.model}" if usage.model else "offline extractor"
-    lines.append(f"_{counted(len(report.sources), 'source')} · "
-                 f"{counted(len(report.claims), 'grounded claim')} · "
-                 f"{counted(len(report.facts), 'fact')} · {mode}_")
+    lines.append(
+        f"_{counted(len(report.sources), 'source')} · "
+        f"{counted(len(report.claims), 'grounded claim')} · "
+        f"{counted(len(report.facts), 'fact')} · {mode}_"
+    )
     lines.append("")
     lines.append("## Overview")
     lines.append("")
@@ -62,8 +66,7 @@ def render_markdown(report: Report) -> str:
         lines.append("| --- | --- | --- | --- |")
         for fact in report.facts:
             status = _STATUS_LABEL[fact.status] + (", revised over time" if fact.revision else "")
-            lines.append(f"| {fact.id} | {status} | "
-                         f"{escape(fact.statement)} | {_cite(fact.source_ids)} |")
+            lines.append(f"| {fact.id} | {status} | {escape(fact.statement)} | {_cite(fact.source_ids)} |")
     else:
         lines.append("_None._")
     lines.append("")
@@ -76,8 +79,9 @@ def render_markdown(report: Report) -> str:
             lines.append("")
             summary = revision_summary(fact)
             if summary is not None:
-                lines.append(f"_A count revised as reports came in: it {escape(summary)}, "
-                             "earliest report first._")
+                lines.append(
+                    f"_A count revised as reports came in: it {escape(summary)}, earliest report first._"
+                )
                 lines.append("")
             if fact.explanation:
                 lines.append(f"_Why they differ:_ {escape(fact.explanation)}")
@@ -88,9 +92,11 @@ def render_markdown(report: Report) -> str:
                     if fact.revision and variant.as_of:
                         when.append(f"as of {variant.as_of}")
                     said = f" ({escape(', '.join(when))})" if when else ""
-                    lines.append(f"- **{escape(variant.label)}**{said} — "
-                                 f"{escape('; '.join(variant.attributed_to))} "
-                                 f"{_cite(variant.source_ids)}")
+                    lines.append(
+                        f"- **{escape(variant.label)}**{said} — "
+                        f"{escape('; '.join(variant.attributed_to))} "
+                        f"{_cite(variant.source_ids)}"
+                    )
                     for claim_id in variant.claim_ids:
                         lines.append(f"  - {_quote(claims[claim_id], sources)}")
             else:
@@ -102,9 +108,11 @@ def render_markdown(report: Report) -> str:
     for source in report.sources:
         details = [escape(x) for x in (source.outlet, source.published) if x]
         copy = f" — republishes [{source.duplicate_of[1:]}]" if source.duplicate_of else ""
-        lines.append(f"{source.id[1:]}. **{escape(source.title or source.path)}**"
-                     f"{' — ' + ', '.join(details) if details else ''} "
-                     f"(`{printable(source.path)}`){copy}")
+        lines.append(
+            f"{source.id[1:]}. **{escape(source.title or source.path)}**"
+            f"{' — ' + ', '.join(details) if details else ''} "
+            f"(`{printable(source.path)}`){copy}"
+        )
     lines.append("")
     if report.unused_sources:
         lines.append("Not cited in the summary:")
@@ -121,13 +129,17 @@ def render_markdown(report: Report) -> str:
     lines.append("## Run")
     lines.append("")
     lines.append(f"- extractor: {usage.extractor}" + (f" ({usage.model})" if usage.model else ""))
-    lines.append(f"- requests: {usage.requests}, prompt tokens: {usage.prompt_tokens}, "
-                 f"completion tokens: {usage.completion_tokens}, cache hits: {usage.cache_hits}")
-    lines.append(f"- claims extracted: {usage.claims_extracted}, dropped by grounding: "
-                 f"{usage.claims_dropped}")
-    lines.append(f"- facts and overview written by: {usage.reconciler}"
-                 + (f" ({usage.reconcile_requests} reconcile requests)"
-                    if usage.reconcile_requests else ""))
+    lines.append(
+        f"- requests: {usage.requests}, prompt tokens: {usage.prompt_tokens}, "
+        f"completion tokens: {usage.completion_tokens}, cache hits: {usage.cache_hits}"
+    )
+    lines.append(
+        f"- claims extracted: {usage.claims_extracted}, dropped by grounding: {usage.claims_dropped}"
+    )
+    lines.append(
+        f"- facts and overview written by: {usage.reconciler}"
+        + (f" ({usage.reconcile_requests} reconcile requests)" if usage.reconcile_requests else "")
+    )
     if usage.estimated_cost_usd is not None:
         lines.append(f"- estimated cost: ${usage.estimated_cost_usd:.4f}")
     return "\n".join(lines) + "\n"
@@ -141,5 +153,7 @@ def counted(number: int, noun: str) -> str:
 def _quote(claim: Claim, sources: dict[str, Source]) -> str:
     source = sources[claim.source_id]
     who = claim.attributed_to or "unattributed"
-    return (f"“{escape(claim.quote)}” — {escape(who)}, {escape(source.outlet or source.id)} "
-            f"[{claim.source_id[1:]}] ({claim.id}, {claim.stance})")
+    return (
+        f"“{escape(claim.quote)}” — {escape(who)}, {escape(source.outlet or source.id)} "
+        f"[{claim.source_id[1:]}] ({claim.id}, {claim.stance})"
+    )

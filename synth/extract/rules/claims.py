@@ -25,10 +25,16 @@ MIN_CLAIM_WORDS = 5
 _DATELINE = re.compile(r"^[A-Z][A-Z .,'’/-]{2,40}\s*(?:\([^)]{1,40}\)\s*)?(?:[—–-]+|:)\s*")
 
 
-def claim_from_sentence(sentence: Span, offset: int, source_id: str, story: StoryProfile,
-                        memory: SpeakerMemory, figure_memory: FigureMemory,
-                        reference_year: int | None, fallback_speaker: str | None
-                        ) -> tuple[ClaimDraft, list[Figure]] | None:
+def claim_from_sentence(
+    sentence: Span,
+    offset: int,
+    source_id: str,
+    story: StoryProfile,
+    memory: SpeakerMemory,
+    figure_memory: FigureMemory,
+    reference_year: int | None,
+    fallback_speaker: str | None,
+) -> tuple[ClaimDraft, list[Figure]] | None:
     """The claim a sentence makes and its figures (their scope not yet settled), or None for
     a fragment or a question. `offset` is where the sentence's doc starts in the source."""
     attribution = attribute(sentence, memory)

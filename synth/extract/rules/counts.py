@@ -36,27 +36,53 @@ if TYPE_CHECKING:
 
 # Verbs (by lemma) whose subject or object is counted by the outcome they name.
 OUTCOME_VERBS = {
-    "kill": "deaths", "die": "deaths", "perish": "deaths", "drown": "deaths",
-    "injure": "injured", "wound": "injured", "hurt": "injured", "hospitalise": "injured",
+    "kill": "deaths",
+    "die": "deaths",
+    "perish": "deaths",
+    "drown": "deaths",
+    "injure": "injured",
+    "wound": "injured",
+    "hurt": "injured",
+    "hospitalise": "injured",
     "hospitalize": "injured",
-    "miss": "missing", "disappear": "missing",
-    "rescue": "rescued", "recover": "rescued", "save": "rescued",
-    "evacuate": "evacuated", "displace": "displaced", "flee": "displaced",
-    "arrest": "arrested", "detain": "arrested",
+    "miss": "missing",
+    "disappear": "missing",
+    "rescue": "rescued",
+    "recover": "rescued",
+    "save": "rescued",
+    "evacuate": "evacuated",
+    "displace": "displaced",
+    "flee": "displaced",
+    "arrest": "arrested",
+    "detain": "arrested",
 }
 # Nouns (by lemma) that name the same outcomes ("the rescue of eight", "the deaths of 17").
-OUTCOME_NOUNS = {"death": "deaths", "fatality": "deaths", "casualty": "injured",
-                 "injury": "injured", "rescue": "rescued", "evacuation": "evacuated",
-                 "arrest": "arrested"}
-OUTCOME_ADJECTIVES = {"dead": "deaths", "missing": "missing", "injured": "injured",
-                      "wounded": "injured", "homeless": "displaced", "unaccounted": "missing"}
+OUTCOME_NOUNS = {
+    "death": "deaths",
+    "fatality": "deaths",
+    "casualty": "injured",
+    "injury": "injured",
+    "rescue": "rescued",
+    "evacuation": "evacuated",
+    "arrest": "arrested",
+}
+OUTCOME_ADJECTIVES = {
+    "dead": "deaths",
+    "missing": "missing",
+    "injured": "injured",
+    "wounded": "injured",
+    "homeless": "displaced",
+    "unaccounted": "missing",
+}
 
 # Nouns that stand for a count of something else ("the death toll rose to 52").
 MEASURE_NOUNS = frozenset("toll number total count tally figure".split())
 
 # A count of these is rarely a figure anyone checks (three times, two sides).
-NOT_FIGURES = frozenset("""time times way ways thing things reason reasons side sides part parts
-point points occasion occasions kind kinds sort sorts step steps round rounds""".split())
+NOT_FIGURES = frozenset(
+    """time times way ways thing things reason reasons side sides part parts
+point points occasion occasions kind kinds sort sorts step steps round rounds""".split()
+)
 
 _ON_BOARD = frozenset({"onboard", "aboard", "board"})
 
@@ -73,14 +99,23 @@ def read_zero(anchor: Token) -> tuple[str, list[ScopePart]] | None:
     return None
 
 
-def read_count(anchor: Token, tokens: Sequence[Token], story: StoryProfile,
-                found: list[tuple[Token, Figure]], memory: FigureMemory
-                ) -> tuple[str, list[ScopePart]] | None:
+def read_count(
+    anchor: Token,
+    tokens: Sequence[Token],
+    story: StoryProfile,
+    found: list[tuple[Token, Figure]],
+    memory: FigureMemory,
+) -> tuple[str, list[ScopePart]] | None:
     """(unit, scope parts) for a number that counts: an outcome ('2,012 dead'), a magnitude,
     a size ('900,000-strong'), a hyphened property or the noun it counts; else what its
     left-out noun must be."""
-    noun = anchor.head if anchor.dep_ in ("nummod", "quantmod", "compound") and \
-        anchor.head.pos_ in ("NOUN", "PROPN") and anchor.head.i > anchor.i else None
+    noun = (
+        anchor.head
+        if anchor.dep_ in ("nummod", "quantmod", "compound")
+        and anchor.head.pos_ in ("NOUN", "PROPN")
+        and anchor.head.i > anchor.i
+        else None
+    )
     nxt = next_word(anchor)
     if nxt is not None and nxt.lower_ in OUTCOME_ADJECTIVES and not hyphened(anchor, nxt):
         return OUTCOME_ADJECTIVES[nxt.lower_], []  # "2,012 dead and 2,059 injured"
@@ -90,8 +125,7 @@ def read_count(anchor: Token, tokens: Sequence[Token], story: StoryProfile,
     if (noun is not None and noun.lower_ == "strong") or (nxt is not None and nxt.lower_ == "strong"):
         whole = _whole_after(anchor)  # "a 900,000-strong army"
         return ("troops", [("whole", f"whole {whole}")]) if whole else None
-    if noun is not None and hyphened(anchor, noun) and noun.dep_ in ("compound", "amod", "nmod",
-                                                                        "npadvmod"):
+    if noun is not None and hyphened(anchor, noun) and noun.dep_ in ("compound", "amod", "nmod", "npadvmod"):
         # "a three-storey building", "a five-alarm fire": a property of the noun it describes.
         return _plural(noun), described_scope(noun.head, story)
     if noun is None:
@@ -107,13 +141,19 @@ def read_count(anchor: Token, tokens: Sequence[Token], story: StoryProfile,
     return _counted_noun(anchor, noun, story, memory)
 
 
-def _counted_noun(anchor: Token, noun: Token, story: StoryProfile,
-                  memory: FigureMemory | None = None) -> tuple[str, list[ScopePart]] | None:
+def _counted_noun(
+    anchor: Token, noun: Token, story: StoryProfile, memory: FigureMemory | None = None
+) -> tuple[str, list[ScopePart]] | None:
     """(unit, scope parts) for a number that counts `noun`, or None when the noun is not
     worth a figure ('three times')."""
     noun_lemma = lemma(noun)
-    if noun_lemma in NOT_FIGURES or noun_lemma in MEASURE_NOUNS or noun.is_stop or \
-            not noun.text.replace("-", "").isalpha() or len(noun.text) < 2:
+    if (
+        noun_lemma in NOT_FIGURES
+        or noun_lemma in MEASURE_NOUNS
+        or noun.is_stop
+        or not noun.text.replace("-", "").isalpha()
+        or len(noun.text) < 2
+    ):
         return None
     if noun_lemma in DURATION_NOUNS:
         return DURATION_NOUNS[noun_lemma], duration_scope(noun)
@@ -125,13 +165,15 @@ def _counted_noun(anchor: Token, noun: Token, story: StoryProfile,
         parts.append(("measure", "margin"))  # "beating it by 1 million units": a difference
     if each_after(noun):
         parts.append(("subset", "each"))
-    if any(c.lower_ in ("further", "additional", "extra") for c in [*noun.children,
-                                                                      *anchor.children]):
+    if any(c.lower_ in ("further", "additional", "extra") for c in [*noun.children, *anchor.children]):
         parts.append(("subset", "additional"))  # "a further 1,500": an increment
     # "239 passengers and crew": people counted under two names, with one number, are
     # everyone; "ships, three squadrons and aircraft" are not people at all.
-    conjoined = [c for c in noun.children if c.dep_ == "conj" and c.pos_ == "NOUN" and
-                 lemma(c) in PEOPLE_NOUNS] if noun_lemma in PEOPLE_NOUNS else []
+    conjoined = (
+        [c for c in noun.children if c.dep_ == "conj" and c.pos_ == "NOUN" and lemma(c) in PEOPLE_NOUNS]
+        if noun_lemma in PEOPLE_NOUNS
+        else []
+    )
     if noun_lemma in PERSON_NOUNS or conjoined:
         outcome = _outcome_of(noun)
         if outcome:
@@ -141,8 +183,9 @@ def _counted_noun(anchor: Token, noun: Token, story: StoryProfile,
     return _plural(noun), parts
 
 
-def _read_elided(anchor: Token, story: StoryProfile, found: list[tuple[Token, Figure]],
-                 memory: FigureMemory) -> tuple[str, list[ScopePart]] | None:
+def _read_elided(
+    anchor: Token, story: StoryProfile, found: list[tuple[Token, Figure]], memory: FigureMemory
+) -> tuple[str, list[ScopePart]] | None:
     """A number with no noun of its own: the verb, an 'of' phrase, a measure noun or the
     figure it parallels says what it counts."""
     outcome = _outcome_of(anchor)
@@ -158,14 +201,13 @@ def _read_elided(anchor: Token, story: StoryProfile, found: list[tuple[Token, Fi
         pronouns = [c for c in partitive.children if c.dep_ == "pobj" and c.pos_ == "PRON"]
         if pronouns and found:  # "2,059 injured, 1,404 of them critically"
             manner = [c.lower_ for c in anchor.head.children if c.dep_ == "advmod"] + (
-                [anchor.head.lower_] if anchor.head.pos_ == "ADV" else [])
-            return found[-1][1].unit, [("subset", "part of a total"),
-                                       *(("subset", m) for m in manner[:1])]
+                [anchor.head.lower_] if anchor.head.pos_ == "ADV" else []
+            )
+            return found[-1][1].unit, [("subset", "part of a total"), *(("subset", m) for m in manner[:1])]
     reached = _reached_by(anchor, story, memory)
     if reached:
         return reached
-    if anchor.dep_ == "pobj" and anchor.head.lower_ == "of" and \
-            lemma(anchor.head.head) in MEASURE_NOUNS:
+    if anchor.dep_ == "pobj" and anchor.head.lower_ == "of" and lemma(anchor.head.head) in MEASURE_NOUNS:
         measure = anchor.head.head  # "the toll of nearly three hundred", "a death toll of 52"
         if lemma(measure) == "toll" or any(lemma(c) in ("death", "dead") for c in measure.children):
             return "deaths", []
@@ -185,13 +227,17 @@ def _read_elided(anchor: Token, story: StoryProfile, found: list[tuple[Token, Fi
     if similar is not None:
         return similar, []
     if any(t.lower_ in _ON_BOARD for t in anchor.children) or (
-            anchor.head.pos_ in ("ADP",) and anchor.head.lower_ in _ON_BOARD):
+        anchor.head.pos_ in ("ADP",) and anchor.head.lower_ in _ON_BOARD
+    ):
         return "people", []
     if in_brackets(anchor):
         # "(129 seats), Syriza 26.9% (71)": a bare bracketed number counts what the last
         # bracketed figure counted
-        bracketed = [f for a, f in found if in_brackets(a) or in_brackets(a.head) or any(
-            in_brackets(t) for t in a.head.lefts)]
+        bracketed = [
+            f
+            for a, f in found
+            if in_brackets(a) or in_brackets(a.head) or any(in_brackets(t) for t in a.head.lefts)
+        ]
         if bracketed:
             return bracketed[-1].unit, parenthetical_scope(anchor, story)
     if found:
@@ -205,16 +251,32 @@ def _read_elided(anchor: Token, story: StoryProfile, found: list[tuple[Token, Fi
             return subject_unit, []
     if anchor.dep_ in ("dobj", "pobj", "conj") and re.search(r"\d", anchor.text):
         # "… and reached 2,122", "… up to 12,000 in all": the noun of the figure just before
-        unit = found[-1][1].unit if found else (memory.last_unit if memory.sentences_since <= 1
-                                                 else None)
+        unit = found[-1][1].unit if found else (memory.last_unit if memory.sentences_since <= 1 else None)
         if unit and unit not in DURATION_NOUNS.values() and unit not in TIME_POINT_UNITS:
             return unit, []
     return None
 
 
 # Verbs whose object is the level a figure named before has reached.
-CHANGE_VERBS = frozenset({"climb", "rise", "jump", "increase", "grow", "pass", "reach", "top",
-                          "exceed", "surpass", "hit", "soar", "stand", "fall", "drop"})
+CHANGE_VERBS = frozenset(
+    {
+        "climb",
+        "rise",
+        "jump",
+        "increase",
+        "grow",
+        "pass",
+        "reach",
+        "top",
+        "exceed",
+        "surpass",
+        "hit",
+        "soar",
+        "stand",
+        "fall",
+        "drop",
+    }
+)
 
 
 def _level_of_it(anchor: Token) -> Token | None:
@@ -226,22 +288,23 @@ def _level_of_it(anchor: Token) -> Token | None:
     return verb if subject is not None and subject.lower_ in ("it", "this", "that") else None
 
 
-def _similar_figure(anchor: Token, found: list[tuple[Token, Figure]],
-                    memory: FigureMemory) -> str | None:
+def _similar_figure(anchor: Token, found: list[tuple[Token, Figure]], memory: FigureMemory) -> str | None:
     """'… measured it at magnitude 6.8, while the institute put it at 7.0', 'the quake
     measured 7.0': a bare number after a measuring verb counts what the nearest earlier
     figure of about its size counted."""
     verb = anchor.head.head if anchor.dep_ == "pobj" else anchor.head
     if lemma(verb) not in ("measure", "put", "register", "record", "rate", "estimate", "give"):
         return None
-    value = float(anchor.text.replace(",", "")) if re.fullmatch(r"[\d,]+(?:\.\d+)?",
-                                                                 anchor.text) else None
+    value = float(anchor.text.replace(",", "")) if re.fullmatch(r"[\d,]+(?:\.\d+)?", anchor.text) else None
     if value is None or value <= 0:
         return None
     candidates = [f for _, f in reversed(found)] + list(reversed(memory.recent))
     for figure in candidates:
-        if figure.value > 0 and 1 / 1.5 <= value / figure.value <= 1.5 and \
-                figure.unit not in DURATION_NOUNS.values():
+        if (
+            figure.value > 0
+            and 1 / 1.5 <= value / figure.value <= 1.5
+            and figure.unit not in DURATION_NOUNS.values()
+        ):
             return figure.unit
     return None
 
@@ -250,8 +313,9 @@ def _similar_figure(anchor: Token, found: list[tuple[Token, Figure]],
 LEVEL_VERBS = frozenset({"reach", "hit", "top", "exceed", "surpass", "pass", "total"})
 
 
-def _reached_by(anchor: Token, story: StoryProfile,
-                memory: FigureMemory) -> tuple[str, list[ScopePart]] | None:
+def _reached_by(
+    anchor: Token, story: StoryProfile, memory: FigureMemory
+) -> tuple[str, list[ScopePart]] | None:
     """'Galaxy S4 sales, which reached a record 40 million': the subject is what is counted."""
     verb = anchor.head
     if anchor.dep_ not in ("dobj", "attr") or lemma(verb) not in LEVEL_VERBS:
@@ -283,10 +347,13 @@ def _outcome_of(token: Token) -> str | None:
         if child.dep_ in ("amod", "acl", "relcl") and child.lower_ in OUTCOME_ADJECTIVES:
             return OUTCOME_ADJECTIVES[child.lower_]
         if child.dep_ in ("acl", "relcl") and any(  # "three sailors who went missing"
-                g.dep_ in ("acomp", "oprd", "xcomp") and g.lower_ in OUTCOME_ADJECTIVES
-                for g in child.children):
-            return next(OUTCOME_ADJECTIVES[g.lower_] for g in child.children
-                        if g.dep_ in ("acomp", "oprd", "xcomp") and g.lower_ in OUTCOME_ADJECTIVES)
+            g.dep_ in ("acomp", "oprd", "xcomp") and g.lower_ in OUTCOME_ADJECTIVES for g in child.children
+        ):
+            return next(
+                OUTCOME_ADJECTIVES[g.lower_]
+                for g in child.children
+                if g.dep_ in ("acomp", "oprd", "xcomp") and g.lower_ in OUTCOME_ADJECTIVES
+            )
         if child.dep_ in ("acl", "relcl") and OUTCOME_VERBS.get(lemma(child)):
             return OUTCOME_VERBS[lemma(child)]
     if token.dep_ == "amod" and head.lower_ in OUTCOME_ADJECTIVES:
@@ -297,8 +364,13 @@ def _outcome_of(token: Token) -> str | None:
 def _measured_by(anchor: Token) -> str | None:
     """'the death toll rose to 820' → deaths: the number is what a measure noun stands at.
     '?' when the measure noun does not say what it counts ('the running total at 3,000')."""
-    verb = anchor.head.head if anchor.dep_ == "pobj" else anchor.head if anchor.dep_ in (
-        "attr", "dobj") else None
+    verb = (
+        anchor.head.head
+        if anchor.dep_ == "pobj"
+        else anchor.head
+        if anchor.dep_ in ("attr", "dobj")
+        else None
+    )
     if verb is None or verb.pos_ not in ("VERB", "AUX"):
         return None
     for candidate in verb.children:
@@ -322,7 +394,7 @@ def _parallel(anchor: Token, previous: Token) -> bool:
 
 def _whole_after(anchor: Token) -> str | None:
     """The body named just after a number ('a 900,000-strong army' → army)."""
-    for token in anchor.doc[anchor.i:min(anchor.i + 6, anchor.sent.end)]:
+    for token in anchor.doc[anchor.i : min(anchor.i + 6, anchor.sent.end)]:
         if lemma(token) in COLLECTIVE_NOUNS:
             return token.lower_
     return None
@@ -331,8 +403,7 @@ def _whole_after(anchor: Token) -> str | None:
 def _plural(noun: Token) -> str:
     """The unit a counted noun names, in the plural."""
     word = noun.lower_
-    if noun.tag_ in ("NNS", "NNPS") or word in ("aircraft", "people", "crew", "personnel", "police",
-                                                "staff"):
+    if noun.tag_ in ("NNS", "NNPS") or word in ("aircraft", "people", "crew", "personnel", "police", "staff"):
         return canonical_unit(word)
     base = lemma(noun)
     if re.search(r"(?:s|x|z|ch|sh)$", base):

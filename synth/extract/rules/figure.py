@@ -33,11 +33,20 @@ class Figure:
     text: str
 
     def quantity(self, story_nationalities: frozenset[str] = frozenset()) -> Quantity:
-        kept = [text for kind, text in self.parts
-                if kind != NATIONALITY or text.lower() not in story_nationalities]
-        return Quantity(value=self.value, value_max=self.value_max, unit=self.unit,
-                        scope="; ".join(dict.fromkeys(p for p in kept if p)) or None,
-                        qualifier=self.qualifier, time_ref=self.time_ref, text=self.text)
+        kept = [
+            text
+            for kind, text in self.parts
+            if kind != NATIONALITY or text.lower() not in story_nationalities
+        ]
+        return Quantity(
+            value=self.value,
+            value_max=self.value_max,
+            unit=self.unit,
+            scope="; ".join(dict.fromkeys(p for p in kept if p)) or None,
+            qualifier=self.qualifier,
+            time_ref=self.time_ref,
+            text=self.text,
+        )
 
 
 @dataclass

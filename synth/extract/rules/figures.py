@@ -51,12 +51,16 @@ if TYPE_CHECKING:
 # them from the entry point keeps working.
 __all__ = ["NATIONALITY", "Figure", "FigureMemory", "figures_in"]
 
-_THRESHOLD_AFTER = re.compile(r"^\s*(?:or (?:more|greater|above|higher|over|less|fewer|"
-                              r"below|lower)|\+)", re.I)
+_THRESHOLD_AFTER = re.compile(
+    r"^\s*(?:or (?:more|greater|above|higher|over|less|fewer|"
+    r"below|lower)|\+)",
+    re.I,
+)
 
 
-def figures_in(sentence: Span, story: StoryProfile, reference_year: int | None,
-               memory: FigureMemory | None = None) -> list[Figure]:
+def figures_in(
+    sentence: Span, story: StoryProfile, reference_year: int | None, memory: FigureMemory | None = None
+) -> list[Figure]:
     """The figures `sentence` states, in order."""
     memory = memory or FigureMemory()
     text = sentence.text
@@ -67,7 +71,7 @@ def figures_in(sentence: Span, story: StoryProfile, reference_year: int | None,
     for mention in find_numbers(text):
         if any(start <= mention.number_start < end for start, end in dates):
             continue  # "Saturday 9 September" is a date, not a count
-        if _THRESHOLD_AFTER.match(text[mention.end:]):
+        if _THRESHOLD_AFTER.match(text[mention.end :]):
             continue  # "magnitude 6 or more": a threshold, not a figure
         tokens = _tokens_of(sentence, base + mention.number_start, base + mention.end)
         if not tokens:
@@ -79,10 +83,20 @@ def figures_in(sentence: Span, story: StoryProfile, reference_year: int | None,
         unit, parts = reading
         if event and unit != "year":
             parts.append(("event", event))
-        found.append((anchor, Figure(
-            value=mention.value, value_max=mention.value_max, unit=unit, parts=parts,
-            qualifier=_qualifier(mention, anchor), time_ref=time_ref(anchor, sentence),
-            text=text[mention.start:mention.end])))
+        found.append(
+            (
+                anchor,
+                Figure(
+                    value=mention.value,
+                    value_max=mention.value_max,
+                    unit=unit,
+                    parts=parts,
+                    qualifier=_qualifier(mention, anchor),
+                    time_ref=time_ref(anchor, sentence),
+                    text=text[mention.start : mention.end],
+                ),
+            )
+        )
     share_owners(found)
     found.extend(clock_times(sentence, event))
     memory.remember_sites(sentence)
@@ -104,7 +118,7 @@ def _tokens_of(sentence: Span, start: int, end: int) -> list[Token]:
     if tokens[0].idx < start:
         return []
     last = tokens[-1]
-    tail = last.text[end - last.idx:]
+    tail = last.text[end - last.idx :]
     if tail and not re.fullmatch(r"(?:%|[a-z]{1,3}|-\d.*)", tail, re.I):
         return []
     return tokens
@@ -117,14 +131,22 @@ def _anchor(tokens: Sequence[Token]) -> Token:
     return outside[-1] if outside else tokens[-1]
 
 
-def _read(anchor: Token, tokens: Sequence[Token], mention: NumberMention, text: str, base: int,
-          story: StoryProfile, found: list[tuple[Token, Figure]], memory: FigureMemory
-          ) -> tuple[str, list[ScopePart]] | None:
+def _read(
+    anchor: Token,
+    tokens: Sequence[Token],
+    mention: NumberMention,
+    text: str,
+    base: int,
+    story: StoryProfile,
+    found: list[tuple[Token, Figure]],
+    memory: FigureMemory,
+) -> tuple[str, list[ScopePart]] | None:
     """(unit, scope parts) for one number, or None when it is not a figure."""
     entity = anchor.ent_type_
     after = next_word(tokens[-1])
-    if is_clock_or_year(mention, anchor) or (entity in ("DATE", "TIME") and reads_as_time(
-            anchor, mention, after)):
+    if is_clock_or_year(mention, anchor) or (
+        entity in ("DATE", "TIME") and reads_as_time(anchor, mention, after)
+    ):
         return read_time(anchor, tokens, mention, after)
     if mention.value < 2 and not re.search(r"\d", mention.text) and mention.value != 0:
         return None  # "one of the", "a single": words, not counts
@@ -136,8 +158,7 @@ def _read(anchor: Token, tokens: Sequence[Token], mention: NumberMention, text: 
     if currency:
         # Money is of something: a price, a sum raised, a deal ("raised over $400").
         measured = measured_thing(anchor)
-        return currency, [*owner_scope(anchor, anchor, story),
-                          *([("measure", measured)] if measured else [])]
+        return currency, [*owner_scope(anchor, anchor, story), *([("measure", measured)] if measured else [])]
     if _is_address(anchor):
         return None
     if after is not None and (after.text == "%" or after.lower_ in ("percent", "pct")):
@@ -154,16 +175,22 @@ def _read(anchor: Token, tokens: Sequence[Token], mention: NumberMention, text: 
 def _is_address(anchor: Token) -> bool:
     """'3464 Parc Ave', 'Flight 370': a number that is part of a name, not a count of it."""
     head = anchor.head
-    return anchor.dep_ in ("nummod", "compound") and head.tag_ == "NNP" and head.i > anchor.i \
-        and head.dep_ not in ("compound", "conj", "nmod", "amod") and \
-        not any(c.dep_ == "conj" for c in head.children)
+    return (
+        anchor.dep_ in ("nummod", "compound")
+        and head.tag_ == "NNP"
+        and head.i > anchor.i
+        and head.dep_ not in ("compound", "conj", "nmod", "amod")
+        and not any(c.dep_ == "conj" for c in head.children)
+    )
 
 
 def _is_reference(anchor: Token, mention: NumberMention) -> bool:
     """'the two governments', 'three times the figure': a number that refers or multiplies
     rather than counts."""
+    following = next_word(anchor)
     if any(c.lower_ == "times" for c in anchor.children) or (
-            next_word(anchor) is not None and next_word(anchor).lower_ == "times"):  # type: ignore[union-attr]
+        following is not None and following.lower_ == "times"
+    ):
         return True
     if mention.value < 10 and not re.search(r"\d", mention.text) and anchor.i > anchor.sent.start:
         before = anchor.doc[anchor.i - 1]
@@ -177,12 +204,18 @@ def _qualifier(mention: NumberMention, anchor: Token) -> Qualifier:
     if mention.qualifier != "exact":
         return mention.qualifier
     nxt = next_word(anchor)
-    if nxt is not None and nxt.lower_ == "or" and next_word(nxt) is not None and \
-            next_word(nxt).lower_ == "so":  # type: ignore[union-attr]
+    after = next_word(nxt) if nxt is not None else None
+    if nxt is not None and nxt.lower_ == "or" and after is not None and after.lower_ == "so":
         return "about"  # "1,500 or so"
     for child in anchor.children:
-        if child.dep_ in ("advmod", "quantmod") and child.lower_ in ("about", "around", "nearly",
-                                                                    "almost", "approximately",
-                                                                    "roughly", "some"):
+        if child.dep_ in ("advmod", "quantmod") and child.lower_ in (
+            "about",
+            "around",
+            "nearly",
+            "almost",
+            "approximately",
+            "roughly",
+            "some",
+        ):
             return "about"
     return "exact"

@@ -20,16 +20,19 @@ if TYPE_CHECKING:
 
 
 # Nouns a measure can describe ("a range of 13,000 km", "an altitude of 2,800 miles").
-DIMENSION_NOUNS = frozenset("""range altitude height depth distance length width area radius
-diameter speed elevation radius""".split())
+DIMENSION_NOUNS = frozenset(
+    """range altitude height depth distance length width area radius
+diameter speed elevation radius""".split()
+)
 
 _COMPASS = re.compile(r"^(?:north|south|east|west)(?:-?(?:east|west))?(?:ern|ward|wards)?$", re.I)
 
 
-def currency_unit(tokens: Sequence[Token], after: Token | None, text: str, mention: NumberMention,
-              base: int) -> str | None:
+def currency_unit(
+    tokens: Sequence[Token], after: Token | None, text: str, mention: NumberMention, base: int
+) -> str | None:
     """The currency written before the number ('$', '€') or after it ('euros'), if any."""
-    before = text[max(0, mention.number_start - 4):mention.number_start].rstrip()
+    before = text[max(0, mention.number_start - 4) : mention.number_start].rstrip()
     for symbol in ("US$", "$", "€", "£", "¥"):
         if before.endswith(symbol):
             return CURRENCIES[symbol]
@@ -44,12 +47,12 @@ def is_per_cent(after: Token | None) -> bool:
     return after is not None and after.lower_ == "per" and nxt is not None and nxt.lower_ == "cent"
 
 
-def measure_after(last: Token, text: str, mention: NumberMention,
-                   base: int) -> tuple[str, Token] | None:
+def measure_after(last: Token, text: str, mention: NumberMention, base: int) -> tuple[str, Token] | None:
     """A unit of measurement written after the number, glued or not ('3,500km',
     '120 nautical miles', '1,000 square nautical miles')."""
-    tail = last.text[mention.end + base - last.idx:] if last.idx + len(last.text) > \
-        mention.end + base else ""
+    tail = (
+        last.text[mention.end + base - last.idx :] if last.idx + len(last.text) > mention.end + base else ""
+    )
     glued = re.match(r"[a-z]{1,3}", tail, re.I)
     if glued and glued.group(0).lower() in MEASURES:
         return _plural_measure(glued.group(0).lower()), last
@@ -105,11 +108,15 @@ def measure_scope(anchor: Token, unit_token: Token, story: StoryProfile) -> list
 
 
 # Verbs of covering a distance: "flew 960 km" and "travelled about 1,000 km" measure one thing.
-TRAVEL_VERBS = frozenset("""fly travel go cover move journey cruise drift sail drive walk run
-head""".split())
+TRAVEL_VERBS = frozenset(
+    """fly travel go cover move journey cruise drift sail drive walk run
+head""".split()
+)
 # Verbs that say nothing of what is measured ("was 5 km", "said 30 cm").
-_LIGHT_VERBS = frozenset("""be have say report tell add note estimate put give show make take get
-include reach""".split())
+_LIGHT_VERBS = frozenset(
+    """be have say report tell add note estimate put give show make take get
+include reach""".split()
+)
 
 
 def measured_thing(unit_token: Token) -> str | None:
@@ -127,8 +134,10 @@ def measured_thing(unit_token: Token) -> str | None:
             return lemma(objects[0])
     head = unit_token
     for _ in range(4):  # past brackets, lists and prepositions to the verb
-        if head.dep_ in ("appos", "conj", "pobj", "prep", "npadvmod", "quantmod", "nummod") and \
-                head.head.i != head.i:
+        if (
+            head.dep_ in ("appos", "conj", "pobj", "prep", "npadvmod", "quantmod", "nummod")
+            and head.head.i != head.i
+        ):
             head = head.head
             continue
         break
@@ -152,8 +161,12 @@ def _landmark(unit_token: Token) -> str | None:
     for token in window:
         if token.text == "," and not direction:
             break
-        if _COMPASS.match(token.text.replace("-", "")) or token.lower_ in ("off", "from", "further",
-                                                                            "farther"):
+        if _COMPASS.match(token.text.replace("-", "")) or token.lower_ in (
+            "off",
+            "from",
+            "further",
+            "farther",
+        ):
             direction = True
             if token.lower_ in ("off", "from"):
                 objects = [c for c in token.children if c.dep_ == "pobj"]
@@ -187,8 +200,11 @@ def percent_scope(percent: Token, anchor: Token, story: StoryProfile) -> list[Sc
         return [*parts, ("measure", "of " + lemma(objects[0]))]
     head = percent
     described: Token | None = None
-    while head.dep_ in ("npadvmod", "amod", "advmod", "compound", "nmod") and \
-            head.head.i != head.i and head.head.pos_ in ("ADJ", "ADV", "NOUN"):
+    while (
+        head.dep_ in ("npadvmod", "amod", "advmod", "compound", "nmod")
+        and head.head.i != head.i
+        and head.head.pos_ in ("ADJ", "ADV", "NOUN")
+    ):
         head = head.head  # "40 percent fewer … phones", "a 22 percent unemployment rate"
         if head.pos_ == "NOUN":
             described = head
@@ -205,18 +221,26 @@ def percent_scope(percent: Token, anchor: Token, story: StoryProfile) -> list[Sc
     return [*parts, ("measure", " ".join([*words, lemma(described)]))]
 
 
-def read_magnitude(anchor: Token, after: Token | None,
-               story: StoryProfile) -> tuple[str, list[ScopePart]] | None:
+def read_magnitude(
+    anchor: Token, after: Token | None, story: StoryProfile
+) -> tuple[str, list[ScopePart]] | None:
     """'magnitude 6.8', 'a magnitude of 6.8', 'a 6.8-magnitude quake', 'a magnitude 4.9
     aftershock' (what it describes is its scope unless it is the story's own event)."""
     before = anchor.doc[anchor.i - 1] if anchor.i > anchor.sent.start else None
     of_before = anchor.doc[anchor.i - 2] if anchor.i - 2 >= anchor.sent.start else None
     if before is not None and before.lower_ == "magnitude":
-        described = before.head if before.head.pos_ == "NOUN" and before.head.i > anchor.i else (
-            anchor.head if anchor.head.pos_ == "NOUN" and anchor.head.i > anchor.i else None)
+        described = (
+            before.head
+            if before.head.pos_ == "NOUN" and before.head.i > anchor.i
+            else (anchor.head if anchor.head.pos_ == "NOUN" and anchor.head.i > anchor.i else None)
+        )
         return "magnitude", described_scope(described, story) if described is not None else []
-    if before is not None and before.lower_ == "of" and of_before is not None and \
-            of_before.lower_ == "magnitude":
+    if (
+        before is not None
+        and before.lower_ == "of"
+        and of_before is not None
+        and of_before.lower_ == "magnitude"
+    ):
         return "magnitude", []
     if after is not None and after.lower_ == "magnitude":
         return "magnitude", described_scope(after.head, story) if after.head.i != after.i else []

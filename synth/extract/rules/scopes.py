@@ -18,11 +18,15 @@ if TYPE_CHECKING:
 
 
 # Nouns for anyone at all: the verb says what happened to them.
-PERSON_NOUNS = frozenset("""people person persons individual individuals civilian civilians
-resident residents villager villagers man men woman women child children""".split())
+PERSON_NOUNS = frozenset(
+    """people person persons individual individuals civilian civilians
+resident residents villager villagers man men woman women child children""".split()
+)
 # Nouns for people counted as people (who are carried, hurt, rescued; not owned).
-PEOPLE_NOUNS = PERSON_NOUNS | frozenset("""passenger crew member worker soldier sailor troop
-survivor victim student child adult patient tourist migrant refugee firefighter""".split())
+PEOPLE_NOUNS = PERSON_NOUNS | frozenset(
+    """passenger crew member worker soldier sailor troop
+survivor victim student child adult patient tourist migrant refugee firefighter""".split()
+)
 
 _SUBSET_MARKERS = frozenset({"including", "among", "whom"})
 
@@ -34,38 +38,57 @@ def subset_scope(noun: Token, story: StoryProfile) -> list[ScopePart]:
     for child in noun.children:
         if child.dep_ in ("amod", "compound", "nmod") and child.ent_type_ in ("NORP", "GPE"):
             parts.append((NATIONALITY, entity_text(child)))
-        elif child.dep_ == "amod" and child.lower_ in ("special", "elite") or (
-                child.dep_ == "compound" and lemma(child) == "force" and any(
-                    g.lower_ in ("special", "elite") for g in child.children)):
+        elif (
+            child.dep_ == "amod"
+            and child.lower_ in ("special", "elite")
+            or (
+                child.dep_ == "compound"
+                and lemma(child) == "force"
+                and any(g.lower_ in ("special", "elite") for g in child.children)
+            )
+        ):
             parts.append(("subset", "special forces"))
-        elif child.dep_ == "amod" and child.lower_ in ("senior", "critically", "seriously",
-                                                       "severely"):
+        elif child.dep_ == "amod" and child.lower_ in ("senior", "critically", "seriously", "severely"):
             parts.append(("subset", child.lower_))
         elif child.dep_ == "prep" and child.lower_ == "from":
             # "passengers from China" are some of them; "ships from 10 countries" or "from
             # Vietnam, Malaysia, Thailand …" are all of them, by where they came from.
-            objects = [c for c in child.children if c.dep_ == "pobj" and not any(
-                g.dep_ == "nummod" for g in c.children) and
-                sum(1 for t in c.subtree if t.dep_ == "conj") < 2]
+            objects = [
+                c
+                for c in child.children
+                if c.dep_ == "pobj"
+                and not any(g.dep_ == "nummod" for g in c.children)
+                and sum(1 for t in c.subtree if t.dep_ == "conj") < 2
+            ]
             if objects:
                 parts.append(("subset", "from " + phrase_key(objects[0])))
     return parts
 
 
 # Verbs whose subject owns the figure in their object: "won 129 seats", "sold 12 million".
-POSSESSION_VERBS = frozenset("""have hold win gain get take secure sell ship garner receive earn
-lose keep control capture own score claim retain obtain""".split())
+POSSESSION_VERBS = frozenset(
+    """have hold win gain get take secure sell ship garner receive earn
+lose keep control capture own score claim retain obtain""".split()
+)
 # Nouns for a body whose size a figure may give: "the corps numbers 40,000 soldiers".
-COLLECTIVE_NOUNS = frozenset("""army military force forces corps division brigade regiment
-battalion fleet navy workforce population""".split())
+COLLECTIVE_NOUNS = frozenset(
+    """army military force forces corps division brigade regiment
+battalion fleet navy workforce population""".split()
+)
 
 
 def owner_scope(anchor: Token, noun: Token, story: StoryProfile) -> list[ScopePart]:
     """Whose count it is: a name on the noun ('Galaxy S5 units', "Samsung's share"), the
     subject that has, wins or sells it ('New Democracy … gained 129 seats'), or what a
     'with' phrase belongs to ('showed New Democracy with 128 seats')."""
-    names = [c for c in noun.children if c.dep_ in ("compound", "poss", "nmod") and
-             c.pos_ == "PROPN" and c.i < noun.i and c.ent_type_ not in ("NORP", "GPE")]
+    names = [
+        c
+        for c in noun.children
+        if c.dep_ in ("compound", "poss", "nmod")
+        and c.pos_ == "PROPN"
+        and c.i < noun.i
+        and c.ent_type_ not in ("NORP", "GPE")
+    ]
     if names:
         return [("owner", entity_text(names[-1]))]
     if lemma(noun) in PEOPLE_NOUNS:
@@ -101,8 +124,11 @@ def _owner_by_verb(noun: Token) -> str | None:
         return None
     if head.dep_ in ("appos", "npadvmod") and is_name(head.head):
         return entity_text(head.head)
-    if head.dep_ in ("dobj", "attr") and head.head.pos_ in ("VERB", "AUX") and \
-            lemma(head.head) in POSSESSION_VERBS | {"be"}:
+    if (
+        head.dep_ in ("dobj", "attr")
+        and head.head.pos_ in ("VERB", "AUX")
+        and lemma(head.head) in POSSESSION_VERBS | {"be"}
+    ):
         subject = subject_of(head.head)
         if subject is not None and is_name(subject):
             return entity_text(subject)
@@ -120,8 +146,11 @@ def whole_scope(noun: Token) -> list[ScopePart]:
     if verb is None or verb.pos_ not in ("VERB", "AUX"):
         return []
     subject = subject_of(verb)
-    if subject is not None and lemma(subject) in COLLECTIVE_NOUNS and lemma(verb) in (
-            "number", "total", "estimate", "be", "have", "comprise", "include", "count"):
+    if (
+        subject is not None
+        and lemma(subject) in COLLECTIVE_NOUNS
+        and lemma(verb) in ("number", "total", "estimate", "be", "have", "comprise", "include", "count")
+    ):
         return [("whole", f"whole {subject.lower_}")]
     return []
 
@@ -133,8 +162,9 @@ REGION_LABELS = frozenset({"GPE", "LOC"})
 _SITE_PREPOSITIONS = frozenset({"at", "in", "on", "near", "off", "across", "over"})
 
 
-def place_scope(token: Token, story: StoryProfile, measure: bool = False,
-                 memory: FigureMemory | None = None) -> list[ScopePart]:
+def place_scope(
+    token: Token, story: StoryProfile, measure: bool = False, memory: FigureMemory | None = None
+) -> list[ScopePart]:
     """'809 flights were cancelled at O'Hare': a site that is not the story's own. A
     measure ('9 inches fell across northern Missouri') is narrowed by any place it is of;
     an organisation is a site only after 'at' ('at O'Hare', not 'seats in Parliament')."""
@@ -145,8 +175,9 @@ def place_scope(token: Token, story: StoryProfile, measure: bool = False,
         for child in holder.children:
             if child.dep_ == "prep" and child.lower_ in _SITE_PREPOSITIONS:
                 for place in child.children:
-                    if place.dep_ != "pobj" or (place.ent_type_ == "ORG" and child.lower_ != "at"
-                                                and not measure):
+                    if place.dep_ != "pobj" or (
+                        place.ent_type_ == "ORG" and child.lower_ != "at" and not measure
+                    ):
                         continue
                     name = _site_name(place, labels, memory)
                     if name and (measure or entity_key(name) not in story.common_places):
@@ -165,8 +196,7 @@ def place_scope(token: Token, story: StoryProfile, measure: bool = False,
     return parts[:1]
 
 
-def _site_name(place: Token, labels: frozenset[str],
-               memory: FigureMemory | None = None) -> str | None:
+def _site_name(place: Token, labels: frozenset[str], memory: FigureMemory | None = None) -> str | None:
     """A site's name. 'the airport' is a site when the article has named sites of that kind
     ('… International Airport'): the one named last in the sentence, else in the article."""
     if place.ent_type_ in labels:
@@ -219,7 +249,7 @@ def is_part_of_total(anchor: Token, noun: Token) -> bool:
 
 def each_after(noun: Token) -> bool:
     """'two units of up to 6,000 men each': a figure per unit, not a total."""
-    window = noun.doc[noun.i + 1:min(noun.i + 3, noun.sent.end)]
+    window = noun.doc[noun.i + 1 : min(noun.i + 3, noun.sent.end)]
     return any(t.lower_ == "each" for t in window)
 
 
@@ -241,14 +271,21 @@ def share_owners(found: Sequence[tuple[Token, Figure]]) -> None:
 
 def _listed_together(first: Token, second: Token) -> bool:
     """Whether two numbers' phrases are items of one coordination."""
+
     def chain(token: Token) -> set[int]:
         seen = {token.i}
-        while token.dep_ in ("conj", "nummod", "appos", "pobj", "prep", "compound", "dobj") and \
-                token.head.i != token.i and len(seen) < 8:
+        while (
+            token.dep_ in ("conj", "nummod", "appos", "pobj", "prep", "compound", "dobj")
+            and token.head.i != token.i
+            and len(seen) < 8
+        ):
             token = token.head
             seen.add(token.i)
         return seen
+
     first_chain, second_chain = chain(first), chain(second)
     shared = first_chain & second_chain
-    return bool(shared) and any(first.doc[i].dep_ == "conj" or any(
-        c.dep_ == "conj" for c in first.doc[i].children) for i in first_chain | second_chain)
+    return bool(shared) and any(
+        first.doc[i].dep_ == "conj" or any(c.dep_ == "conj" for c in first.doc[i].children)
+        for i in first_chain | second_chain
+    )

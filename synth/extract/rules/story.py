@@ -66,8 +66,7 @@ def story_profile(documents: Sequence[Sequence[Doc]]) -> StoryProfile:
                 if entity.label_ in NAME_LABELS:
                     mentions.names.add(key)
                 if entity.label_ == "DATE":
-                    mentions.years.update(int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b",
-                                                                     entity.text))
+                    mentions.years.update(int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", entity.text))
         per_document.append(mentions)
     if not per_document:
         return StoryProfile()

@@ -22,7 +22,7 @@ def next_word(token: Token | None) -> Token | None:
 
 def hyphened(number: Token, noun: Token) -> bool:
     """Whether only hyphens stand between a number and its noun ('a three-storey building')."""
-    between = number.doc[number.i + 1:noun.i]
+    between = number.doc[number.i + 1 : noun.i]
     return len(between) >= 1 and all(t.text in ("-", "‑", "–") for t in between)
 
 
@@ -30,19 +30,20 @@ def subject_of(verb: Token) -> Token | None:
     """A verb's subject: what 'which', 'that' or 'who' stands for, or the subject of the verb
     it is joined to when it has none of its own."""
     subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-    if subject is not None and subject.lower_ in ("which", "that", "who") and \
-            verb.dep_ == "relcl":
+    if subject is not None and subject.lower_ in ("which", "that", "who") and verb.dep_ == "relcl":
         return verb.head
-    if subject is None and verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.pos_ in (
-            "VERB", "AUX"):
+    if subject is None and verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.pos_ in ("VERB", "AUX"):
         return subject_of(verb.head)
     return subject
 
 
 def is_name(token: Token) -> bool:
     """A name, or a noun a name describes ('the Syriza party')."""
-    return token.pos_ == "PROPN" or token.ent_type_ in ("ORG", "PERSON", "NORP", "PRODUCT", "GPE") \
+    return (
+        token.pos_ == "PROPN"
+        or token.ent_type_ in ("ORG", "PERSON", "NORP", "PRODUCT", "GPE")
         or any(c.dep_ in ("compound", "amod") and c.pos_ == "PROPN" for c in token.children)
+    )
 
 
 def entity_text(token: Token) -> str:
@@ -59,8 +60,7 @@ def entity_text(token: Token) -> str:
 
 def phrase_key(token: Token) -> str:
     """A noun phrase without its determiner: 'the previous search zone' → 'previous search zone'."""
-    words = [t for t in token.subtree if t.i <= token.i and t.dep_ not in ("det", "punct", "poss",
-                                                                          "case")]
+    words = [t for t in token.subtree if t.i <= token.i and t.dep_ not in ("det", "punct", "poss", "case")]
     return " ".join(t.text for t in words) or token.text
 
 
@@ -68,8 +68,11 @@ def clause_of(token: Token) -> Token:
     """The verb of the clause a token stands in, or the root it reaches."""
     head = token
     for _ in range(12):
-        if head.pos_ in ("VERB", "AUX") and head.dep_ not in ("amod", "acl", "xcomp") or \
-                head.head.i == head.i:
+        if (
+            head.pos_ in ("VERB", "AUX")
+            and head.dep_ not in ("amod", "acl", "xcomp")
+            or head.head.i == head.i
+        ):
             return head
         head = head.head
     return head

@@ -17,17 +17,29 @@ if TYPE_CHECKING:
     from spacy.tokens import Span, Token
 
 
-DURATION_NOUNS = {"second": "seconds", "minute": "minutes", "hour": "hours", "day": "days",
-                  "week": "weeks", "month": "months", "year": "years", "decade": "decades",
-                  "century": "centuries", "night": "nights", "fortnight": "fortnights"}
+DURATION_NOUNS = {
+    "second": "seconds",
+    "minute": "minutes",
+    "hour": "hours",
+    "day": "days",
+    "week": "weeks",
+    "month": "months",
+    "year": "years",
+    "decade": "decades",
+    "century": "centuries",
+    "night": "nights",
+    "fortnight": "fortnights",
+}
 
 _TIME_PHRASES = re.compile(
     r"\b(?:so far|to date|thus far|as of [^,.;]{2,30}|by (?:the end of )?[A-Z][a-z]+|"
     r"by (?:the end of the year|year-end|next (?:week|month|year))|initially|at first|in total|"
-    r"eventually|overnight|earlier|later)\b")
+    r"eventually|overnight|earlier|later)\b"
+)
 
-_CLOCK = re.compile(r"(?<![\w.:])(?P<hour>[01]?\d)(?:[:.](?P<minute>[0-5]\d))?\s?(?P<half>[ap])\.?\s?m\b\.?",
-                    re.IGNORECASE)
+_CLOCK = re.compile(
+    r"(?<![\w.:])(?P<hour>[01]?\d)(?:[:.](?P<minute>[0-5]\d))?\s?(?P<half>[ap])\.?\s?m\b\.?", re.IGNORECASE
+)
 TIME_OF_DAY = "time of day"
 
 
@@ -51,16 +63,30 @@ def clock_times(sentence: Span, event: str | None) -> list[tuple[Token, Figure]]
         parts: list[ScopePart] = [("measure", timed)]
         if event:
             parts.append(("event", event))
-        found.append((tokens[0], Figure(
-            value=round(hour + minute / 60, 4), value_max=None, unit=TIME_OF_DAY, parts=parts,
-            qualifier="about" if tokens[0].i > sentence.start and
-            sentence.doc[tokens[0].i - 1].lower_ in ("around", "about", "approximately") else "exact",
-            time_ref=None, text=match.group(0).strip())))
+        found.append(
+            (
+                tokens[0],
+                Figure(
+                    value=round(hour + minute / 60, 4),
+                    value_max=None,
+                    unit=TIME_OF_DAY,
+                    parts=parts,
+                    qualifier="about"
+                    if tokens[0].i > sentence.start
+                    and sentence.doc[tokens[0].i - 1].lower_ in ("around", "about", "approximately")
+                    else "exact",
+                    time_ref=None,
+                    text=match.group(0).strip(),
+                ),
+            )
+        )
     return found
 
 
-_TIMES_OF_DAY = frozenset("""midnight noon midday morning afternoon evening night dawn dusk
-today tonight""".split())
+_TIMES_OF_DAY = frozenset(
+    """midnight noon midday morning afternoon evening night dawn dusk
+today tonight""".split()
+)
 
 
 def _timed_event(time: Token) -> str | None:
@@ -71,9 +97,29 @@ def _timed_event(time: Token) -> str | None:
     while index >= sentence.start and time.i - index <= 10:
         token = sentence.doc[index]
         index -= 1
-        if token.ent_type_ in ("DATE", "TIME", "GPE", "LOC", "FAC", "ORG", "PERSON", "NORP") or \
-                token.pos_ in ("ADP", "PUNCT", "DET", "PRON", "AUX", "PROPN", "ADV", "PART", "ADJ",
-                               "NUM", "CCONJ", "SCONJ"):
+        if token.ent_type_ in (
+            "DATE",
+            "TIME",
+            "GPE",
+            "LOC",
+            "FAC",
+            "ORG",
+            "PERSON",
+            "NORP",
+        ) or token.pos_ in (
+            "ADP",
+            "PUNCT",
+            "DET",
+            "PRON",
+            "AUX",
+            "PROPN",
+            "ADV",
+            "PART",
+            "ADJ",
+            "NUM",
+            "CCONJ",
+            "SCONJ",
+        ):
             continue
         if token.lower_ in _TIMES_OF_DAY:
             continue  # "between midnight and around 10 a.m.": a time, not an event
@@ -96,8 +142,11 @@ def is_clock_or_year(mention: NumberMention, anchor: Token) -> bool:
     return False
 
 
-_CALENDAR_WORDS = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|"
-                             r"thu|fri|sat|sun|ago|[ap]\.?m\b)", re.I)
+_CALENDAR_WORDS = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|"
+    r"thu|fri|sat|sun|ago|[ap]\.?m\b)",
+    re.I,
+)
 
 
 def reads_as_time(anchor: Token, mention: NumberMention, after: Token | None) -> bool:
@@ -109,8 +158,9 @@ def reads_as_time(anchor: Token, mention: NumberMention, after: Token | None) ->
     return mention.value <= 31 and entity is not None and bool(_CALENDAR_WORDS.search(entity.text))
 
 
-def read_time(anchor: Token, tokens: Sequence[Token], mention: NumberMention,
-               after: Token | None) -> tuple[str, list[ScopePart]] | None:
+def read_time(
+    anchor: Token, tokens: Sequence[Token], mention: NumberMention, after: Token | None
+) -> tuple[str, list[ScopePart]] | None:
     """(unit, scope parts) for a number read as a time: a duration, an age ('a 53-year-old
     captain') or the year something was built; None for a date or 'six days ago'."""
     if after is not None and lemma(after) in DURATION_NOUNS:
@@ -166,17 +216,19 @@ def time_ref(anchor: Token, sentence: Span) -> str | None:
     date of its own clause."""
     clause = clause_of(anchor)
     first, last = clause.left_edge.i, clause.right_edge.i
-    text = sentence.doc.text[sentence.doc[first].idx:sentence.doc[last].idx +
-                             len(sentence.doc[last].text)]
+    text = sentence.doc.text[sentence.doc[first].idx : sentence.doc[last].idx + len(sentence.doc[last].text)]
     match = _TIME_PHRASES.search(text)
     if match:
         return match.group(0)
     for entity in sentence.ents:
         # A date the figure's own verb is dated by ("cancelled on Sunday", "as of midnight"),
         # not a clock time or a duration elsewhere in the clause.
-        if entity.label_ != "DATE" or not first <= entity.start <= last or \
-                any(t.i == anchor.i for t in entity) or any(
-                    lemma(t) in DURATION_NOUNS for t in entity):
+        if (
+            entity.label_ != "DATE"
+            or not first <= entity.start <= last
+            or any(t.i == anchor.i for t in entity)
+            or any(lemma(t) in DURATION_NOUNS for t in entity)
+        ):
             continue  # "six days after": how long, not when
         root = entity.root
         if root.head.i == clause.i or (root.head.dep_ == "prep" and root.head.head.i == clause.i):
