@@ -287,6 +287,9 @@ def summarise_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
                 if None not in values:
                     figures[f"phase_{phase}_s"] = spread(values)
         figures["exits"] = sorted({run["exit"] for run in runs})
+        for key in ("state_files", "state_bytes", "cache_bytes"):
+            if key in runs[-1]:
+                figures[key] = runs[-1][key]
         figures["server"] = runs[-1]["server"]
         figures["reports"] = runs[-1]["reports"]
         summary[name] = figures
@@ -350,8 +353,14 @@ def bench(work: Path, options: argparse.Namespace, skip: set[str]) -> dict[str, 
             "reports": None if completed is None else round(batch["wall_s"] - completed, 3)}
         if "submit" not in skip:
             record("submit", server, "cache-split", "--batch")
+            # What the submitting process leaves beside the cache for the next one to find.
+            states = list((work / "cache-split" / "batches").glob("*.json"))
+            runs["submit"]["state_files"] = len(states)
+            runs["submit"]["state_bytes"] = sum(p.stat().st_size for p in states)
             record("collect", server, "cache-split", *wait)
         record("again", server, "cache-batch", *wait)
+        runs["again"]["cache_bytes"] = sum(p.stat().st_size for p in
+                                           (work / "cache-batch").rglob("*") if p.is_file())
     if "live" not in skip:
         with FaultServer() as live_server:
             record("live", live_server, "cache-live")
@@ -381,6 +390,13 @@ def bench(work: Path, options: argparse.Namespace, skip: set[str]) -> dict[str, 
         "cost": {"batch_reported_usd": tokens["estimated_cost_usd"],
                  "live_price_of_the_same_tokens_usd": round(live_price_of_batch, 6),
                  "live_run_reported_usd": runs["live"]["reports"]["estimated_cost_usd"]
+                 if "live" in runs else None,
+                 # The loopback server counts a request's JSON bytes / 4 as its prompt
+                 # tokens, and a batch line's body is serialised with spaces that the live
+                 # client's is not: the two runs' prompt tokens differ by that much.
+                 "batch_tokens": [tokens["prompt_tokens"], tokens["completion_tokens"]],
+                 "live_run_tokens": [runs["live"]["reports"]["prompt_tokens"],
+                                     runs["live"]["reports"]["completion_tokens"]]
                  if "live" in runs else None,
                  "batch_over_live": round(tokens["estimated_cost_usd"] / live_price_of_batch, 4)
                  if live_price_of_batch else None},
