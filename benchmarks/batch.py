@@ -67,62 +67,139 @@ KEY = "sk-bench-loopback-0123456789"
 
 # --- articles: our own templated writing, one made-up event per story ---------------------
 
-PLACES = ("Marrowby", "Ostrel", "Kelvance", "Duneford", "Tarrin Cross", "Vellmouth", "Ashcombe",
-          "Brindle Bay", "Corvey", "Hallen Ridge", "Quenlow", "Sorrel Point", "Westmere",
-          "Pellard", "Ironbrook", "Lantry", "Mossgate", "Ravensholt", "Tolliver", "Yarrow Fen")
-PEOPLE = ("Ilse Varga", "Tobin Achebe", "Marta Kowalczyk", "Desmond Ferreira", "Nadia Osei",
-          "Rupert Lindqvist", "Soraya Haddad", "Emil Brandt", "Keiko Ramsey", "Oren Castellanos",
-          "Priya Maddox", "Lucan Petrescu")
-ROLES = ("the mayor", "the regional fire chief", "the county health officer", "the police "
-         "commissioner", "the transport minister", "a union spokesperson", "the harbour master",
-         "the chief engineer")
-OUTLETS = ("Marrowby Echo", "Coastline Daily", "The Upland Record", "Evening Lantern",
-           "North Shire Times", "Harbourside Post", "The Valley Ledger", "Morning Courier")
-WHEN = ("on Monday", "by Tuesday evening", "overnight", "late on Wednesday", "by the weekend",
-        "so far", "as of Thursday morning", "within two days")
+PLACES = (
+    "Marrowby",
+    "Ostrel",
+    "Kelvance",
+    "Duneford",
+    "Tarrin Cross",
+    "Vellmouth",
+    "Ashcombe",
+    "Brindle Bay",
+    "Corvey",
+    "Hallen Ridge",
+    "Quenlow",
+    "Sorrel Point",
+    "Westmere",
+    "Pellard",
+    "Ironbrook",
+    "Lantry",
+    "Mossgate",
+    "Ravensholt",
+    "Tolliver",
+    "Yarrow Fen",
+)
+PEOPLE = (
+    "Ilse Varga",
+    "Tobin Achebe",
+    "Marta Kowalczyk",
+    "Desmond Ferreira",
+    "Nadia Osei",
+    "Rupert Lindqvist",
+    "Soraya Haddad",
+    "Emil Brandt",
+    "Keiko Ramsey",
+    "Oren Castellanos",
+    "Priya Maddox",
+    "Lucan Petrescu",
+)
+ROLES = (
+    "the mayor",
+    "the regional fire chief",
+    "the county health officer",
+    "the police commissioner",
+    "the transport minister",
+    "a union spokesperson",
+    "the harbour master",
+    "the chief engineer",
+)
+OUTLETS = (
+    "Marrowby Echo",
+    "Coastline Daily",
+    "The Upland Record",
+    "Evening Lantern",
+    "North Shire Times",
+    "Harbourside Post",
+    "The Valley Ledger",
+    "Morning Courier",
+)
+WHEN = (
+    "on Monday",
+    "by Tuesday evening",
+    "overnight",
+    "late on Wednesday",
+    "by the weekend",
+    "so far",
+    "as of Thursday morning",
+    "within two days",
+)
 # (event, figure sentences, plain sentences): {n} a figure, {who} a speaker, {when} a time,
 # {place} the story's town.
 EVENTS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("Storm floods {place}",
-     ("About {n} residents of {place} left their homes {when}, {who} said.",
-      "{Who} said {n} millimetres of rain had fallen in 36 hours.",
-      "At least {n} people were hurt {when}, according to {who}.",
-      "{Who} counted {n} flooded basements across the lower town.",
-      "Some {n} households were without power {when}, {who} said."),
-     ("Sandbags were piled along the quay as the tide rose.",
-      "Volunteers carried elderly neighbours to the sports hall on the hill.",
-      "The old stone bridge was closed after a barge struck one of its piers.",
-      "Forecasters warned that a second band of rain was on its way.")),
-    ("Strike halts trams in {place}",
-     ("{Who} said {n} drivers had walked out {when}.",
-      "Roughly {n} passengers a day rely on the tram network, {who} said.",
-      "The union is asking for a rise of {n} per cent, according to {who}.",
-      "{Who} put the cost of the stoppage at {n} thousand euros a day.",
-      "Only {n} of the depot's trams left the sheds {when}, {who} said."),
-     ("Commuters queued for replacement buses in the rain.",
-      "Talks between the operator and the union broke up without a date to meet again.",
-      "Shopkeepers on the high street said trade had fallen sharply.",
-      "Cyclists filled the bridges in numbers not seen for years.")),
-    ("Fire at the {place} timber yard",
-     ("{Who} said {n} firefighters fought the blaze {when}.",
-      "Smoke forced the closure of {n} schools nearby, {who} said.",
-      "About {n} tonnes of timber were destroyed, according to {who}.",
-      "{Who} said {n} workers were on site when the fire began.",
-      "Crews pumped {n} litres of water from the canal {when}, {who} said."),
-     ("Residents were told to keep their windows shut.",
-      "The cause of the fire was not yet known.",
-      "The owners said the yard had passed an inspection in the spring.",
-      "A column of grey smoke could be seen from the motorway.")),
-    ("{place} council votes on its budget",
-     ("{Who} said the budget would reach {n} million euros next year.",
-      "Councillors approved {n} new teaching posts {when}, according to {who}.",
-      "{Who} said {n} kilometres of road would be resurfaced.",
-      "Rents in council flats will rise by {n} per cent, {who} said.",
-      "The vote passed by {n} votes {when}, {who} said."),
-     ("The debate in the chamber lasted well past midnight.",
-      "Opposition members walked out before the final vote.",
-      "A small crowd protested outside against the library closures.",
-      "The finance committee will publish the full figures next month.")),
+    (
+        "Storm floods {place}",
+        (
+            "About {n} residents of {place} left their homes {when}, {who} said.",
+            "{Who} said {n} millimetres of rain had fallen in 36 hours.",
+            "At least {n} people were hurt {when}, according to {who}.",
+            "{Who} counted {n} flooded basements across the lower town.",
+            "Some {n} households were without power {when}, {who} said.",
+        ),
+        (
+            "Sandbags were piled along the quay as the tide rose.",
+            "Volunteers carried elderly neighbours to the sports hall on the hill.",
+            "The old stone bridge was closed after a barge struck one of its piers.",
+            "Forecasters warned that a second band of rain was on its way.",
+        ),
+    ),
+    (
+        "Strike halts trams in {place}",
+        (
+            "{Who} said {n} drivers had walked out {when}.",
+            "Roughly {n} passengers a day rely on the tram network, {who} said.",
+            "The union is asking for a rise of {n} per cent, according to {who}.",
+            "{Who} put the cost of the stoppage at {n} thousand euros a day.",
+            "Only {n} of the depot's trams left the sheds {when}, {who} said.",
+        ),
+        (
+            "Commuters queued for replacement buses in the rain.",
+            "Talks between the operator and the union broke up without a date to meet again.",
+            "Shopkeepers on the high street said trade had fallen sharply.",
+            "Cyclists filled the bridges in numbers not seen for years.",
+        ),
+    ),
+    (
+        "Fire at the {place} timber yard",
+        (
+            "{Who} said {n} firefighters fought the blaze {when}.",
+            "Smoke forced the closure of {n} schools nearby, {who} said.",
+            "About {n} tonnes of timber were destroyed, according to {who}.",
+            "{Who} said {n} workers were on site when the fire began.",
+            "Crews pumped {n} litres of water from the canal {when}, {who} said.",
+        ),
+        (
+            "Residents were told to keep their windows shut.",
+            "The cause of the fire was not yet known.",
+            "The owners said the yard had passed an inspection in the spring.",
+            "A column of grey smoke could be seen from the motorway.",
+        ),
+    ),
+    (
+        "{place} council votes on its budget",
+        (
+            "{Who} said the budget would reach {n} million euros next year.",
+            "Councillors approved {n} new teaching posts {when}, according to {who}.",
+            "{Who} said {n} kilometres of road would be resurfaced.",
+            "Rents in council flats will rise by {n} per cent, {who} said.",
+            "The vote passed by {n} votes {when}, {who} said.",
+        ),
+        (
+            "The debate in the chamber lasted well past midnight.",
+            "Opposition members walked out before the final vote.",
+            "A small crowd protested outside against the library closures.",
+            "The finance committee will publish the full figures next month.",
+        ),
+    ),
 )
 
 
@@ -142,17 +219,23 @@ def article_text(story: int, number: int) -> str:
         if rng.random() < 0.6:
             who = rng.choice((*ROLES, *PEOPLE))
             sentence = rng.choice(figures).format(
-                n=f"{rng.randint(3, 40) * 10 ** rng.randint(0, 3):,}", who=who, Who=_capital(who),
-                when=rng.choice(WHEN), place=place)
+                n=f"{rng.randint(3, 40) * 10 ** rng.randint(0, 3):,}",
+                who=who,
+                Who=_capital(who),
+                when=rng.choice(WHEN),
+                place=place,
+            )
         else:
             sentence = rng.choice(plain).format(place=place)
         if size + len(sentence) + 1 > target:
             break
         body.append(sentence)
         size += len(sentence) + 1
-    paragraphs = [" ".join(body[i:i + 4]) for i in range(0, len(body), 4)]
-    return (f"Title: {event.format(place=place)}\nOutlet: {rng.choice(OUTLETS)}\n"
-            f"Date: 2026-04-{1 + (story + number) % 28:02d}\n\n" + "\n\n".join(paragraphs) + "\n")
+    paragraphs = [" ".join(body[i : i + 4]) for i in range(0, len(body), 4)]
+    return (
+        f"Title: {event.format(place=place)}\nOutlet: {rng.choice(OUTLETS)}\n"
+        f"Date: 2026-04-{1 + (story + number) % 28:02d}\n\n" + "\n\n".join(paragraphs) + "\n"
+    )
 
 
 def write_stories(root: Path, stories: int, articles: int) -> list[Path]:
@@ -161,21 +244,27 @@ def write_stories(root: Path, stories: int, articles: int) -> list[Path]:
         folder = root / f"story-{story:03d}"
         folder.mkdir(parents=True)
         for number in range(articles):
-            (folder / f"article-{number}.txt").write_text(article_text(story, number),
-                                                          encoding="utf-8")
+            (folder / f"article-{number}.txt").write_text(article_text(story, number), encoding="utf-8")
         folders.append(folder)
     return folders
 
 
 # --- running synth ------------------------------------------------------------------------
 
+
 def run_synth(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     """One synth process: wall time, its own CPU and peak RSS, and when each stderr line came."""
     code = "import sys; from synth.cli import main; sys.exit(main(sys.argv[1:]))"
     load_before = os.getloadavg()
     start = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-c", code, *args], env=env, cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: list[tuple[float, str]] = []
     out: list[str] = []
 
@@ -196,13 +285,18 @@ def run_synth(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     for reader in readers:
         reader.join()
     process.returncode = os.waitstatus_to_exitcode(status)
-    return {"exit": process.returncode, "wall_s": round(wall, 3),
-            "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
-            "user_s": round(usage.ru_utime, 3), "sys_s": round(usage.ru_stime, 3),
-            "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),  # Linux: kilobytes
-            "load_before": [round(x, 2) for x in load_before],
-            "load_after": [round(x, 2) for x in os.getloadavg()],
-            "stdout": "".join(out).strip()[:200], "stderr_lines": lines}
+    return {
+        "exit": process.returncode,
+        "wall_s": round(wall, 3),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+        "user_s": round(usage.ru_utime, 3),
+        "sys_s": round(usage.ru_stime, 3),
+        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),  # Linux: kilobytes
+        "load_before": [round(x, 2) for x in load_before],
+        "load_after": [round(x, 2) for x in os.getloadavg()],
+        "stdout": "".join(out).strip()[:200],
+        "stderr_lines": lines,
+    }
 
 
 def moment(run: dict[str, Any], words: str) -> float | None:
@@ -211,16 +305,30 @@ def moment(run: dict[str, Any], words: str) -> float | None:
 
 
 def reports_usage(folder: Path) -> dict[str, Any]:
-    totals = {"reports": 0, "requests": 0, "batched_requests": 0, "prompt_tokens": 0,
-              "completion_tokens": 0, "cache_hits": 0, "reconcile_requests": 0, "claims": 0,
-              "estimated_cost_usd": 0.0}
+    totals = {
+        "reports": 0,
+        "requests": 0,
+        "batched_requests": 0,
+        "prompt_tokens": 0,
+        "completion_tokens": 0,
+        "cache_hits": 0,
+        "reconcile_requests": 0,
+        "claims": 0,
+        "estimated_cost_usd": 0.0,
+    }
     for path in sorted(folder.glob("*.json")):
         report = json.loads(path.read_text(encoding="utf-8"))
         usage = report["usage"]
         totals["reports"] += 1
         totals["claims"] += len(report["claims"])
-        for key in ("requests", "batched_requests", "prompt_tokens", "completion_tokens",
-                    "cache_hits", "reconcile_requests"):
+        for key in (
+            "requests",
+            "batched_requests",
+            "prompt_tokens",
+            "completion_tokens",
+            "cache_hits",
+            "reconcile_requests",
+        ):
             totals[key] += usage[key]
         totals["estimated_cost_usd"] += usage["estimated_cost_usd"] or 0.0
     totals["estimated_cost_usd"] = round(totals["estimated_cost_usd"], 6)
@@ -230,8 +338,12 @@ def reports_usage(folder: Path) -> dict[str, Any]:
 def server_counts(server: FaultServer) -> dict[str, int]:
     counts = {"chat_requests": server.request_count}
     if isinstance(server, BatchServer):
-        counts.update(uploads=server.uploads, batches=server.batches_created,
-                      polls=server.polls, downloads=server.counts["downloads"])
+        counts.update(
+            uploads=server.uploads,
+            batches=server.batches_created,
+            polls=server.polls,
+            downloads=server.counts["downloads"],
+        )
     return counts
 
 
@@ -243,12 +355,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stories", type=int, default=200)
     parser.add_argument("--articles", type=int, default=5)
-    parser.add_argument("--polls", type=int, default=3,
-                        help="the loopback server finishes a batch at this poll")
+    parser.add_argument(
+        "--polls", type=int, default=3, help="the loopback server finishes a batch at this poll"
+    )
     parser.add_argument("--poll-seconds", type=float, default=0.05)
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="rounds of every run, each in a fresh folder (the machine is shared)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds of every run, each in a fresh folder (the machine is shared)",
+    )
     parser.add_argument("--skip", default="", help="runs to leave out: submit,live")
     parser.add_argument("--out", type=Path, default=RESULTS / "batch.json")
     options = parser.parse_args()
@@ -262,9 +379,12 @@ def main() -> int:
             rounds.append(bench(work, options, skip))
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    result = {**{k: v for k, v in rounds[-1].items() if k not in ("runs", "benchmark_wall_s")},
-              "command": "python benchmarks/batch.py " + " ".join(sys.argv[1:]),
-              "summary": summarise_rounds(rounds), "rounds": rounds}
+    result = {
+        **{k: v for k, v in rounds[-1].items() if k not in ("runs", "benchmark_wall_s")},
+        "command": "python benchmarks/batch.py " + " ".join(sys.argv[1:]),
+        "summary": summarise_rounds(rounds),
+        "rounds": rounds,
+    }
     options.out.parent.mkdir(parents=True, exist_ok=True)
     options.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print_table(result)
@@ -297,8 +417,11 @@ def summarise_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def spread(values: list[float]) -> dict[str, float]:
-    return {"median": round(statistics.median(values), 3), "min": round(min(values), 3),
-            "max": round(max(values), 3)}
+    return {
+        "median": round(statistics.median(values), 3),
+        "min": round(min(values), 3),
+        "max": round(max(values), 3),
+    }
 
 
 def bench(work: Path, options: argparse.Namespace, skip: set[str]) -> dict[str, Any]:
@@ -307,16 +430,35 @@ def bench(work: Path, options: argparse.Namespace, skip: set[str]) -> dict[str, 
     sizes = [len(p.read_text(encoding="utf-8")) for f in folders for p in f.iterdir()]
     prices = work / "prices.json"
     prices.write_text(json.dumps({MODEL_ID: list(PRICE)}), encoding="utf-8")
-    env = {**os.environ, "SYNTH_PRICES": str(prices), "PYTHONPATH": str(ROOT),
-           "OPENAI_API_KEY": KEY, "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "SYNTH_PRICES": str(prices),
+        "PYTHONPATH": str(ROOT),
+        "OPENAI_API_KEY": KEY,
+        "PYTHONUNBUFFERED": "1",
+    }
     for name in ("SYNTH_MODEL", "SYNTH_BASE_URL", "SYNTH_CACHE_DIR"):
         env.pop(name, None)
 
     def command(server: FaultServer, name: str, *extra: str) -> list[str]:
-        return ["summarise", "--each", "-o", str(work / "out" / name), "-f", "json",
-                "-m", MODEL_ID, "--base-url", server.base_url, "--reconcile", "rules",
-                "--concurrency", str(options.concurrency), *extra,
-                *(str(f) for f in folders)]
+        return [
+            "summarise",
+            "--each",
+            "-o",
+            str(work / "out" / name),
+            "-f",
+            "json",
+            "-m",
+            MODEL_ID,
+            "--base-url",
+            server.base_url,
+            "--reconcile",
+            "rules",
+            "--concurrency",
+            str(options.concurrency),
+            *extra,
+            *(str(f) for f in folders),
+        ]
 
     runs: dict[str, Any] = {}
     (work / "out").mkdir()
@@ -331,11 +473,16 @@ def bench(work: Path, options: argparse.Namespace, skip: set[str]) -> dict[str, 
         run["server_cpu_s"] = round(now.ru_utime + now.ru_stime - own.ru_utime - own.ru_stime, 3)
         run["reports"] = reports_usage(work / "out" / name)
         if run["exit"] != 0:
-            print(f"{name}: exit {run['exit']}\n" +
-                  "\n".join(line for _, line in run["stderr_lines"][-10:]), file=sys.stderr)
+            print(
+                f"{name}: exit {run['exit']}\n" + "\n".join(line for _, line in run["stderr_lines"][-10:]),
+                file=sys.stderr,
+            )
         runs[name] = run
-        print(f"{name}: {run['wall_s']} s wall, {run['cpu_s']} s CPU, "
-              f"{run['peak_rss_mib']} MiB, load {run['load_before'][0]}", file=sys.stderr)
+        print(
+            f"{name}: {run['wall_s']} s wall, {run['cpu_s']} s CPU, "
+            f"{run['peak_rss_mib']} MiB, load {run['load_before'][0]}",
+            file=sys.stderr,
+        )
         return run
 
     wait = ("--batch", "--wait", "--poll-seconds", str(options.poll_seconds))
@@ -343,14 +490,13 @@ def bench(work: Path, options: argparse.Namespace, skip: set[str]) -> dict[str, 
         batch = record("batch", server, "cache-batch", *wait)
         batch_ids = list(server.batches)
         lines = server.input_lines(batch_ids[0]) if batch_ids else []
-        uploaded = sum(len(server.files[server.batches[b]["input_file_id"]][1])
-                       for b in batch_ids)
+        uploaded = sum(len(server.files[server.batches[b]["input_file_id"]][1]) for b in batch_ids)
         submitted, completed = moment(batch, " submitted: "), moment(batch, " completed: ")
         batch["phases_s"] = {
             "submit": None if submitted is None else round(submitted, 3),
-            "wait_and_collect": None if None in (submitted, completed) else
-            round(completed - submitted, 3),  # type: ignore[operator]
-            "reports": None if completed is None else round(batch["wall_s"] - completed, 3)}
+            "wait_and_collect": None if None in (submitted, completed) else round(completed - submitted, 3),  # type: ignore[operator]
+            "reports": None if completed is None else round(batch["wall_s"] - completed, 3),
+        }
         if "submit" not in skip:
             record("submit", server, "cache-split", "--batch")
             # What the submitting process leaves beside the cache for the next one to find.
@@ -359,47 +505,65 @@ def bench(work: Path, options: argparse.Namespace, skip: set[str]) -> dict[str, 
             runs["submit"]["state_bytes"] = sum(p.stat().st_size for p in states)
             record("collect", server, "cache-split", *wait)
         record("again", server, "cache-batch", *wait)
-        runs["again"]["cache_bytes"] = sum(p.stat().st_size for p in
-                                           (work / "cache-batch").rglob("*") if p.is_file())
+        runs["again"]["cache_bytes"] = sum(
+            p.stat().st_size for p in (work / "cache-batch").rglob("*") if p.is_file()
+        )
     if "live" not in skip:
         with FaultServer() as live_server:
             record("live", live_server, "cache-live")
 
     stories = options.stories
     tokens = batch["reports"]
-    live_price_of_batch = (tokens["prompt_tokens"] * PRICE[0]
-                           + tokens["completion_tokens"] * PRICE[1]) / 1_000_000
+    live_price_of_batch = (
+        tokens["prompt_tokens"] * PRICE[0] + tokens["completion_tokens"] * PRICE[1]
+    ) / 1_000_000
     for run in runs.values():
         run["stderr_tail"] = [f"{t:.2f}s {line}" for t, line in run.pop("stderr_lines")[-6:]]
     return {
         "benchmark": "many stories and the Batch API on loopback (issue #17)",
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
-        "setup": {"stories": stories, "articles_per_story": options.articles,
-                  "article_chars": {"min": min(sizes), "max": max(sizes),
-                                    "mean": round(sum(sizes) / len(sizes))},
-                  "polls_to_complete": options.polls, "poll_seconds": options.poll_seconds,
-                  "concurrency": options.concurrency, "reconcile": "rules",
-                  "price_per_million": {"input": PRICE[0], "output": PRICE[1],
-                                        "batch_share": PRICE[2]}},
-        "batch": {"lines_uploaded": len(lines), "uploaded_bytes": uploaded,
-                  "requests_per_story": round(len(lines) / stories, 3),
-                  "batches": len(batch_ids),
-                  "custom_id_example": lines[0]["custom_id"] if lines else None},
-        "cost": {"batch_reported_usd": tokens["estimated_cost_usd"],
-                 "live_price_of_the_same_tokens_usd": round(live_price_of_batch, 6),
-                 "live_run_reported_usd": runs["live"]["reports"]["estimated_cost_usd"]
-                 if "live" in runs else None,
-                 # The loopback server counts a request's JSON bytes / 4 as its prompt
-                 # tokens, and a batch line's body is serialised with spaces that the live
-                 # client's is not: the two runs' prompt tokens differ by that much.
-                 "batch_tokens": [tokens["prompt_tokens"], tokens["completion_tokens"]],
-                 "live_run_tokens": [runs["live"]["reports"]["prompt_tokens"],
-                                     runs["live"]["reports"]["completion_tokens"]]
-                 if "live" in runs else None,
-                 "batch_over_live": round(tokens["estimated_cost_usd"] / live_price_of_batch, 4)
-                 if live_price_of_batch else None},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "setup": {
+            "stories": stories,
+            "articles_per_story": options.articles,
+            "article_chars": {"min": min(sizes), "max": max(sizes), "mean": round(sum(sizes) / len(sizes))},
+            "polls_to_complete": options.polls,
+            "poll_seconds": options.poll_seconds,
+            "concurrency": options.concurrency,
+            "reconcile": "rules",
+            "price_per_million": {"input": PRICE[0], "output": PRICE[1], "batch_share": PRICE[2]},
+        },
+        "batch": {
+            "lines_uploaded": len(lines),
+            "uploaded_bytes": uploaded,
+            "requests_per_story": round(len(lines) / stories, 3),
+            "batches": len(batch_ids),
+            "custom_id_example": lines[0]["custom_id"] if lines else None,
+        },
+        "cost": {
+            "batch_reported_usd": tokens["estimated_cost_usd"],
+            "live_price_of_the_same_tokens_usd": round(live_price_of_batch, 6),
+            "live_run_reported_usd": runs["live"]["reports"]["estimated_cost_usd"]
+            if "live" in runs
+            else None,
+            # The loopback server counts a request's JSON bytes / 4 as its prompt
+            # tokens, and a batch line's body is serialised with spaces that the live
+            # client's is not: the two runs' prompt tokens differ by that much.
+            "batch_tokens": [tokens["prompt_tokens"], tokens["completion_tokens"]],
+            "live_run_tokens": [
+                runs["live"]["reports"]["prompt_tokens"],
+                runs["live"]["reports"]["completion_tokens"],
+            ]
+            if "live" in runs
+            else None,
+            "batch_over_live": round(tokens["estimated_cost_usd"] / live_price_of_batch, 4)
+            if live_price_of_batch
+            else None,
+        },
         "runs": runs,
         "benchmark_wall_s": round(time.monotonic() - started, 1),
         "self_rusage_cpu_s": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 2),
@@ -408,19 +572,22 @@ def bench(work: Path, options: argparse.Namespace, skip: set[str]) -> dict[str, 
 
 def print_table(result: dict[str, Any]) -> None:
     """Medians over the rounds, and the counts of the last round."""
-    print(f"{'run':8} {'wall s':>7} {'cpu s':>6} {'srv cpu':>7} {'rss MiB':>7} {'load':>5} "
-          f"{'chat':>5} {'upl':>3} {'bat':>3} {'polls':>5} {'batched':>7} {'cost $':>8}")
+    print(
+        f"{'run':8} {'wall s':>7} {'cpu s':>6} {'srv cpu':>7} {'rss MiB':>7} {'load':>5} "
+        f"{'chat':>5} {'upl':>3} {'bat':>3} {'polls':>5} {'batched':>7} {'cost $':>8}"
+    )
     for name, run in result["summary"].items():
         server, reports = run["server"], run["reports"]
-        print(f"{name:8} {run['wall_s']['median']:>7} {run['cpu_s']['median']:>6} "
-              f"{run['server_cpu_s']['median']:>7} {run['peak_rss_mib']['median']:>7} "
-              f"{run['load_1min']['median']:>5} {server['chat_requests']:>5} "
-              f"{server.get('uploads', '-'):>3} {server.get('batches', '-'):>3} "
-              f"{server.get('polls', '-'):>5} {reports['batched_requests']:>7} "
-              f"{reports['estimated_cost_usd']:>8.4f}")
+        print(
+            f"{name:8} {run['wall_s']['median']:>7} {run['cpu_s']['median']:>6} "
+            f"{run['server_cpu_s']['median']:>7} {run['peak_rss_mib']['median']:>7} "
+            f"{run['load_1min']['median']:>5} {server['chat_requests']:>5} "
+            f"{server.get('uploads', '-'):>3} {server.get('batches', '-'):>3} "
+            f"{server.get('polls', '-'):>5} {reports['batched_requests']:>7} "
+            f"{reports['estimated_cost_usd']:>8.4f}"
+        )
     batch = result["summary"]["batch"]
-    print("batch phases (median s):", {k: v["median"] for k, v in batch.items()
-                                      if k.startswith("phase_")})
+    print("batch phases (median s):", {k: v["median"] for k, v in batch.items() if k.startswith("phase_")})
     print("batch:", result["batch"])
     print("cost:", result["cost"])
 
