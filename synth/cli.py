@@ -351,6 +351,11 @@ def _batch_first(args: argparse.Namespace, settings: Settings) -> BatchRun | Non
     stories = stories_from_paths(args.paths) if args.each else [Story(SINGLE_STORY, tuple(args.paths))]
     if args.each and args.out is None:
         raise ConfigError("--each needs --out FOLDER: one report per story is written there")
+    # Where the reports go is checked before the batch is paid for, not after it is collected.
+    if args.each:
+        check_output_folder(args.out)
+    elif args.out is not None:
+        check_output_path(args.out)
     say = _stderr_writer(args.quiet)
     progress = _terminal_progress(settings, args.paths)
     stderr = sys.stderr

@@ -274,6 +274,18 @@ def test_batch_mode_needs_a_model_and_files(tmp_path, capsys):
     assert "--wait goes with --batch" in capsys.readouterr().err
 
 
+def test_an_output_folder_that_cannot_be_made_stops_batch_mode_before_any_request(tmp_path, capsys):
+    # Nothing listens at port 9: had synth planned and sent the batch first, the run would end
+    # on the unreachable server (exit 1), not on the usage error.
+    stories = two_stories(tmp_path / "in")
+    missing = tmp_path / "no" / "such" / "reports"
+    for extra in (["--each", "-o", str(missing)], ["-o", str(missing / "report.md")]):
+        command = ["summarise", "--batch", "-m", "x", "--base-url", "http://127.0.0.1:9/v1", *extra]
+        assert main([*command, *map(str, stories)]) == 2
+        assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()
+
+
 def test_a_batch_request_costs_the_batch_share_of_the_price():
     table = price_table({})
     live = estimate_cost("gpt-4o-mini", 1_000_000, 1_000_000, table)
