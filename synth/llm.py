@@ -749,6 +749,39 @@ def abandoned_by_timeout(error: BaseException) -> bool:
     return cause is not None and not isinstance(cause, HTTP.ConnectTimeout)
 
 
+class _ReadOnlyDict(dict[str, Any]):
+    """A JSON Schema object handed out to readers: a dict (json.dumps writes it as one), but
+    one that refuses to be edited, so one schema serves every request of the process."""
+
+    def _refuse(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise TypeError("a shared JSON Schema is read-only: copy it to edit it")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return {key: copy.deepcopy(value, memo) for key, value in self.items()}
+
+
+class _ReadOnlyList(list[Any]):
+    def _refuse(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise TypeError("a shared JSON Schema is read-only: copy it to edit it")
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+    append = clear = extend = insert = pop = remove = reverse = sort = _refuse
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
+        return [copy.deepcopy(value, memo) for value in self]
+
+
+def _read_only(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _ReadOnlyDict({key: _read_only(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return _ReadOnlyList(_read_only(item) for item in value)
+    return value
+
+
 @functools.cache
 def prepared_model(response_model: type[T]) -> type[T]:
     """The response model as instructor wraps it, built once per process, not per request.
@@ -756,17 +789,30 @@ def prepared_model(response_model: type[T]) -> type[T]:
     instructor wraps a plain model (instructor.openai_schema) and regenerates its JSON schema
     on every request: about 4 ms of CPU each, more than the rest of a request's handling, and
     what bounded 16 concurrent requests at 100 ms latency (BENCHMARKS.md). Handed a wrapped
-    model, it wraps nothing; the schema is computed once here and a copy is handed out."""
+    model, it wraps nothing; the schema is computed once here.
+
+    Who reads it per request only reads it (the cache key and the `json_schema` format's
+    prompt serialise it), so it is handed out read-only, not copied per call (a copy per
+    call was 3-5 % of a request's CPU). The one reader that edits what it is given,
+    instructor's `generate_openai_schema` (the `tools` format: it adds docstring parameter
+    descriptions), keeps its answer per model in a cache: it is called here once, on its own
+    copy, before the read-only schema is handed out."""
+    from instructor.v2.providers.openai.schema import generate_openai_schema
+
     wrapped = instructor.openai_schema(response_model)
     schema = wrapped.model_json_schema()
+    shared = _read_only(schema)
     generate: Callable[..., dict[str, Any]] = BaseModel.model_json_schema.__func__  # type: ignore[attr-defined]
+    editable = True  # until the one editing reader has had its copy
 
     def model_json_schema(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
         if args or kwargs:
             return generate(cls, *args, **kwargs)
-        return copy.deepcopy(schema)  # callers may edit what they are given
+        return copy.deepcopy(schema) if editable else shared
 
     wrapped.model_json_schema = classmethod(model_json_schema)  # type: ignore[method-assign,assignment]
+    generate_openai_schema(wrapped)
+    editable = False
     return wrapped
 
 
