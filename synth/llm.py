@@ -37,6 +37,7 @@ import copy
 import functools
 import json
 import math
+import os
 import random
 import re
 import socket
@@ -44,6 +45,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -201,18 +203,44 @@ def _remember_secrets(api_key: str | None, base_url: str | None) -> None:
     _CONFIGURED_KEYS.update(p for p in passwords if len(p) >= MIN_URL_PASSWORD_CHARS)
 
 
+# The request format each endpoint and model took, learned by this process's runs; also kept
+# in FORMATS_FILE beside the cache (not with --no-cache), so a later run starts in it.
+_LEARNED_FORMATS: dict[str, str] = {}
+FORMATS_FILE = "request_formats.json"
+
+
+def forget_request_formats() -> None:
+    """Forgets the formats this process learned (the file beside a cache is kept)."""
+    _LEARNED_FORMATS.clear()
+
+
 class RequestFormats:
     """The request format an endpoint takes, learned once and shared by the clients of one
     run (extraction's and reconcile's), so that a rejected format is said once and never
-    asked in again."""
+    asked in again; remembered per endpoint and model, in this process and beside the cache,
+    so a later run starts in it."""
 
     def __init__(self, settings: Settings) -> None:
         self.chain = mode_chain(settings)
         self.forced = settings.mode is not None
         self.index = 0
         # Until one request has gone through, requests go one at a time, so a server that
-        # rejects the default format is asked in that format once, not once per article.
+        # rejects the default format is asked in that format once, not once per article;
+        # a format remembered from an earlier run needs no such first request.
         self.confirmed = False
+        url = display_url(settings.base_url or "https://api.openai.com/v1")
+        self._key = json.dumps([url, settings.model, list(self.chain)])
+        self._file = (
+            Path(settings.cache_dir) / FORMATS_FILE
+            if settings.cache_dir is not None and settings.use_cache
+            else None
+        )
+        known = _LEARNED_FORMATS.get(self._key) or self._remembered().get(self._key)
+        if known in self.chain:
+            self.index = self.chain.index(known)
+            self.confirmed = True
+        # A remembered format the endpoint now rejects falls back to the ones before it too.
+        self._tried = {self.mode}
 
     @property
     def mode(self) -> str:
@@ -221,10 +249,42 @@ class RequestFormats:
     def fall_back(self, rejected: str) -> bool:
         """Moves past a rejected format; True when this call moved (say so), False when
         another request already did or there is nothing to move to."""
-        if rejected != self.mode or self.index + 1 >= len(self.chain):
+        untried = [mode for mode in self.chain if mode not in self._tried]
+        if rejected != self.mode or not untried:
             return False
-        self.index += 1
+        self.index = self.chain.index(untried[0])
+        self._tried.add(self.mode)
         return True
+
+    def accepted(self, mode: str) -> None:
+        """The endpoint took a request in `mode`: remembered, when it is the run's format."""
+        if mode != self.mode or _LEARNED_FORMATS.get(self._key) == mode:
+            return
+        _LEARNED_FORMATS[self._key] = mode
+        if self._file is None:
+            return
+        known = self._remembered()
+        if known.get(self._key) == mode:
+            return
+        known[self._key] = mode
+        try:  # a file that cannot be written costs a later run one lone first request
+            self._file.parent.mkdir(parents=True, exist_ok=True)
+            partial = self._file.with_name(f".{FORMATS_FILE}.{os.getpid()}")
+            partial.write_text(json.dumps(known, indent=1, sort_keys=True), encoding="utf-8")
+            os.replace(partial, self._file)
+        except OSError:
+            pass
+
+    def _remembered(self) -> dict[str, str]:
+        if self._file is None:
+            return {}
+        try:
+            known = json.loads(self._file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(known, dict):
+            return {}
+        return {key: mode for key, mode in known.items() if isinstance(key, str) and isinstance(mode, str)}
 
 
 class ModelClient:
@@ -393,8 +453,10 @@ class ModelClient:
                     max_retries=max_reasks,
                     **_sent(request, cap),
                 )
+                self.formats.accepted(mode)
                 return StructuredReply(value=value, mode=mode)
             except IncompleteOutputException as error:
+                self.formats.accepted(mode)
                 text = _completion_text(getattr(error, "last_completion", None))
                 caps.append(cap)
                 # A model looping until the cap would only loop longer with a higher one.
@@ -411,6 +473,7 @@ class ModelClient:
             except InstructorRetryException as error:
                 cause = error.__cause__
                 if not isinstance(cause, (openai.APIError, openai.APIConnectionError)):
+                    self.formats.accepted(mode)
                     attempts = getattr(error, "n_attempts", None) or 1
                     return StructuredReply(
                         value=None,
