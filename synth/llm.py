@@ -147,8 +147,15 @@ class ModelRequest:
     def key_parts(self) -> dict[str, Any]:
         """Every field as JSON, the response model as the JSON Schema that is sent."""
         parts = {f.name: getattr(self, f.name) for f in fields(self)}
-        parts["response_model"] = self.response_model.model_json_schema()
+        parts["response_model"] = response_schema(self.response_model)
         return parts
+
+
+@functools.cache
+def response_schema(response_model: type[BaseModel]) -> dict[str, Any]:
+    """A response model's own JSON Schema, made once per process (pydantic makes it anew on
+    every call: most of a request's CPU when a cache key was made of it), read-only."""
+    return _read_only(response_model.model_json_schema())  # type: ignore[no-any-return]
 
 
 @dataclass

@@ -37,3 +37,20 @@ def test_request_bodies_unchanged_by_sharing(mode: str) -> None:
     once = json.dumps(request_body(request, mode), sort_keys=True)
     again = json.dumps(request_body(request, mode), sort_keys=True)
     assert once == again
+
+
+def test_the_cache_key_schema_is_made_once_and_is_the_models_own() -> None:
+    request = ModelRequest(
+        model="m",
+        messages=[{"role": "user", "content": "u"}],
+        response_model=ExtractionResult,
+        temperature=0.0,
+        seed=None,
+        max_tokens=10,
+        max_reasks=0,
+    )
+    first, second = request.key_parts()["response_model"], request.key_parts()["response_model"]
+    assert first is second
+    assert json.dumps(first, sort_keys=True) == json.dumps(
+        ExtractionResult.model_json_schema(), sort_keys=True
+    )
