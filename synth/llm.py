@@ -37,6 +37,7 @@ import copy
 import functools
 import json
 import math
+import os
 import random
 import re
 import socket
@@ -44,6 +45,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -145,8 +147,15 @@ class ModelRequest:
     def key_parts(self) -> dict[str, Any]:
         """Every field as JSON, the response model as the JSON Schema that is sent."""
         parts = {f.name: getattr(self, f.name) for f in fields(self)}
-        parts["response_model"] = self.response_model.model_json_schema()
+        parts["response_model"] = response_schema(self.response_model)
         return parts
+
+
+@functools.cache
+def response_schema(response_model: type[BaseModel]) -> dict[str, Any]:
+    """A response model's own JSON Schema, made once per process (pydantic makes it anew on
+    every call: most of a request's CPU when a cache key was made of it), read-only."""
+    return _read_only(response_model.model_json_schema())  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -201,18 +210,44 @@ def _remember_secrets(api_key: str | None, base_url: str | None) -> None:
     _CONFIGURED_KEYS.update(p for p in passwords if len(p) >= MIN_URL_PASSWORD_CHARS)
 
 
+# The request format each endpoint and model took, learned by this process's runs; also kept
+# in FORMATS_FILE beside the cache (not with --no-cache), so a later run starts in it.
+_LEARNED_FORMATS: dict[str, str] = {}
+FORMATS_FILE = "request_formats.json"
+
+
+def forget_request_formats() -> None:
+    """Forgets the formats this process learned (the file beside a cache is kept)."""
+    _LEARNED_FORMATS.clear()
+
+
 class RequestFormats:
     """The request format an endpoint takes, learned once and shared by the clients of one
     run (extraction's and reconcile's), so that a rejected format is said once and never
-    asked in again."""
+    asked in again; remembered per endpoint and model, in this process and beside the cache,
+    so a later run starts in it."""
 
     def __init__(self, settings: Settings) -> None:
         self.chain = mode_chain(settings)
         self.forced = settings.mode is not None
         self.index = 0
         # Until one request has gone through, requests go one at a time, so a server that
-        # rejects the default format is asked in that format once, not once per article.
+        # rejects the default format is asked in that format once, not once per article;
+        # a format remembered from an earlier run needs no such first request.
         self.confirmed = False
+        url = display_url(settings.base_url or "https://api.openai.com/v1")
+        self._key = json.dumps([url, settings.model, list(self.chain)])
+        self._file = (
+            Path(settings.cache_dir) / FORMATS_FILE
+            if settings.cache_dir is not None and settings.use_cache
+            else None
+        )
+        known = _LEARNED_FORMATS.get(self._key) or self._remembered().get(self._key)
+        if known in self.chain:
+            self.index = self.chain.index(known)
+            self.confirmed = True
+        # A remembered format the endpoint now rejects falls back to the ones before it too.
+        self._tried = {self.mode}
 
     @property
     def mode(self) -> str:
@@ -221,10 +256,42 @@ class RequestFormats:
     def fall_back(self, rejected: str) -> bool:
         """Moves past a rejected format; True when this call moved (say so), False when
         another request already did or there is nothing to move to."""
-        if rejected != self.mode or self.index + 1 >= len(self.chain):
+        untried = [mode for mode in self.chain if mode not in self._tried]
+        if rejected != self.mode or not untried:
             return False
-        self.index += 1
+        self.index = self.chain.index(untried[0])
+        self._tried.add(self.mode)
         return True
+
+    def accepted(self, mode: str) -> None:
+        """The endpoint took a request in `mode`: remembered, when it is the run's format."""
+        if mode != self.mode or _LEARNED_FORMATS.get(self._key) == mode:
+            return
+        _LEARNED_FORMATS[self._key] = mode
+        if self._file is None:
+            return
+        known = self._remembered()
+        if known.get(self._key) == mode:
+            return
+        known[self._key] = mode
+        try:  # a file that cannot be written costs a later run one lone first request
+            self._file.parent.mkdir(parents=True, exist_ok=True)
+            partial = self._file.with_name(f".{FORMATS_FILE}.{os.getpid()}")
+            partial.write_text(json.dumps(known, indent=1, sort_keys=True), encoding="utf-8")
+            os.replace(partial, self._file)
+        except OSError:
+            pass
+
+    def _remembered(self) -> dict[str, str]:
+        if self._file is None:
+            return {}
+        try:
+            known = json.loads(self._file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(known, dict):
+            return {}
+        return {key: mode for key, mode in known.items() if isinstance(key, str) and isinstance(mode, str)}
 
 
 class ModelClient:
@@ -393,8 +460,10 @@ class ModelClient:
                     max_retries=max_reasks,
                     **_sent(request, cap),
                 )
+                self.formats.accepted(mode)
                 return StructuredReply(value=value, mode=mode)
             except IncompleteOutputException as error:
+                self.formats.accepted(mode)
                 text = _completion_text(getattr(error, "last_completion", None))
                 caps.append(cap)
                 # A model looping until the cap would only loop longer with a higher one.
@@ -411,6 +480,7 @@ class ModelClient:
             except InstructorRetryException as error:
                 cause = error.__cause__
                 if not isinstance(cause, (openai.APIError, openai.APIConnectionError)):
+                    self.formats.accepted(mode)
                     attempts = getattr(error, "n_attempts", None) or 1
                     return StructuredReply(
                         value=None,
@@ -749,6 +819,39 @@ def abandoned_by_timeout(error: BaseException) -> bool:
     return cause is not None and not isinstance(cause, HTTP.ConnectTimeout)
 
 
+class _ReadOnlyDict(dict[str, Any]):
+    """A JSON Schema object handed out to readers: a dict (json.dumps writes it as one), but
+    one that refuses to be edited, so one schema serves every request of the process."""
+
+    def _refuse(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise TypeError("a shared JSON Schema is read-only: copy it to edit it")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return {key: copy.deepcopy(value, memo) for key, value in self.items()}
+
+
+class _ReadOnlyList(list[Any]):
+    def _refuse(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise TypeError("a shared JSON Schema is read-only: copy it to edit it")
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+    append = clear = extend = insert = pop = remove = reverse = sort = _refuse
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
+        return [copy.deepcopy(value, memo) for value in self]
+
+
+def _read_only(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _ReadOnlyDict({key: _read_only(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return _ReadOnlyList(_read_only(item) for item in value)
+    return value
+
+
 @functools.cache
 def prepared_model(response_model: type[T]) -> type[T]:
     """The response model as instructor wraps it, built once per process, not per request.
@@ -756,17 +859,30 @@ def prepared_model(response_model: type[T]) -> type[T]:
     instructor wraps a plain model (instructor.openai_schema) and regenerates its JSON schema
     on every request: about 4 ms of CPU each, more than the rest of a request's handling, and
     what bounded 16 concurrent requests at 100 ms latency (BENCHMARKS.md). Handed a wrapped
-    model, it wraps nothing; the schema is computed once here and a copy is handed out."""
+    model, it wraps nothing; the schema is computed once here.
+
+    Who reads it per request only reads it (the cache key and the `json_schema` format's
+    prompt serialise it), so it is handed out read-only, not copied per call (a copy per
+    call was 3-5 % of a request's CPU). The one reader that edits what it is given,
+    instructor's `generate_openai_schema` (the `tools` format: it adds docstring parameter
+    descriptions), keeps its answer per model in a cache: it is called here once, on its own
+    copy, before the read-only schema is handed out."""
+    from instructor.v2.providers.openai.schema import generate_openai_schema
+
     wrapped = instructor.openai_schema(response_model)
     schema = wrapped.model_json_schema()
+    shared = _read_only(schema)
     generate: Callable[..., dict[str, Any]] = BaseModel.model_json_schema.__func__  # type: ignore[attr-defined]
+    editable = True  # until the one editing reader has had its copy
 
     def model_json_schema(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
         if args or kwargs:
             return generate(cls, *args, **kwargs)
-        return copy.deepcopy(schema)  # callers may edit what they are given
+        return copy.deepcopy(schema) if editable else shared
 
     wrapped.model_json_schema = classmethod(model_json_schema)  # type: ignore[method-assign,assignment]
+    generate_openai_schema(wrapped)
+    editable = False
     return wrapped
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,12 @@ def _no_model_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SYNTH_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture(autouse=True)
+def _no_request_format_from_another_test() -> None:
+    """The request format a test's server took is not remembered into the next test (whose
+    server may reuse the port); the one beside a cache is in that test's own folder."""
+    llm = sys.modules.get("synth.llm")
+    if llm is not None:
+        llm.forget_request_formats()
