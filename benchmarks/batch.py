@@ -5,7 +5,7 @@ Measurements, not tests. It writes S stories x A articles of generated text (eac
 temporary folder, starts the loopback batch server of the tests (tests/batch_server.py) in this
 process, and drives the public CLI as a subprocess, the way a user runs it:
 
-    synth summarise --each -o OUT -f json -m fault-model --base-url URL --reconcile rules \\
+    synth summarise --each -o OUT -f json -m fault-model --base-url URL --reconcile rules|model \\
         --cache-dir CACHE --concurrency C --batch --wait --poll-seconds P STORY_DIR...
 
 Runs, each a fresh synth process (batch mode is CLI-only: `synth.summarise_many` has no batch
@@ -14,7 +14,9 @@ option):
   batch       `--batch --wait` on an empty cache; the server finishes the batch at poll N.
               The moments synth prints "submitted" and "completed" split the wall time into
               submit (start-up, read + clean every article, plan, write the JSONL, upload,
-              create), wait + collect (polls, download, check, store) and the report run.
+              create), wait + collect (polls, download, check, store), with --reconcile model
+              the reconcile batch (extract from the cache, plan, submit, wait, collect), and
+              the report run.
   submit      `--batch` without --wait on another empty cache: the process that only
               submits (and polls once), then exits 0 with the batch id.
   collect     `--batch --wait` on that cache: the process that finds the batch, waits for it,
@@ -304,6 +306,11 @@ def moment(run: dict[str, Any], words: str) -> float | None:
     return next((t for t, line in run["stderr_lines"] if words in line), None)
 
 
+def last_moment(run: dict[str, Any], words: str) -> float | None:
+    """Seconds from the start of the process to the last stderr line holding `words`."""
+    return next((t for t, line in reversed(run["stderr_lines"]) if words in line), None)
+
+
 def reports_usage(folder: Path) -> dict[str, Any]:
     totals = {
         "reports": 0,
@@ -366,6 +373,12 @@ def main() -> int:
         default=3,
         help="rounds of every run, each in a fresh folder (the machine is shared)",
     )
+    parser.add_argument(
+        "--reconcile",
+        choices=("rules", "model"),
+        default="rules",
+        help="model: the model reconcile's requests too (a second batch in batch mode)",
+    )
     parser.add_argument("--skip", default="", help="runs to leave out: submit,live")
     parser.add_argument("--out", type=Path, default=RESULTS / "batch.json")
     options = parser.parse_args()
@@ -402,7 +415,7 @@ def summarise_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
             figures[key] = spread([run[key] for run in runs])
         figures["load_1min"] = spread([run["load_before"][0] for run in runs])
         if name == "batch":
-            for phase in ("submit", "wait_and_collect", "reports"):
+            for phase in ("submit", "wait_and_collect", "reconcile_batch", "reports"):
                 values = [run["phases_s"][phase] for run in runs]
                 if None not in values:
                     figures[f"phase_{phase}_s"] = spread(values)
@@ -453,7 +466,7 @@ def bench(work: Path, options: argparse.Namespace, skip: set[str]) -> dict[str, 
             "--base-url",
             server.base_url,
             "--reconcile",
-            "rules",
+            options.reconcile,
             "--concurrency",
             str(options.concurrency),
             *extra,
@@ -492,10 +505,13 @@ def bench(work: Path, options: argparse.Namespace, skip: set[str]) -> dict[str, 
         lines = server.input_lines(batch_ids[0]) if batch_ids else []
         uploaded = sum(len(server.files[server.batches[b]["input_file_id"]][1]) for b in batch_ids)
         submitted, completed = moment(batch, " submitted: "), moment(batch, " completed: ")
+        # With --reconcile model, a second batch: from the first "completed" to the last.
+        last = last_moment(batch, " completed: ")
         batch["phases_s"] = {
             "submit": None if submitted is None else round(submitted, 3),
             "wait_and_collect": None if None in (submitted, completed) else round(completed - submitted, 3),  # type: ignore[operator]
-            "reports": None if completed is None else round(batch["wall_s"] - completed, 3),
+            "reconcile_batch": None if None in (completed, last) else round(last - completed, 3),  # type: ignore[operator]
+            "reports": None if last is None else round(batch["wall_s"] - last, 3),
         }
         if "submit" not in skip:
             record("submit", server, "cache-split", "--batch")
@@ -534,7 +550,7 @@ def bench(work: Path, options: argparse.Namespace, skip: set[str]) -> dict[str, 
             "polls_to_complete": options.polls,
             "poll_seconds": options.poll_seconds,
             "concurrency": options.concurrency,
-            "reconcile": "rules",
+            "reconcile": options.reconcile,
             "price_per_million": {"input": PRICE[0], "output": PRICE[1], "batch_share": PRICE[2]},
         },
         "batch": {
@@ -543,6 +559,9 @@ def bench(work: Path, options: argparse.Namespace, skip: set[str]) -> dict[str, 
             "requests_per_story": round(len(lines) / stories, 3),
             "batches": len(batch_ids),
             "custom_id_example": lines[0]["custom_id"] if lines else None,
+            # With --reconcile model: the second batch, of the model reconcile's requests.
+            "lines_per_batch": [len(server.input_lines(b)) for b in batch_ids],
+            "custom_ids_by_batch": [server.input_lines(b)[0]["custom_id"] for b in batch_ids],
         },
         "cost": {
             "batch_reported_usd": tokens["estimated_cost_usd"],

@@ -1,12 +1,15 @@
 """Batch mode's plan and records (pure): what goes into a provider batch, what is kept about
 it on disk, and how its result lines are read. synth.batch_client does the I/O.
 
-A batch holds the extraction requests of every story that the cache cannot answer, each
-request once (two chunks asking the very same thing share one line). A line's `custom_id`
-names story, source and chunk (`extract/flood-monday/S2/1-of-3`), so that a person reading
-the provider's dashboard or a result file can tell what it was; the saved state maps it to
-the cache key its answer is stored under, and keeps what is needed to check the answer and
-to re-ask it live, so that a later process can collect the batch without the first.
+A batch is of one kind. An extraction batch holds the extraction requests of every story
+that the cache cannot answer, each request once (two chunks asking the very same thing share
+one line); a reconcile batch, made once every story's extraction is answered, holds the
+model reconcile's requests of every story. A line's `custom_id` names what it asks
+(`extract/flood-monday/S2/1-of-3`: story, source and chunk; `reconcile/flood-monday/1-of-2`:
+story and batch of claims), so that a person reading the provider's dashboard or a result file
+can tell what it was; the saved state maps it to the cache key its answer is stored under, and
+keeps what is needed to check the answer (the article text, or the claims and sources) and to
+re-ask it live, so that a later process can collect the batch without the first.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ValidationError
+
+from synth.models import Claim, Source, Usage
 
 STATE_VERSION = 1
 BATCH_ENDPOINT: Final = "/v1/chat/completions"
@@ -28,25 +33,35 @@ MAX_LINES_PER_BATCH = 50_000
 MAX_BYTES_PER_BATCH = 190 * 1024 * 1024
 
 
+BatchKind = Literal["extract", "reconcile"]
+
+
 class PlannedRequest(BaseModel):
     """One line of a batch and what its answer needs: stored in the state file."""
 
     custom_id: str
     key: str  # the cache key the answer is stored under
     story: str
-    source_id: str
-    chunk_number: int
-    chunks: int
-    chunk: str  # the article text the quotes are checked against
     messages: list[dict[str, Any]]  # the messages the request body was made from
     body: dict[str, Any]  # the request body, as sent
+    # An extraction line: the chunk of which source, and its text, which quotes are checked
+    # against.
+    source_id: str = ""
+    chunk_number: int = 1
+    chunks: int = 1
+    chunk: str = ""
+    # A reconcile line: the claims it carries and the story's sources, which the answer's
+    # facts are checked against, and which batch of claims it is (as the request log names it).
+    claims: list[Claim] = []
+    sources: list[Source] = []
+    about: str = ""
 
 
 class BatchState(BaseModel):
     """What is kept beside the cache about a submitted batch, until it is collected."""
 
     version: int = STATE_VERSION
-    kind: str = "extract"
+    kind: BatchKind = "extract"
     endpoint: str  # the API's address, as shown (never with credentials)
     model: str
     mode: str  # the request format the bodies are in
@@ -54,6 +69,10 @@ class BatchState(BaseModel):
     batch_id: str | None = None  # None: uploaded, and the batch not yet known to be made
     created_at: float
     requests: list[PlannedRequest]
+    # What an earlier batch of the same run cost each story (the extraction batch collected
+    # by the process that made this reconcile batch): the reports are written by the run
+    # that collects this one, and count it there.
+    carried_usage: dict[str, Usage] = {}
 
     def keys(self) -> set[str]:
         return {request.key for request in self.requests}
@@ -61,6 +80,10 @@ class BatchState(BaseModel):
 
 def custom_id(story: str, source_id: str, number: int, chunks: int) -> str:
     return f"extract/{story}/{source_id}/{number}-of-{chunks}"
+
+
+def reconcile_custom_id(story: str, number: int, batches: int) -> str:
+    return f"reconcile/{story}/{number}-of-{batches}"
 
 
 def unique_by_key(requests: Iterable[PlannedRequest]) -> list[PlannedRequest]:

@@ -1,21 +1,28 @@
 """Batch mode's I/O: the provider's Files and Batch APIs, and the state kept beside the cache.
 
-`run_batch` reads and cleans every story, asks the extractor for each chunk's question,
-request and cache key (the key `ModelStage.ask` looks under), and keeps those the cache
-cannot answer. Requests already in a batch saved by an earlier run are not asked again: that
-batch is looked up instead. The rest are written as one JSONL file, with the very bodies the
-live path sends (synth.llm.request_body of the request), uploaded and made a batch, whose
-state (ids, and each line's cache key, article text and messages) is saved in
-`<cache>/batches/` before and after the batch is made, so a process that dies at any point
-leaves enough for the next run with the same inputs to find it.
+`run_batch` works in two phases, each a batch of one kind (synth.batch). First extraction:
+it reads and cleans every story, asks the extractor for each chunk's question, request and
+cache key (the key `ModelStage.ask` looks under), and keeps those the cache cannot answer.
+Then, once no extraction batch is still running and the model reconciles, the model
+reconcile: each story is extracted (from the cache the first phase filled; what it could not
+answer is asked live, as the normal run would), its claims planned into the reconcile's
+questions (ModelReconciler.questions, as a live reconcile asks them), and those the cache
+cannot answer go into a second batch the same way. In each phase, requests already in a
+batch saved by an earlier run are not asked again: that batch is looked up instead. The rest
+are written as one JSONL file, with the very bodies the live path sends
+(synth.llm.request_body of the request), uploaded and made a batch, whose state (ids, and
+each line's cache key, messages, and the article text or claims its answer is checked
+against) is saved in `<cache>/batches/` before and after the batch is made, so a process
+that dies at any point leaves enough for the next run with the same inputs to find it.
 
 A finished batch is collected: each answer is checked with the live path's response model
-and validators (synth.llm.parse_completion) and stored in the cache and the request log as
-`ask` stores and logs a live one (ModelStage.answered_elsewhere); an answer that fails the
-checks goes on as the live path's re-ask (instructor's re-ask message, sent live by the
-client call `ask` makes, ModelStage.ask_further); a line that failed, expired or never ran
-is left to the normal run that follows, which asks it live. Nothing is asked twice: the
-normal run finds every stored answer in the cache.
+and validators (synth.llm.parse_completion; the article, or the claims, the request carried)
+and stored in the cache and the request log as `ask` stores and logs a live one
+(ModelStage.answered_elsewhere); an answer that fails the checks goes on as the live path's
+re-ask (instructor's re-ask message, sent live by the client call `ask` makes,
+ModelStage.ask_further); a line that failed, expired or never ran is left to the live path
+(the reconcile phase asks a missing extraction, the normal run a missing reconcile). Nothing
+that was answered is asked again: the normal run finds every stored answer in the cache.
 
 This module imports openai for the Files and Batch endpoints (synth.llm keeps the chat
 completions path); the API key goes into the client's header only, never into the state.
@@ -26,17 +33,19 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import openai
+from pydantic import BaseModel
 
 from synth.batch import (
     BATCH_ENDPOINT,
     COMPLETION_WINDOW,
     FINISHED,
+    BatchKind,
     BatchState,
     PlannedRequest,
     ResultLine,
@@ -45,13 +54,14 @@ from synth.batch import (
     jsonl,
     load_state,
     poll_delays,
+    reconcile_custom_id,
     result_lines,
     split_for_limits,
     unique_by_key,
 )
 from synth.clean import clean_sources
 from synth.config import Settings
-from synth.errors import ModelError, ModelRefusedError
+from synth.errors import ModelError, ModelRefusedError, SynthError
 from synth.extract.llm import LLMExtractor, chunk_where, delimited_safely
 from synth.extract.schema import ArticleShown, ExtractionResponse
 from synth.llm import (
@@ -66,10 +76,11 @@ from synth.llm import (
 )
 from synth.load import load_sources
 from synth.many import Story
-from synth.model_stage import Asked, CachedReply, Question
+from synth.model_stage import Asked, CachedReply, ModelStage, Question
 from synth.models import Usage
 from synth.pricing import estimate_cost
 from synth.progress import Progress, ProgressCallback
+from synth.reconcile.checks import CheckContext
 from synth.validation_data import validating_against
 from synth.wire import display_url, repaired_utf8, scrub_bytes
 
@@ -219,55 +230,110 @@ def run_batch(
     sleep: Callable[[float], None] = time.sleep,
 ) -> BatchRun:
     """Plans, submits, finds, waits for (with `wait`) and collects the batches that answer
-    the stories' extraction requests; see the module docstring."""
+    the stories' extraction requests, then their model reconcile's; see the module
+    docstring."""
     extractor = extractor or LLMExtractor(settings, note=note)
     run = BatchRun()
-    planned = plan_requests(stories, settings, extractor)
-    run.needed = len(planned)
     api = BatchApi(settings)
     store = BatchStore(settings.cache_dir or Path("."))
-    assert settings.model is not None
+
+    def phase(kind: BatchKind, planned: list[PlannedRequest], stage: ModelStage) -> None:
+        _run_phase(
+            kind,
+            planned,
+            stage,
+            api,
+            store,
+            run,
+            settings,
+            wait=wait,
+            note=note,
+            progress=progress,
+            delays=lambda: poll_delays(poll_seconds, longest_poll),
+            sleep=sleep,
+        )
+
     try:
-        needed = {request.key for request in planned}
-        claimed: dict[str, BatchState] = {}
-        mine: list[BatchState] = []
-        for state in store.states(api.url, settings.model):
-            if not state.keys() & needed:
-                continue  # another run's inputs: its own rerun collects it
-            if state.batch_id is None and not _find_made(api, store, state):
-                continue
-            mine.append(state)
-            claimed.update(dict.fromkeys(state.keys(), state))
-        fresh = [request for request in planned if request.key not in claimed]
-        for part in split_for_limits(fresh):
-            state = _submit(api, store, settings, extractor.formats.mode, part)
-            run.submitted.append(state.batch_id or "")
-            mine.append(state)
-            stories_in = len({r.story for r in part})
-            note(
-                f"synth: batch {state.batch_id} submitted: {len(part):,} request"
-                f"{'' if len(part) == 1 else 's'} from {stories_in} "
-                f"stor{'y' if stories_in == 1 else 'ies'}"
-            )
-        for state in mine:
-            _follow(
-                api,
-                store,
-                state,
-                run,
-                extractor,
-                settings,
-                wait=wait,
-                note=note,
-                progress=progress,
-                delays=poll_delays(poll_seconds, longest_poll),
-                sleep=sleep,
-            )
+        phase("extract", plan_requests(stories, settings, extractor), extractor)
+        if run.done and settings.reconciles_with_model:
+            from synth.reconcile.model import ModelReconciler
+
+            # The extractor's request formats: the reconcile's bodies are in the format the
+            # extraction settled on, as a live run's are.
+            reconciler = ModelReconciler(settings, formats=extractor.formats, note=note)
+            try:
+                phase("reconcile", plan_reconcile(stories, settings, extractor, reconciler, run), reconciler)
+            finally:
+                reconciler.cache.close()
+                reconciler.log.close()
     finally:
         api.close()
         extractor.cache.close()
         extractor.log.close()
     return run
+
+
+def _run_phase(
+    kind: BatchKind,
+    planned: list[PlannedRequest],
+    stage: ModelStage,
+    api: BatchApi,
+    store: BatchStore,
+    run: BatchRun,
+    settings: Settings,
+    *,
+    wait: bool,
+    note: Callable[[str], None],
+    progress: ProgressCallback | None,
+    delays: Callable[[], Iterator[float]],
+    sleep: Callable[[float], None],
+) -> None:
+    """One kind of batch: finds the saved batches that hold some of `planned`, submits the
+    rest, and follows each (collecting it when finished)."""
+    assert settings.model is not None
+    run.needed += len(planned)
+    needed = {request.key for request in planned}
+    claimed: dict[str, BatchState] = {}
+    mine: list[BatchState] = []
+    for state in store.states(api.url, settings.model):
+        if state.kind != kind or not state.keys() & needed:
+            continue  # another phase's, or another run's inputs: its own rerun collects it
+        if state.batch_id is None and not _find_made(api, store, state):
+            continue
+        mine.append(state)
+        claimed.update(dict.fromkeys(state.keys(), state))
+    found = {id(state) for state in mine}  # saved by an earlier process
+    fresh = [request for request in planned if request.key not in claimed]
+    for number, part in enumerate(split_for_limits(fresh)):
+        # What this run's earlier batches cost goes with the first batch made now, once.
+        carried = {story: usage.model_copy() for story, usage in run.usage.items()} if number == 0 else {}
+        state = _submit(api, store, settings, stage.formats.mode, part, kind, carried)
+        run.submitted.append(state.batch_id or "")
+        mine.append(state)
+        stories_in = len({r.story for r in part})
+        what = "reconcile request" if kind == "reconcile" else "request"
+        note(
+            f"synth: batch {state.batch_id} submitted: {len(part):,} {what}"
+            f"{'' if len(part) == 1 else 's'} from {stories_in} "
+            f"stor{'y' if stories_in == 1 else 'ies'}"
+        )
+    for state in mine:
+        collected = _follow(
+            api,
+            store,
+            state,
+            run,
+            stage,
+            settings,
+            wait=wait,
+            note=note,
+            progress=progress,
+            delays=delays(),
+            sleep=sleep,
+        )
+        if collected and id(state) in found:  # its carried usage is not in `run` yet
+            for story, usage in state.carried_usage.items():
+                run.story_usage(story, settings.model).add(usage)
 
 
 def plan_requests(
@@ -298,21 +364,86 @@ def plan_requests(
     return unique_by_key(planned)
 
 
+def plan_reconcile(
+    stories: Sequence[Story],
+    settings: Settings,
+    extractor: LLMExtractor,
+    reconciler: ModelStage,
+    run: BatchRun,
+) -> list[PlannedRequest]:
+    """Every model reconcile request of the stories that the cache cannot answer, once each:
+    each story extracted as the normal run extracts it (from the cache, and what the cache
+    cannot answer asked live, its cost counted in `run`), and its claims asked about as the
+    live reconcile asks (ModelReconciler.questions)."""
+    from synth.pipeline import extract_story
+    from synth.reconcile.model import ModelReconciler
+
+    assert isinstance(reconciler, ModelReconciler)
+    planned = []
+    mode = reconciler.formats.mode
+    for story in stories:
+        try:
+            extracted = extract_story(story.paths, settings, extractor=extractor)
+        except SynthError:
+            continue  # the normal run that follows says why this story has no report
+        spent = extracted.batch.usage
+        if spent.requests:
+            run.story_usage(story.name, settings.model).add(
+                Usage(
+                    requests=spent.requests,
+                    retries=spent.retries,
+                    prompt_tokens=spent.prompt_tokens,
+                    completion_tokens=spent.completion_tokens,
+                    estimated_cost_usd=spent.estimated_cost_usd,
+                )
+            )
+        claims = extracted.grounded.claims
+        if not claims:
+            continue  # nothing to reconcile: the normal run does not ask either
+        questions = reconciler.questions(claims, extracted.sources, extracted.rules)
+        for number, (batch, question) in enumerate(questions, 1):
+            request = reconciler.request_for(question.messages)
+            key = reconciler.request_key(request)
+            if reconciler.cache.get_as(key, CachedReply) is not None:
+                continue  # answered: `ask` finds it
+            planned.append(
+                PlannedRequest(
+                    custom_id=reconcile_custom_id(story.name, number, len(questions)),
+                    key=key,
+                    story=story.name,
+                    messages=question.messages,
+                    body=request_body(request, mode),
+                    claims=batch.claims,
+                    sources=extracted.sources,
+                    about=question.about,
+                )
+            )
+    return unique_by_key(planned)
+
+
 def _submit(
-    api: BatchApi, store: BatchStore, settings: Settings, mode: str, requests: list[PlannedRequest]
+    api: BatchApi,
+    store: BatchStore,
+    settings: Settings,
+    mode: str,
+    requests: list[PlannedRequest],
+    kind: BatchKind,
+    carried_usage: dict[str, Usage],
 ) -> BatchState:
-    file_id = api.upload(jsonl(requests), "synth-extract.jsonl")
+    file_id = api.upload(jsonl(requests), f"synth-{kind}.jsonl")
     assert settings.model is not None
     state = BatchState(
+        kind=kind,
         endpoint=api.url,
         model=settings.model,
         mode=mode,
         input_file_id=file_id,
         created_at=time.time(),
         requests=requests,
+        carried_usage=carried_usage,
     )
     store.save(state)  # before the batch is made: a death now leaves the file to find
-    batch = api.create(file_id, {"made_by": "synth", "kind": "extract"})
+    batch = api.create(file_id, {"made_by": "synth", "kind": kind})
     state.batch_id = batch.id
     store.save(state)
     return state
@@ -323,7 +454,7 @@ def _find_made(api: BatchApi, store: BatchStore, state: BatchState) -> bool:
     uploaded file. False when the file is gone (its requests are planned afresh)."""
     try:
         batch = api.made_from(state.input_file_id) or api.create(
-            state.input_file_id, {"made_by": "synth", "kind": "extract"}
+            state.input_file_id, {"made_by": "synth", "kind": state.kind}
         )
     except BatchNotFoundError:
         store.remove(state)
@@ -338,7 +469,7 @@ def _follow(
     store: BatchStore,
     state: BatchState,
     run: BatchRun,
-    extractor: LLMExtractor,
+    stage: ModelStage,
     settings: Settings,
     *,
     wait: bool,
@@ -346,7 +477,9 @@ def _follow(
     progress: ProgressCallback | None,
     delays: Any,
     sleep: Callable[[float], None],
-) -> None:
+) -> bool:
+    """Looks the batch up (waiting for it with `wait`) and collects it once finished; True
+    when it was collected, False when it is still running or lost."""
     assert state.batch_id is not None
     try:
         batch = api.retrieve(state.batch_id)
@@ -356,7 +489,7 @@ def _follow(
             f"{len(state.requests):,} requests are asked live"
         )
         store.remove(state)
-        return
+        return False
     while batch.status not in FINISHED and wait:
         _report(progress, batch)
         sleep(next(delays))
@@ -371,10 +504,11 @@ def _follow(
     )
     if batch.status not in FINISHED:
         run.waiting.append(f"batch {batch.id} is {far}")
-        return
-    collect(api, state, batch, run, extractor, settings, note=note)
+        return False
+    collect(api, state, batch, run, stage, settings, note=note)
     store.remove(state)
     run.collected.append(batch.id)
+    return True
 
 
 def _report(progress: ProgressCallback | None, batch: Any, final: bool = False) -> None:
@@ -393,7 +527,7 @@ def collect(
     state: BatchState,
     batch: Any,
     run: BatchRun,
-    extractor: LLMExtractor,
+    stage: ModelStage,
     settings: Settings,
     *,
     note: Callable[[str], None],
@@ -430,9 +564,9 @@ def collect(
         if cost is not None:  # an unknown model's cost stays unknown, never 0
             usage.estimated_cost_usd = (usage.estimated_cost_usd or 0.0) + cost
         question = question_of(request, batch.id)
-        parsed = checked(question, line.body, state.mode)
+        parsed = checked(question, line.body, state.mode, stage.response_model)
         if parsed.value is not None:
-            extractor.answered_elsewhere(
+            stage.answered_elsewhere(
                 request.key, question, Asked("answered", value=parsed.value), spent, state.mode
             )
             stored += 1
@@ -445,7 +579,7 @@ def collect(
         else:
             to_reask.append((request, question, parsed))
     never_ran = len(by_id) - len(answered)
-    reasked = _reask_live(to_reask, state.mode, run, extractor, settings, note)
+    reasked = _reask_live(to_reask, state.mode, run, stage, settings, note)
     parts = [f"{stored:,} answer{'' if stored == 1 else 's'} stored"]
     if to_reask:
         parts.append(f"{reasked:,} of {len(to_reask):,} that failed the checks re-asked live")
@@ -459,8 +593,15 @@ def collect(
 
 
 def question_of(request: PlannedRequest, batch_id: str) -> Question:
-    """The question a batch line asked, as the extractor asks it live (its quotes held to
-    the article as the request showed it), named in the request log by its batch."""
+    """The question a batch line asked, as the live path asks it (an extraction's quotes held
+    to the article as the request showed it; a reconcile's facts to the claims it carried),
+    named in the request log by its batch."""
+    if request.claims:
+        return Question(
+            request.messages,
+            CheckContext.for_claims(request.claims, request.sources),
+            f"{request.about} in batch {batch_id}",
+        )
     return Question(
         request.messages,
         ArticleShown(delimited_safely(request.chunk)),
@@ -468,11 +609,13 @@ def question_of(request: PlannedRequest, batch_id: str) -> Question:
     )
 
 
-def checked(question: Question, body: Any, mode: str) -> ParsedCompletion:
+def checked(
+    question: Question, body: Any, mode: str, response_model: type[BaseModel] = ExtractionResponse
+) -> ParsedCompletion:
     """A batch answer checked as the live path checks one: the response model, with the
-    question's checks (the article the request carried)."""
+    question's checks (what the request carried)."""
     with validating_against(question.checks):
-        return parse_completion(ExtractionResponse, mode, body)
+        return parse_completion(response_model, mode, body)
 
 
 Reask = tuple[PlannedRequest, Question, ParsedCompletion]
@@ -482,7 +625,7 @@ def _reask_live(
     items: list[Reask],
     mode: str,
     run: BatchRun,
-    extractor: LLMExtractor,
+    stage: ModelStage,
     settings: Settings,
     note: Callable[[str], None],
 ) -> int:
@@ -503,13 +646,13 @@ def _reask_live(
             nonlocal done
             conversation = reask_messages(mode, request.messages, request.body, parsed)
             async with semaphore:
-                asked = await extractor.ask_further(request.key, question, conversation, reasks_done=1)
+                asked = await stage.ask_further(request.key, question, conversation, reasks_done=1)
             if asked.outcome == "failed":
                 note(f"synth: {request.custom_id}: the re-ask failed ({asked.error}); it is asked live")
             else:
                 done += 1
 
-        async with extractor.counting_into(live):
+        async with stage.counting_into(live):
             await asyncio.gather(*(one(*item) for item in items))
         run.story_usage(story, settings.model).add(live)
         return done

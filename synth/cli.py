@@ -141,13 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch",
         action="store_true",
         help="send the extraction requests the cache cannot answer as one batch "
-        "to the provider's Batch API (half the price, done within 24 h); a "
-        "later run with the same inputs collects it",
+        "to the provider's Batch API (half the price, done within 24 h), then the "
+        "model reconcile's as a second; a later run with the same inputs collects "
+        "each",
     )
     run.add_argument(
         "--wait",
         action="store_true",
-        help="with --batch: wait for the batch, polling with backoff, then write the reports",
+        help="with --batch: wait for the batches, polling with backoff, then write the reports",
     )
     run.add_argument(
         "--poll-seconds",

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from synth.clean import clean_sources
 from synth.cluster import cluster_claims
 from synth.config import Settings, resolve_settings
-from synth.extract import Extractor
+from synth.extract import ExtractionBatch, Extractor
 from synth.extract.offline import OfflineExtractor
-from synth.ground import ground_claims
-from synth.load import load_sources
-from synth.models import Report, UnusedSource, Usage
+from synth.ground import GroundResult, ground_claims
+from synth.load import LoadResult, load_sources
+from synth.models import Report, Source, UnusedSource, Usage
 from synth.progress import ProgressCallback
 from synth.reconcile.merge import RulesReconcile
 from synth.reconcile.rules import reconcile_groups
@@ -53,30 +54,21 @@ def summarise(
             f"summarise() takes settings= or options, not both: got settings= and "
             f"{', '.join(sorted(options))}; pass resolve_settings(**options) as settings="
         )
-    loaded = load_sources(
-        paths, max_bytes=settings.max_bytes, fetch_timeout=settings.fetch_timeout, progress=progress
-    )
-    # Made after reading: the model client's imports take a second, and reading comes first.
-    extractor = extractor or make_extractor(settings)
-    cleaned = clean_sources(loaded.sources)
-    sources = [d.source for d in cleaned.documents]
-    batch = extractor.extract(cleaned.documents, cleaned.story_words, progress)
-    grounded = ground_claims(batch.drafts, sources)
-    groups = cluster_claims(grounded.claims)
-    facts = reconcile_groups(groups, grounded.claims, sources)
-    overview = write_overview(facts, grounded.claims)
-    usage = Usage(extractor=extractor.name, model=extractor.model)
+    story = extract_story(paths, settings, extractor=extractor, progress=progress)
+    sources, batch, grounded = story.sources, story.batch, story.grounded
+    facts, overview = list(story.rules.facts), list(story.rules.overview)
+    usage = Usage(extractor=story.extractor.name, model=story.extractor.model)
     usage.add(batch.usage)
-    problems = [*loaded.problems, *batch.problems]
+    problems = [*story.loaded.problems, *batch.problems]
     unused_sources: list[UnusedSource] = []
     if settings.reconciles_with_model and grounded.claims:
         from synth.reconcile.model import ModelReconciler  # imports openai; only with a model
 
         # The extractor's request formats: a format it found rejected is not asked in again.
-        reconciler = reconciler or ModelReconciler(settings, formats=getattr(extractor, "formats", None))
-        reconciled = reconciler.reconcile(
-            grounded.claims, sources, RulesReconcile(groups, facts, overview), progress
+        reconciler = reconciler or ModelReconciler(
+            settings, formats=getattr(story.extractor, "formats", None)
         )
+        reconciled = reconciler.reconcile(grounded.claims, sources, story.rules, progress)
         facts, overview = reconciled.facts, reconciled.overview
         unused_sources = reconciled.unused_sources
         problems += reconciled.problems
@@ -96,6 +88,45 @@ def summarise(
         unused_sources=unused_sources,
         problems=problems,
         usage=usage,
+    )
+
+
+@dataclass(frozen=True)
+class ExtractedStory:
+    """A story up to the model's reconcile: its articles read and cleaned, their claims
+    extracted and grounded, and the rules' reconcile of them."""
+
+    loaded: LoadResult
+    sources: list[Source]
+    extractor: Extractor
+    batch: ExtractionBatch
+    grounded: GroundResult
+    rules: RulesReconcile
+
+
+def extract_story(
+    paths: Sequence[str | os.PathLike[str]],
+    settings: Settings,
+    *,
+    extractor: Extractor | None = None,
+    progress: ProgressCallback | None = None,
+) -> ExtractedStory:
+    """Every stage of `summarise` before the model's reconcile (which batch mode plans from
+    it, and `summarise` runs on it)."""
+    loaded = load_sources(
+        paths, max_bytes=settings.max_bytes, fetch_timeout=settings.fetch_timeout, progress=progress
+    )
+    # Made after reading: the model client's imports take a second, and reading comes first.
+    extractor = extractor or make_extractor(settings)
+    cleaned = clean_sources(loaded.sources)
+    sources = [d.source for d in cleaned.documents]
+    batch = extractor.extract(cleaned.documents, cleaned.story_words, progress)
+    grounded = ground_claims(batch.drafts, sources)
+    groups = cluster_claims(grounded.claims)
+    facts = reconcile_groups(groups, grounded.claims, sources)
+    overview = write_overview(facts, grounded.claims)
+    return ExtractedStory(
+        loaded, sources, extractor, batch, grounded, RulesReconcile(groups, facts, overview)
     )
 
 

@@ -64,7 +64,7 @@ def batch(stories, settings, *, wait=True, notes=None):
     )
 
 
-def cli(server, tmp_path, stories, *extra):
+def cli(server, tmp_path, stories, *extra, reconcile="rules"):
     return main(
         [
             "summarise",
@@ -78,7 +78,7 @@ def cli(server, tmp_path, stories, *extra):
             "--base-url",
             server.base_url,
             "--reconcile",
-            "rules",
+            reconcile,
             "--cache-dir",
             str(tmp_path / "cache"),
             *map(str, stories),
@@ -336,3 +336,100 @@ def test_the_batch_cassette_is_in_openai_s_wire_format_and_carries_no_key(tmp_pa
     assert seen >= {"file", "validating", "in_progress", "completed", "completion", "failed line"}
     text = (Path(__file__).parent.parent / "cassettes" / CASSETTE).read_text()
     assert KEY not in text and "authorization" not in text.lower()
+
+
+# --- the model reconcile's batch -------------------------------------------------------------
+
+
+def test_the_model_reconcile_goes_in_a_second_batch_with_the_live_path_s_requests(tmp_path, capsys):
+    stories = two_stories(tmp_path / "in")
+    (tmp_path / "live").mkdir()
+    with FaultServer() as live:
+        assert cli(live, tmp_path / "live", stories, reconcile="model") == 0
+        live_reconciles = [b for b in live.requests if "<claims>" in json.dumps(b)]
+    assert len(live_reconciles) == 2  # one per story
+    with BatchServer(polls_to_complete=2) as server:
+        assert (
+            cli(server, tmp_path, stories, "--batch", "--wait", "--poll-seconds", "0.01", reconcile="model")
+            == 0
+        )
+        assert (server.uploads, server.batches_created, server.request_count) == (2, 2, 0)
+        extract_id, reconcile_id = server.batches
+        lines = server.input_lines(reconcile_id)
+    assert [line["custom_id"] for line in lines] == [
+        "reconcile/flood-monday/1-of-1",
+        "reconcile/flood-tuesday/1-of-1",
+    ]
+    key = lambda body: json.dumps(body, sort_keys=True)  # noqa: E731
+    assert sorted(key(line["body"]) for line in lines) == sorted(
+        key({**b, "model": "fault-model"}) for b in live_reconciles
+    )
+    err = capsys.readouterr().err
+    assert f"batch {reconcile_id} submitted: 2 reconcile requests from 2 stories" in err
+    assert f"batch {reconcile_id} completed: 2 answers stored" in err
+    report = json.loads((tmp_path / "out" / "flood-monday.json").read_text())
+    live_report = json.loads((tmp_path / "live" / "out" / "flood-monday.json").read_text())
+    assert report["usage"]["reconciler"] == "model" and report["usage"]["requests"] == 0
+    assert report["usage"]["batched_requests"] == 4  # three articles and the reconcile
+    # The batch's answers make the report the live path makes.
+    assert report["facts"] == live_report["facts"] and report["overview"] == live_report["overview"]
+
+
+def test_without_wait_each_batch_takes_a_run_and_the_third_writes_the_reports(tmp_path, capsys):
+    stories = two_stories(tmp_path / "in")
+    with BatchServer(polls_to_complete=2) as server:  # each run polls each batch once
+        ids = []
+        for _ in range(2):
+            assert cli(server, tmp_path, stories, "--batch", reconcile="model") == 0
+            out, err = capsys.readouterr()
+            ids.append(out.strip())
+            assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+        assert ids == list(server.batches)
+        [state_file] = (tmp_path / "cache" / "batches").iterdir()
+        state = load_state(state_file.read_text())
+        assert state is not None and state.kind == "reconcile"
+        assert {r.custom_id for r in state.requests} == {
+            "reconcile/flood-monday/1-of-1",
+            "reconcile/flood-tuesday/1-of-1",
+        }
+        assert cli(server, tmp_path, stories, "--batch", reconcile="model") == 0
+        assert (server.uploads, server.batches_created, server.request_count) == (2, 2, 0)
+        report = json.loads((tmp_path / "out" / "flood-monday.json").read_text())
+        # The extraction batch, collected by the second run, counts in the third run's report.
+        assert report["usage"]["batched_requests"] == 4 and report["usage"]["reconciler"] == "model"
+        # And a normal run afterwards finds every answer, the reconcile's too.
+        assert cli(server, tmp_path, stories, reconcile="model") == 0
+        assert server.request_count == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["flood-monday.json", "flood-tuesday.json"]
+
+
+def test_a_reconcile_answer_that_fails_the_checks_is_re_asked_live(tmp_path):
+    stories = two_stories(tmp_path / "in")
+    # Line 1 of each batch fails the schema: an extraction and a reconcile, each re-asked live.
+    with BatchServer(polls_to_complete=1, invalid_lines={1}) as server:
+        notes: list[str] = []
+        run = batch(stories, settings_for(server, tmp_path, reconcile="model"), notes=notes)
+        assert run.done and len(run.collected) == 2
+        assert "1 of 1 that failed the checks re-asked live" in notes[-1]
+        extraction_reask, reconcile_reask = server.requests
+        assert "<claims>" in json.dumps(reconcile_reask["messages"][:2])
+        assert [m["role"] for m in reconcile_reask["messages"]][2] == "assistant"
+        assert cli(server, tmp_path, stories, reconcile="model") == 0
+        assert server.request_count == 2  # nothing asked again
+    rows = RequestLog(tmp_path / "cache").recent()
+    reconciles = [r for r in rows if r.stage == "reconcile" and not r.cache_hit]
+    assert len(reconciles) == 2 and all(" in batch " in r.source for r in reconciles)
+
+
+def test_a_reconcile_line_the_batch_failed_is_left_to_the_normal_run(tmp_path):
+    stories = two_stories(tmp_path / "in")
+    with BatchServer(polls_to_complete=1) as server:
+        settings = settings_for(server, tmp_path, reconcile="model")
+        server.fail_lines = {0}
+        notes: list[str] = []
+        batch(stories, settings, notes=notes)
+        # The extraction line that failed was asked live before the reconcile was planned.
+        assert server.request_count == 1
+        assert "1 asked live (HTTP 500" in notes[-1]
+        assert cli(server, tmp_path, stories, reconcile="model") == 0
+        assert server.request_count == 2  # the reconcile line that failed, once

@@ -61,7 +61,8 @@ class ModelReconciler(ModelStage):
         rules' reconcile of the same claims) for the rest. `progress` hears
         Progress("reconcile", batches done, batches, requests in flight, "N claims")."""
         self.usage = Usage(extractor="llm", model=self.settings.model)
-        batches = plan_batches(rules.groups, claims, sources, self.settings.reconcile_budget_tokens)
+        questions = self.questions(claims, sources, rules)
+        batches = [batch for batch, _ in questions]
         if len(batches) > 1:
             self.note(
                 f"synth: {len(claims)} claims are over the reconcile budget of "
@@ -76,11 +77,10 @@ class ModelReconciler(ModelStage):
             if progress:
                 progress(Progress("reconcile", done, len(batches), self.requests_in_flight, item=claim_count))
 
-        async def one(number: int, batch: ReconcileBatch) -> BatchAnswer:
+        async def one(batch: ReconcileBatch, question: Question) -> BatchAnswer:
             nonlocal done
-            about = f"batch {number} of {len(batches)}" if len(batches) > 1 else "all claims"
             async with semaphore:
-                answer = batch_answer(batch, await self.ask(self.question(batch, sources, about)))
+                answer = batch_answer(batch, await self.ask(question))
             done += 1
             report()
             return answer
@@ -89,10 +89,26 @@ class ModelReconciler(ModelStage):
             self.counting_into(self.usage),
             self.reporting(progress, "reconcile", lambda: (done, len(batches)), claim_count),
         ):
-            answers = await asyncio.gather(*(one(n, b) for n, b in enumerate(batches, 1)))
+            answers = await asyncio.gather(*(one(b, q) for b, q in questions))
         # This Usage counts the reconcile alone, so all its requests are reconcile requests.
         self.usage.reconcile_requests = self.usage.requests
         return assemble(answers, claims, sources, rules)
+
+    def questions(
+        self, claims: Sequence[Claim], sources: Sequence[Source], rules: RulesReconcile
+    ) -> list[tuple[ReconcileBatch, Question]]:
+        """The batches of claims the reconcile sends and the question each makes, in order
+        (batch mode plans its reconcile lines from the same questions)."""
+        batches = plan_batches(rules.groups, claims, sources, self.settings.reconcile_budget_tokens)
+        return [
+            (
+                batch,
+                self.question(
+                    batch, sources, f"batch {n} of {len(batches)}" if len(batches) > 1 else "all claims"
+                ),
+            )
+            for n, batch in enumerate(batches, 1)
+        ]
 
     def question(self, batch: ReconcileBatch, sources: Sequence[Source], about: str = "") -> Question:
         """The question a batch makes; its answer is checked against the batch's claims."""
