@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -70,3 +72,20 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     root = str(Path(__file__).resolve().parent.parent)
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
     return {**os.environ, "PYTHONPATH": path, **extra}
+
+
+def run_synth_cli(
+    paths: Sequence[Path],
+    *options: str,
+    cache_dir: Path,
+    base_url: str | None = None,
+    timeout: float = 60,
+    **env: str,
+) -> subprocess.CompletedProcess[str]:
+    """`synth summarise PATHS --model fault-model [--base-url URL] --cache-dir DIR OPTIONS` in
+    a subprocess, as a user runs it, with `env` added to the environment."""
+    command = [sys.executable, "-m", "synth.cli", "summarise", *map(str, paths), "--model", "fault-model"]
+    if base_url is not None:
+        command += ["--base-url", base_url]
+    command += ["--cache-dir", str(cache_dir), *options]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=subprocess_env(**env))

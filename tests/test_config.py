@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,7 @@ from synth.config import (
 from synth.errors import ConfigError
 from synth.pricing import PRICES_PER_MILLION, Price
 from tests.fault_server import FaultServer
-from tests.stories import subprocess_env, write_story
+from tests.stories import run_synth_cli, write_story
 
 
 def test_arguments_beat_environment_beat_defaults(tmp_path: Path):
@@ -226,24 +224,12 @@ def test_a_bad_prices_file_stops_the_command_before_any_request(tmp_path: Path):
     prices.write_text('{"fault-model": [0.5]}')
     story = write_story(tmp_path / "story", 2)
     with FaultServer() as server:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "synth.cli",
-                "summarise",
-                *map(str, story),
-                "--model",
-                "fault-model",
-                "--base-url",
-                server.base_url,
-                "--cache-dir",
-                str(tmp_path / "cache"),
-            ],
-            capture_output=True,
-            text=True,
+        result = run_synth_cli(
+            story,
+            cache_dir=tmp_path / "cache",
+            base_url=server.base_url,
             timeout=120,
-            env=subprocess_env(SYNTH_PRICES=str(prices)),
+            SYNTH_PRICES=str(prices),
         )
         assert server.requests == []
     assert result.returncode == 2 and result.stdout == ""

@@ -9,97 +9,29 @@ re-asks within 1 + MAX_REASKS answers.
 
 from __future__ import annotations
 
-import collections
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-from synth.config import Settings, resolve_settings
-from synth.extract.llm import MAX_REASKS, LLMExtractor
-from synth.llm import ModelClient
+from synth.config import Settings
+from synth.extract.llm import MAX_REASKS
 from synth.models import Report
-from synth.pipeline import summarise
+from tests.fault_runs import (
+    ANSWERS,
+    ARTICLES,
+    ATTEMPTS,
+    BAD_ANSWERS,
+    MAX_RETRIES,
+    RATE_LIMITED,
+    TRANSIENT,
+    TRANSIENT_REASONS,
+    assert_every_article_kept,
+    assert_untouched,
+    claims_of,
+    requests_per_article,
+    run,
+    settings_for,
+)
 from tests.fault_server import INVENTED_SENTENCES, FaultServer
-from tests.stories import article_ids, subprocess_env, write_story
-
-ARTICLES = 3
-MAX_RETRIES = 2
-ATTEMPTS = MAX_RETRIES + 1
-ANSWERS = 1 + MAX_REASKS
-# Retry-After of 0.1 s keeps a rate-limited test fast while still coming from the header.
-RATE_LIMITED = "429:0.1"
-# Longer than the client's timeout below: the request times out and is sent again.
-TOO_SLOW = "slow:3"
-TIMEOUT = 1.0
-TRANSIENT = [RATE_LIMITED, "500", "503", "drop", TOO_SLOW]
-BAD_ANSWERS = ["malformed", "schema", "invented"]
-# What the one-line problem says for each transient fault once attempts run out.
-TRANSIENT_REASONS = {
-    RATE_LIMITED: "Rate limit reached",
-    "500": "server had an error",
-    "503": "server had an error",
-    "drop": "Connection error",
-    TOO_SLOW: "timed out",
-}
-
-
-@pytest.fixture(scope="module")
-def story(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    return write_story(tmp_path_factory.mktemp("story"), ARTICLES)
-
-
-@pytest.fixture(scope="module")
-def clean_report(story: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Report:
-    with FaultServer() as server:
-        report = run(settings_for(server, tmp_path_factory.mktemp("clean-cache")), story)
-    assert not report.problems and {c.source_id for c in report.claims} == {"S1", "S2", "S3"}
-    return report
-
-
-def settings_for(server: FaultServer, cache_dir: Path, **overrides: object) -> Settings:
-    # One article at a time: the fault queued first always hits S1's first request. The
-    # faults here hit extraction; the model reconcile's are in test_reconcile_model.py.
-    values: dict[str, object] = {
-        "model": "fault-model",
-        "base_url": server.base_url,
-        "cache_dir": cache_dir,
-        "timeout": TIMEOUT,
-        "max_retries": MAX_RETRIES,
-        "concurrency": 1,
-        "reconcile": "rules",
-    }
-    return resolve_settings({}, **{**values, **overrides})
-
-
-def run(settings: Settings, paths: list[Path], notes: list[str] | None = None) -> Report:
-    """The real pipeline and extractor; only the backoff between retries is shortened."""
-    lines = notes if notes is not None else []
-
-    def fast_retrying_client() -> ModelClient:
-        return ModelClient(settings, note=lines.append, retry_base_delay=0.01, retry_max_delay=0.05)
-
-    extractor = LLMExtractor(settings, note=lines.append, client_factory=fast_retrying_client)
-    return summarise(paths, settings=settings, extractor=extractor)
-
-
-def claims_of(report: Report, source_id: str) -> list[tuple[str, str, int, int]]:
-    return [(c.quote, c.statement, c.start, c.end) for c in report.claims if c.source_id == source_id]
-
-
-def requests_per_article(server: FaultServer) -> dict[str, int]:
-    return dict(collections.Counter(article_ids(server.requests)))
-
-
-def assert_untouched(report: Report, clean: Report, *source_ids: str) -> None:
-    for source_id in source_ids:
-        assert claims_of(report, source_id) == claims_of(clean, source_id), source_id
-
-
-def assert_every_article_kept(report: Report, story: list[Path]) -> None:
-    assert [s.path for s in report.sources] == [str(p) for p in story]
-    assert [s.id for s in report.sources] == ["S1", "S2", "S3"]
+from tests.stories import run_synth_cli
 
 
 @pytest.mark.parametrize("fault", TRANSIENT)
@@ -233,30 +165,16 @@ def test_the_cli_reports_an_article_that_keeps_failing_in_one_line_and_exits_0(s
     default_attempts = Settings().max_retries + 1
     with FaultServer() as server:
         server.enqueue(*["429:0"] * default_attempts)  # Retry-After: 0, so no backoff to wait for
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "synth.cli",
-                "summarise",
-                *map(str, story),
-                "--model",
-                "fault-model",
-                "--base-url",
-                server.base_url,
-                "--concurrency",
-                "1",
-                "--cache-dir",
-                str(tmp_path),
-                "--reconcile",
-                "rules",
-                "--format",
-                "json",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=subprocess_env(),
+        result = run_synth_cli(
+            story,
+            "--concurrency",
+            "1",
+            "--reconcile",
+            "rules",
+            "--format",
+            "json",
+            cache_dir=tmp_path,
+            base_url=server.base_url,
         )
         assert requests_per_article(server) == {"S1": default_attempts, "S2": 1, "S3": 1}
     assert result.returncode == 0, result.stderr

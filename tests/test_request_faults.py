@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -30,13 +28,8 @@ from synth.reconcile.model import MAX_REASKS as RECONCILE_REASKS
 from synth.reconcile.model import ModelReconciler
 from synth.render import render_html, render_markdown
 from tests.conftest import TROOPS
-from tests.fault_server import FaultServer, claim, find_article
-from tests.frozen_extractor import FrozenExtractor
-from tests.reconcile_server import ReconcileServer, careful_answer
-from tests.stories import is_reconcile_request, subprocess_env, write_story
-from tests.test_faults import (
+from tests.fault_runs import (
     ANSWERS,
-    ARTICLES,
     ATTEMPTS,
     assert_every_article_kept,
     assert_untouched,
@@ -45,20 +38,10 @@ from tests.test_faults import (
     run,
     settings_for,
 )
-
-
-@pytest.fixture(scope="module")
-def story(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    return write_story(tmp_path_factory.mktemp("story"), ARTICLES)
-
-
-@pytest.fixture(scope="module")
-def clean_report(story: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Report:
-    with FaultServer() as server:
-        report = run(settings_for(server, tmp_path_factory.mktemp("clean-cache")), story)
-    assert not report.problems and {c.source_id for c in report.claims} == {"S1", "S2", "S3"}
-    return report
-
+from tests.fault_server import FaultServer, claim, find_article
+from tests.frozen_extractor import FrozenExtractor
+from tests.reconcile_server import ReconcileServer, careful_answer
+from tests.stories import is_reconcile_request, run_synth_cli
 
 CAP = 4096  # Settings().max_output_tokens
 
@@ -184,28 +167,8 @@ def test_the_cli_ends_a_run_with_cut_off_replies_as_usual(story, clean_report, t
     """Both stages cut off twice: one line each, a report, exit 0, no traceback."""
     with FaultServer() as server:
         server.enqueue("length", "length")  # S1's extraction
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "synth.cli",
-                "summarise",
-                *map(str, story),
-                "--model",
-                "fault-model",
-                "--base-url",
-                server.base_url,
-                "--concurrency",
-                "1",
-                "--cache-dir",
-                str(tmp_path),
-                "--format",
-                "json",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=subprocess_env(),
+        result = run_synth_cli(
+            story, "--concurrency", "1", "--format", "json", cache_dir=tmp_path, base_url=server.base_url
         )
         assert server.request_count == 2 + 2 + 1  # S1 twice, S2, S3, one reconcile
     assert result.returncode == 0, result.stderr
@@ -502,28 +465,16 @@ def test_credentials_in_openai_base_url_reach_no_output_of_the_cli(story, tmp_pa
     with FaultServer() as server:
         server.enqueue(*["429:0"] * 5)  # the CLI's five attempts, with no backoff to wait for
         url = server.base_url.replace("http://", f"http://bob:{password}@")
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "synth.cli",
-                "summarise",
-                *map(str, story),
-                "--model",
-                "fault-model",
-                "--concurrency",
-                "1",
-                "--cache-dir",
-                str(tmp_path),
-                "--format",
-                "json",
-                "--reconcile",
-                "rules",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=subprocess_env(OPENAI_BASE_URL=url),
+        result = run_synth_cli(
+            story,
+            "--concurrency",
+            "1",
+            "--format",
+            "json",
+            "--reconcile",
+            "rules",
+            cache_dir=tmp_path,
+            OPENAI_BASE_URL=url,
         )
     assert result.returncode == 0, result.stderr
     assert f"synth: {story[0]}: {server.base_url} kept failing" in result.stderr
@@ -657,28 +608,8 @@ def test_terminal_escapes_in_a_servers_words_are_shown_not_obeyed(story, tmp_pat
 def test_a_refusal_with_terminal_escapes_stops_the_cli_with_one_clean_line(story, tmp_path):
     with FaultServer() as server:
         server.enqueue("ansi:401")
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "synth.cli",
-                "summarise",
-                *map(str, story),
-                "--model",
-                "fault-model",
-                "--base-url",
-                server.base_url,
-                "--concurrency",
-                "1",
-                "--cache-dir",
-                str(tmp_path),
-                "--reconcile",
-                "rules",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=subprocess_env(),
+        result = run_synth_cli(
+            story, "--concurrency", "1", "--reconcile", "rules", cache_dir=tmp_path, base_url=server.base_url
         )
     assert "Traceback" not in result.stderr
     [line] = [line for line in result.stderr.splitlines() if "HTTP 401" in line]
