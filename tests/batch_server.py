@@ -29,10 +29,17 @@ Test controls, by line number (0-based) in the input file:
 
 Counts for tests: `uploads`, `batches_created`, `polls`, `cancels`, `downloads`, and the
 inherited `request_count` (chat completions sent one by one).
+
+To try batch mode by hand (README, "Many stories, and the provider's Batch API"):
+
+    python -m tests.batch_server [--polls N] [--fail-lines 3] [--invalid-lines 1]
+
+prints its base URL and serves until Ctrl-C.
 """
 
 from __future__ import annotations
 
+import argparse
 import collections
 import itertools
 import json
@@ -437,3 +444,39 @@ class BatchServer(FaultServer):
                     content,
                 )
                 batch[f"{kind}_file_id"] = file_id
+
+
+def _line_numbers(text: str) -> frozenset[int]:
+    return frozenset(int(part) for part in text.split(",") if part.strip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.batch_server",
+        description="The tests' loopback Files and Batch API server: prints its base URL, "
+        "serves until Ctrl-C.",
+    )
+    parser.add_argument("--polls", type=int, default=2, help="a batch is done at this poll (default: 2)")
+    parser.add_argument(
+        "--fail-lines", default="", help="line numbers (0-based, comma-separated) answered HTTP 500"
+    )
+    parser.add_argument(
+        "--invalid-lines", default="", help="line numbers answered with a body that fails the schema"
+    )
+    args = parser.parse_args(argv)
+    server = BatchServer(
+        polls_to_complete=args.polls,
+        fail_lines=_line_numbers(args.fail_lines),
+        invalid_lines=_line_numbers(args.invalid_lines),
+    )
+    with server:
+        print(server.base_url, flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
