@@ -200,7 +200,9 @@ MIN_URL_PASSWORD_CHARS = 4
 def scrub(message: str) -> str:
     """Error text from a server can echo a key or part of it, or a URL with credentials;
     never pass that on."""
-    message = strip_url_credentials(_KEY_LIKE.sub("sk-***", message))
+    if "sk-" in message:  # most text has none: a long one is not scanned by the pattern
+        message = _KEY_LIKE.sub("sk-***", message)
+    message = strip_url_credentials(message)
     for key in sorted(_CONFIGURED_KEYS, key=len, reverse=True):  # "user:pw" before "pw"
         message = message.replace(key, "***")
     return message

@@ -291,6 +291,8 @@ class ModelStage:
         spent: Usage,
         mode: str | None,
     ) -> None:
+        if not self.log.enabled:
+            return  # no row is written (no cache, or a log that could not be kept): none is made
         sent = request.key_parts()
         # The schema is the response model's, named; the full schema would repeat in every row.
         sent["response_model"] = request.response_model.__name__
