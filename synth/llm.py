@@ -2,7 +2,11 @@
 
 One structured call = instructor's bounded re-asks (a reply that fails validation is sent
 back with the error) inside tenacity's bounded retries of transient faults (429 honouring
-Retry-After, 5xx, timeouts, dropped connections). openai's own retry layer is off
+Retry-After, 5xx, timeouts, dropped connections). The re-asks are instructor's loop run
+here from its own parts (its request preparation, made once per response model and format,
+its parser and its re-ask handler), the body sent by openai's client as it is: the same
+bytes as through instructor's client, without its per-call work (ModelClient._ask).
+openai's own retry layer is off
 (max_retries=0), so no request is ever retried by two layers. 401/403/404 and other 4xx
 fail at once with a one-line ModelRefusedError. A refused connection or a host name that is
 not known fails at once with ModelUnreachableError, and the client sends nothing more: no
