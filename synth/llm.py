@@ -6,11 +6,10 @@ Retry-After, 5xx, timeouts, dropped connections). The re-asks are instructor's l
 here from its own parts (its request preparation, made once per response model and format,
 its parser and its re-ask handler), the body sent by openai's client as it is: the same
 bytes as through instructor's client, without its per-call work (ModelClient._ask).
-openai's own retry layer is off
-(max_retries=0), so no request is ever retried by two layers. 401/403/404 and other 4xx
-fail at once with a one-line ModelRefusedError. A refused connection or a host name that is
-not known fails at once with ModelUnreachableError, and the client sends nothing more: no
-request of the run could reach the server.
+openai's own retry layer is off (max_retries=0), so no request is ever retried by two
+layers. 401/403/404 and other 4xx fail at once with a one-line ModelRefusedError. A refused
+connection or a host name that is not known fails at once with ModelUnreachableError, and
+the client sends nothing more: no request of the run could reach the server.
 
 The request format (instructor mode) defaults by endpoint: `tools` for OpenAI itself,
 `json_schema` for other OpenAI-compatible servers. When a server rejects that format, the
