@@ -2,11 +2,14 @@
 
 One structured call = instructor's bounded re-asks (a reply that fails validation is sent
 back with the error) inside tenacity's bounded retries of transient faults (429 honouring
-Retry-After, 5xx, timeouts, dropped connections). openai's own retry layer is off
-(max_retries=0), so no request is ever retried by two layers. 401/403/404 and other 4xx
-fail at once with a one-line ModelRefusedError. A refused connection or a host name that is
-not known fails at once with ModelUnreachableError, and the client sends nothing more: no
-request of the run could reach the server.
+Retry-After, 5xx, timeouts, dropped connections). The re-asks are instructor's loop run
+here from its own parts (its request preparation, made once per response model and format,
+its parser and its re-ask handler), the body sent by openai's client as it is: the same
+bytes as through instructor's client, without its per-call work (ModelClient._ask).
+openai's own retry layer is off (max_retries=0), so no request is ever retried by two
+layers. 401/403/404 and other 4xx fail at once with a one-line ModelRefusedError. A refused
+connection or a host name that is not known fails at once with ModelUnreachableError, and
+the client sends nothing more: no request of the run could reach the server.
 
 The request format (instructor mode) defaults by endpoint: `tools` for OpenAI itself,
 `json_schema` for other OpenAI-compatible servers. When a server rejects that format, the
@@ -35,7 +38,9 @@ import asyncio
 import contextvars
 import copy
 import functools
+import inspect
 import json
+import logging
 import math
 import os
 import random
@@ -52,7 +57,10 @@ from urllib.parse import urlparse
 
 import instructor
 import openai
-from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from instructor.core.exceptions import IncompleteOutputException
+from instructor.v2.core.retry import _RETRYABLE_PARSE_ERRORS
+from openai.resources.chat.completions import AsyncCompletions
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
@@ -195,7 +203,9 @@ MIN_URL_PASSWORD_CHARS = 4
 def scrub(message: str) -> str:
     """Error text from a server can echo a key or part of it, or a URL with credentials;
     never pass that on."""
-    message = strip_url_credentials(_KEY_LIKE.sub("sk-***", message))
+    if "sk-" in message:  # most text has none: a long one is not scanned by the pattern
+        message = _KEY_LIKE.sub("sk-***", message)
+    message = strip_url_credentials(message)
     for key in sorted(_CONFIGURED_KEYS, key=len, reverse=True):  # "user:pw" before "pw"
         message = message.replace(key, "***")
     return message
@@ -346,7 +356,6 @@ class ModelClient:
             max_retries=0,
             http_client=self._http,
         )
-        self._clients: dict[str, Any] = {}
         self._probe_lock: asyncio.Lock | None = None
         # Set when the server could not be reached at all: later calls fail without a request.
         self._unreachable: str | None = None
@@ -362,13 +371,6 @@ class ModelClient:
     @property
     def forced(self) -> bool:
         return self.formats.forced
-
-    def _client(self, mode: str) -> Any:
-        if mode not in self._clients:
-            client = instructor.from_openai(self._openai, mode=_INSTRUCTOR_MODES[mode])
-            client.on("completion:response", self._count_tokens)
-            self._clients[mode] = client
-        return self._clients[mode]
 
     def _counted(self) -> list[Usage]:
         """The client's usage, and the current call's when one is counted apart."""
@@ -447,7 +449,6 @@ class ModelClient:
         reply cut off at the token cap is asked for once more with a higher cap. An answer
         whose re-ask failed is added to `reasked`."""
         cap = request.max_tokens
-        max_reasks = request.max_reasks
         caps: list[int] = []  # the caps replies were cut off at
         first_cut: Any = None  # that first cut-off reply, while a higher cap is tried
         while True:
@@ -455,13 +456,9 @@ class ModelClient:
                 raise ModelUnreachableError(self._unreachable)
             mode = self.mode
             try:
-                value = await self._client(mode).chat.completions.create(
-                    response_model=prepared_model(request.response_model),
-                    max_retries=max_reasks,
-                    **_sent(request, cap),
-                )
+                reply = await self._ask(request, mode, cap, reasked)
                 self.formats.accepted(mode)
-                return StructuredReply(value=value, mode=mode)
+                return reply
             except IncompleteOutputException as error:
                 self.formats.accepted(mode)
                 text = _completion_text(getattr(error, "last_completion", None))
@@ -477,24 +474,8 @@ class ModelClient:
                     caps,
                     note="it was repeating itself; not asked again" if looping and len(caps) == 1 else "",
                 )
-            except InstructorRetryException as error:
-                cause = error.__cause__
-                if not isinstance(cause, (openai.APIError, openai.APIConnectionError)):
-                    self.formats.accepted(mode)
-                    attempts = getattr(error, "n_attempts", None) or 1
-                    return StructuredReply(
-                        value=None,
-                        mode=mode,
-                        unvalidated=_last_reply_text(error),
-                        error=_short(scrub(str(cause or error))),
-                        reasks=max(0, min(attempts - 1, max_reasks)),
-                    )
-                last_answer = _last_reply_text(error)
-                if last_answer is not None:
-                    reasked.append(last_answer)
-                api_error: Exception = cause
             except (openai.APIError, openai.APIConnectionError) as error:
-                api_error = error
+                api_error: Exception = error
             if first_cut is not None:
                 # The higher cap was refused (longer than the context, say) or failed: what
                 # came before the first cut is the answer.
@@ -523,6 +504,69 @@ class ModelClient:
                 api_error, self.url, self.settings.model, last_answer=reasked[-1] if reasked else None
             )
             raise api_error
+
+    async def _ask(self, request: ModelRequest, mode: str, cap: int, reasked: list[Any]) -> StructuredReply:
+        """One request with its bounded re-asks, as instructor's client runs it (its
+        `retry_async_v2`), from instructor's own parts: the body its request preparation
+        makes, its response parser for the mode, its re-ask handler. Sent through openai's
+        client as its `chat.completions.create` sends it, without remaking the body per
+        request: instructor's client walks the response model's types on every call
+        (`reject_async_validators`, run once per model here) and openai walks the body
+        against its parameter types (most of a request's CPU between them, BENCHMARKS.md).
+
+        A reply cut off at the token cap raises instructor's IncompleteOutputException, an
+        error from the API is raised once the last answer that failed validation is added to
+        `reasked`; an answer that still fails validation after `max_reasks` re-asks, or that
+        fails in a way a re-ask cannot mend, is returned unvalidated with the reason."""
+        shape = _request_shape(request.response_model, mode)
+        body = shape.body(request, cap)
+        attempts = max(request.max_reasks, 0) + 1
+        failed: Any = None  # the last completion whose answer failed validation
+        for attempt in range(1, attempts + 1):
+            try:
+                completion = await self._openai.post(
+                    "/chat/completions",
+                    cast_to=ChatCompletion,
+                    body=_in_sent_order(body),
+                    options=_SENT_OPTIONS,
+                )
+            except Exception as error:
+                _INSTRUCTOR_RETRY_LOG.error("API call failed on attempt %d: %s", attempt, error)
+                _log_gave_up(attempt, error)
+                if not isinstance(error, (openai.APIError, openai.APIConnectionError)):
+                    return _unvalidated_reply(mode, failed, error, attempt, request.max_reasks)
+                text = _completion_text(failed)
+                if text is not None:
+                    reasked.append(text)
+                raise
+            self._count_tokens(completion)
+            try:
+                value = shape.handlers.response_parser(
+                    response=completion,
+                    response_model=shape.model,
+                    validation_context=None,
+                    strict=True,  # what instructor's client validates with, unless told otherwise
+                    stream=False,
+                    is_async=True,
+                )
+            except IncompleteOutputException:
+                raise
+            except _REASKED_ERRORS as error:
+                failed = completion
+                try:  # instructor prepares the re-ask before it knows whether one is left
+                    body = shape.handlers.reask_handler(kwargs=body, response=completion, exception=error)
+                except Exception as reask_error:
+                    _log_gave_up(attempt, reask_error)
+                    return _unvalidated_reply(mode, failed, reask_error, attempt, request.max_reasks)
+                if attempt == attempts:
+                    _log_gave_up(attempt, error)
+                    return _unvalidated_reply(mode, failed, error, attempt, request.max_reasks)
+                continue
+            except Exception as error:  # not mended by a re-ask (a refusal, an answer of no shape)
+                _log_gave_up(attempt, error)
+                return _unvalidated_reply(mode, failed, error, attempt, request.max_reasks)
+            return StructuredReply(value=value, mode=mode)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _stop_if_unreachable(self, error: Exception) -> None:
         why = unreachable_reason(error, urlparse(self.url).hostname or self.url)
@@ -886,6 +930,104 @@ def prepared_model(response_model: type[T]) -> type[T]:
     return wrapped
 
 
+# The request formats whose preparation by instructor leaves the messages as they are (but for
+# its message converter) and adds the same keys to every request of a response model: tools
+# and tool_choice, or response_format. The others (json, md_json) write the schema into the
+# messages, so instructor prepares each of their requests anew.
+_MESSAGES_AS_GIVEN = frozenset({"tools", "json_schema"})
+
+
+@dataclass(frozen=True)
+class _RequestShape:
+    """What instructor needs to ask for one response model in one request format: the
+    model as it wraps it, its handlers for the format, and for a format that leaves the
+    messages as they are, what its request preparation adds to the arguments."""
+
+    mode: str
+    model: type[BaseModel]
+    handlers: Any  # instructor's registered handlers for the format
+    added: dict[str, Any] | None  # read-only; None: prepared per request
+
+    def body(self, request: ModelRequest, cap: int) -> dict[str, Any]:
+        """The chat completion arguments of `request` with this token cap, as instructor's
+        request preparation (`handle_response_model`, run by its client before each call)
+        makes them."""
+        arguments = _sent(request, cap)
+        if self.added is None:
+            from instructor.processing.response import handle_response_model
+
+            arguments["messages"] = copy.deepcopy(request.messages)  # instructor adds to them
+            _, body = handle_response_model(self.model, mode=_INSTRUCTOR_MODES[self.mode], **arguments)
+            return dict(body)
+        convert = self.handlers.message_converter
+        messages = list(request.messages)
+        arguments["messages"] = convert(messages, autodetect_images=False) if convert else messages
+        return {**arguments, **self.added}
+
+
+@functools.cache
+def _request_shape(response_model: type[BaseModel], mode: str) -> _RequestShape:
+    """Made once per response model and request format. instructor's request preparation
+    checks the model for async validators, which it cannot run (`reject_async_validators`):
+    that walk of the model's types, about 0.1 ms, is made here once, not on every request."""
+    from instructor.processing.response import handle_response_model
+    from instructor.utils.providers import Provider
+    from instructor.v2.core.registry import mode_registry
+
+    model = prepared_model(response_model)
+    handlers = mode_registry.get_handlers(Provider.OPENAI, _INSTRUCTOR_MODES[mode])
+    if mode not in _MESSAGES_AS_GIVEN:
+        return _RequestShape(mode, model, handlers, None)
+    _, prepared = handle_response_model(model, mode=_INSTRUCTOR_MODES[mode], messages=[])
+    added = {key: value for key, value in prepared.items() if key != "messages"}
+    return _RequestShape(mode, model, handlers, _read_only(added))
+
+
+# The order of openai's `chat.completions.create` parameters, which is the order of the keys
+# of the body it sends: a body sent as it is, in this order, is the same bytes.
+_SENT_ORDER = tuple(inspect.signature(AsyncCompletions.create).parameters)
+
+
+def _in_sent_order(body: dict[str, Any]) -> dict[str, Any]:
+    return {key: body[key] for key in _SENT_ORDER if key in body}
+
+
+def _sent_options() -> Any:
+    """The request options `chat.completions.create` sends its body with: openai 3 names the
+    credentials a request carries (the API key as a bearer token); openai 2 always sends it."""
+    from openai._base_client import make_request_options
+
+    if "security" in inspect.signature(make_request_options).parameters:
+        return make_request_options(security={"bearer_auth": True})
+    return make_request_options()
+
+
+_SENT_OPTIONS = _sent_options()
+# The answers instructor's loop re-asks with the error; any other failure ends it.
+_REASKED_ERRORS: tuple[type[Exception], ...] = _RETRYABLE_PARSE_ERRORS
+# instructor's client logged each failed request and each call it gave up on at ERROR here;
+# an application that reads those records (tests/test_logging.py) still gets them.
+_INSTRUCTOR_RETRY_LOG = logging.getLogger("instructor.v2.retry")
+
+
+def _log_gave_up(attempts: int, error: Exception) -> None:
+    _INSTRUCTOR_RETRY_LOG.error("Max retries exceeded. Total attempts: %d, Last error: %s", attempts, error)
+
+
+def _unvalidated_reply(
+    mode: str, failed: Any, error: Exception, attempts: int, max_reasks: int
+) -> StructuredReply:
+    """No valid answer in `attempts`: the last answer that failed validation (`failed`, a
+    completion), for the caller to salvage or report, and why the last attempt failed."""
+    return StructuredReply(
+        value=None,
+        mode=mode,
+        unvalidated=_completion_text(failed),
+        error=_short(scrub(str(error))),
+        reasks=max(0, min(attempts - 1, max_reasks)),
+    )
+
+
 def is_transient(error: BaseException) -> bool:
     """429, 5xx, timeouts, dropped connections and a 2xx cut off or empty on the way are
     worth another try; nothing else is."""
@@ -965,11 +1107,6 @@ def _short(text: str) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def _last_reply_text(error: Exception) -> Any:
-    """The text of the last reply whose validation failed (tool arguments or content)."""
-    return _completion_text(getattr(error, "last_completion", None))
-
-
 def _completion_text(completion: Any) -> Any:
     """The text of a completion's first choice: its first tool call's arguments, else its
     content; None when it has neither (whatever shape a server gave it)."""
@@ -988,17 +1125,9 @@ def _completion_text(completion: Any) -> Any:
 
 def request_body(request: ModelRequest, mode: str) -> dict[str, Any]:
     """The body of the chat completions request the live path sends for `request` in this
-    request format: made by instructor's own request preparation (`handle_response_model`,
-    the step its client runs before each call) from the arguments `_call_in_mode` passes, so
-    a batch line and a live request are one request."""
-    from instructor.processing.response import handle_response_model
-
-    arguments = _sent(request, request.max_tokens)
-    arguments["messages"] = copy.deepcopy(request.messages)  # instructor may add to them
-    _, body = handle_response_model(
-        prepared_model(request.response_model), mode=_INSTRUCTOR_MODES[mode], **arguments
-    )
-    return dict(body)
+    request format (`ModelClient._ask` sends the same), so a batch line and a live request
+    are one request."""
+    return _request_shape(request.response_model, mode).body(request, request.max_tokens)
 
 
 @dataclass
@@ -1023,7 +1152,6 @@ def parse_completion(response_model: type[BaseModel], mode: str, body: Any) -> P
     from instructor.core.exceptions import InstructorError
     from instructor.utils.providers import Provider
     from instructor.v2.core.registry import mode_registry
-    from openai.types.chat import ChatCompletion
     from pydantic import ValidationError
 
     try:

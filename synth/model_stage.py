@@ -174,7 +174,8 @@ class ModelStage:
         """What came of `question`: from the cache when it holds the answer to exactly this
         request, else from the model. A refused request (ModelRefusedError) stops the run."""
         request = self.request_for(question.messages)
-        key = self.request_key(request)
+        # Only the cache and the log read the key: a run with neither (--no-cache) makes none.
+        key = self.request_key(request) if self.cache.enabled or self.log.enabled else ""
         spent = Usage()  # what asking the model cost, for the log
         mode: str | None = None
         asked = self._from_cache(key, request, question)
@@ -291,6 +292,8 @@ class ModelStage:
         spent: Usage,
         mode: str | None,
     ) -> None:
+        if not self.log.enabled:
+            return  # no row is written (no cache, or a log that could not be kept): none is made
         sent = request.key_parts()
         # The schema is the response model's, named; the full schema would repeat in every row.
         sent["response_model"] = request.response_model.__name__

@@ -119,6 +119,8 @@ def url_secrets(url: str | None) -> tuple[list[str], list[str]]:
 
 
 def strip_url_credentials(text: str) -> str:
+    if "://" not in text:  # most text has no URL: a long one is not scanned by the pattern
+        return text
     return _URL_USERINFO.sub(r"\1", text)
 
 

@@ -170,3 +170,22 @@ def test_folding_agrees_with_the_character_by_character_definition():
     for sample in samples:
         index = NormalisedText(sample)
         assert (index.text, index.origin) == folded_one_character_at_a_time(sample), sample
+
+
+def test_a_quote_in_the_article_as_it_is_is_in_it_folded():
+    # The extraction schema accepts a quote found in the article as it is without folding
+    # either (synth.extract.schema): that is sound only if folding keeps every such quote.
+    import random
+
+    from synth.folding import normalise_for_match
+
+    alphabet = ["a", "B", "7", " ", "  ", "\n", "\t", "\u00a0", "\u2019", "\u201c", "\u2014", "\u2026"]
+    alphabet += ["é", "Å", "ﬁ", "İ", "¨", "ß", "-", ".", "\u0301", "中", "Σ", "\ufdfa", "\u2474"]
+    chooser = random.Random(20261130)
+    for _ in range(300):
+        article = "".join(chooser.choice(alphabet) for _ in range(chooser.randrange(1, 80)))
+        folded = normalise_for_match(article)
+        for _ in range(10):
+            start = chooser.randrange(len(article))
+            quote = article[start : chooser.randrange(start, len(article) + 1)]
+            assert normalise_for_match(quote) in folded, (article, quote)
