@@ -1164,7 +1164,7 @@ def parse_completion(response_model: type[BaseModel], mode: str, body: Any) -> P
             response=completion,
             response_model=prepared_model(response_model),
             validation_context=None,
-            strict=None,
+            strict=True,  # as the live path validates (ModelClient._ask)
             stream=False,
             is_async=False,
         )

@@ -19,6 +19,7 @@ from synth.cache import ResponseCache
 from synth.cli import main
 from synth.config import resolve_settings
 from synth.extract.llm import LLMExtractor
+from synth.extract.schema import ExtractionResponse
 from synth.many import stories_from_paths
 from synth.model_stage import CachedReply
 from synth.pricing import estimate_cost, price_table
@@ -433,3 +434,32 @@ def test_a_reconcile_line_the_batch_failed_is_left_to_the_normal_run(tmp_path):
         assert "1 asked live (HTTP 500" in notes[-1]
         assert cli(server, tmp_path, stories, reconcile="model") == 0
         assert server.request_count == 2  # the reconcile line that failed, once
+
+
+def test_a_batch_answer_is_validated_as_strictly_as_a_live_one():
+    from synth.llm import parse_completion
+
+    def completion(value: object) -> dict:
+        claim = {
+            "quote": "Twelve boats sank.",
+            "statement": "Twelve boats sank.",
+            "quantities": [{"value": value, "unit": "boats"}],
+        }
+        return {
+            "id": "c1",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "fault-model",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": json.dumps({"claims": [claim]})},
+                }
+            ],
+        }
+
+    assert parse_completion(ExtractionResponse, "json_schema", completion(12)).value is not None
+    # A figure written as text passes a lax check; the live path's strict one re-asks it.
+    parsed = parse_completion(ExtractionResponse, "json_schema", completion("12"))
+    assert parsed.value is None and "value" in str(parsed.error)
