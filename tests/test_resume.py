@@ -92,6 +92,10 @@ def command(server: FaultServer, folder: Path, cache_dir: Path, concurrency: int
     ]
 
 
+def _ctrl_c_as_on_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def wait_until(condition: Callable[[], bool], process: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + DEADLINE
     while not condition():
@@ -115,6 +119,9 @@ def test_a_run_stopped_midway_asks_again_only_for_the_articles_it_had_not_finish
             stderr=subprocess.PIPE,
             text=True,
             env=subprocess_env(),
+            # As on a terminal: a shell without job control starts background jobs (pytest
+            # run with `&`) with Ctrl-C ignored, and the child would inherit that.
+            preexec_fn=_ctrl_c_as_on_a_terminal,
         )
         # One article at a time: the request for article k+1 arrives only after the answer
         # for article k has been received and stored.
