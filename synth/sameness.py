@@ -39,7 +39,7 @@ ScopePart = tuple[frozenset[str], str]  # a part's folded words, and its head (l
 def scope_words(scope: str | None) -> frozenset[str]:
     """The words that make a scope what it is, folded: "at Chicago's O'Hare" →
     {'chicago', "o'hare"}; 'phones' and 'smartphones' fold to one word."""
-    return frozenset(w for words, _ in scope_parts(scope) for w in words)
+    return frozenset(w for words, _ in scope_parts(scope) for w in words if not w.startswith(ACRONYM_MARK))
 
 
 def scope_parts(scope: str | None) -> tuple[ScopePart, ...]:
@@ -51,9 +51,26 @@ def scope_parts(scope: str | None) -> tuple[ScopePart, ...]:
     for part in scope.split(";"):
         text = part.lower().replace("’", "'").replace(".", "")
         words = [_fold(w) for w in re.findall(r"[a-z0-9][a-z0-9'-]*", text) if w not in _GENERIC_SCOPE_WORDS]
+        if re.fullmatch(r"[A-Z]{2,}", part.strip().replace(".", "")):
+            words = [text.strip()]  # an acronym is no plural: 'NCGRS' is not 'NCGR's
         if words:
-            parts.append((frozenset(words), words[-1]))
+            initials = _initials(part)
+            parts.append((frozenset(words) | ({ACRONYM_MARK + initials} if initials else set()), words[-1]))
     return tuple(sorted(parts, key=lambda p: sorted(p[0])))
+
+
+# Marks the initials of a name among a part's words: a part that is only those initials (an
+# acronym, 'JMSDF') is the same part as the name ('Japan Maritime Self-Defense Force').
+ACRONYM_MARK = "\N{IDENTICAL TO}"
+
+
+def _initials(part: str) -> str | None:
+    """The initials of a name of three or more capitalised words, hyphened ones split
+    ('Japan Maritime Self-Defense Force' → 'jmsdf'); None for anything else."""
+    words = re.findall(r"[^\s-]+", part.strip())
+    if len(words) < 3 or not all(w[:1].isupper() and w.isalpha() for w in words):
+        return None
+    return "".join(w[0] for w in words).lower()
 
 
 def _fold(word: str) -> str:
@@ -74,14 +91,22 @@ def parts_match(first: tuple[ScopePart, ...], second: tuple[ScopePart, ...]) -> 
         return False
     unmatched = list(second)
     for words, head in first:
-        match = next(
-            (other for other in unmatched if other[1] == head and (words <= other[0] or other[0] <= words)),
-            None,
-        )
+        match = next((other for other in unmatched if _same_part((words, head), other)), None)
         if match is None:
             return False
         unmatched.remove(match)
     return True
+
+
+def _same_part(first: ScopePart, second: ScopePart) -> bool:
+    """The same head word and one part's words all in the other's, or one part an acronym of
+    the other, a name ('JMSDF' and 'Japan Maritime Self-Defense Force')."""
+    (words, head), (other_words, other_head) = first, second
+    if head == other_head and (words <= other_words or other_words <= words):
+        return True
+    return (len(words) == 1 and ACRONYM_MARK + head in other_words) or (
+        len(other_words) == 1 and ACRONYM_MARK + other_head in words
+    )
 
 
 @dataclass(frozen=True)

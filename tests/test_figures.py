@@ -237,3 +237,33 @@ def test_a_street_number_is_not_a_count():
 def test_a_list_of_owners_before_the_noun_counts_the_noun():
     [ships] = read("Five Coast Guard and Naval Reserve ships joined the search on Monday.")
     assert ships.unit == "ships"
+
+
+# ---------------------------------------------------------------- what happened to whom
+
+
+def test_people_of_a_role_that_something_happened_to_are_a_subset_of_that_role():
+    # 40 passengers on board and 12 injured passengers are not two counts of one thing.
+    on_board, injured = read(
+        "The ferry was carrying 40 passengers. Twelve passengers were injured when it hit the pier."
+    )
+    assert (on_board.value, on_board.unit, scope(on_board)) == (40, "passengers", None)
+    assert (injured.value, injured.unit, scope(injured)) == (12, "passengers", "injured")
+
+
+def test_a_relative_clause_says_what_happened_to_the_people_counted():
+    [missing] = read("Divers are still looking for two students who went missing on Sunday.")
+    assert (missing.value, scope(missing)) == (2, "missing")
+
+
+def test_what_did_not_happen_to_them_is_no_subset():
+    [found] = read("Searchers gave up on four tourists not rescued by nightfall.")
+    assert scope(found) != "rescued"
+
+
+def test_a_name_before_the_counted_noun_is_its_owner_as_written():
+    from synth.extract.rules.syntax import name_before
+
+    doc = english_model().nlp("Nine Harbour Rescue Self-Help Unit boats joined the search.")
+    boats = next(t for t in doc if t.lower_ == "boats")
+    assert name_before(boats) == "Harbour Rescue Self-Help Unit"

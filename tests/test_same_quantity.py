@@ -81,6 +81,12 @@ def facts_of(claims: list[Claim], sources: list[Source]):
         (None, "at Kellerton", False),
         ("special forces", "whole forces", False),
         ("at Dover City", "at Dover", False),  # another head word: another place
+        # A name and its acronym, hyphened words split: one owner.
+        ("Northern Coast-Guard Relief Service", "NCGRS", True),
+        ("NCGRS", "Northern Coast-Guard Relief Service", True),
+        ("Northern Coast-Guard Relief Service", "Northern", False),  # a word is not its acronym
+        ("Northern Coast-Guard Relief Service", "NCRS", False),
+        ("Red Star Line", "RSL Ferries", False),  # the acronym alone, not within a longer part
     ],
 )
 def test_scopes_compare_by_their_words(first, second, same):

@@ -180,7 +180,19 @@ def _counted_noun(
             return outcome, parts
         if conjoined and not any(t.like_num for c in conjoined for t in c.subtree):
             return "people", parts  # "239 passengers and crew": everyone on board
+    elif noun_lemma in PEOPLE_NOUNS and not _negated(noun):
+        # "three sailors who went missing", "the deaths of 17 sailors": sailors still, but
+        # only those it happened to, which another count of sailors need not contradict.
+        outcome = _outcome_of(noun)
+        if outcome:
+            parts.append(("subset", outcome))
     return _plural(noun), parts
+
+
+def _negated(noun: Token) -> bool:
+    """Whether what the noun's verb or clause says of it is denied ('not recovered')."""
+    verbs = [noun.head, *(c for c in noun.children if c.dep_ in ("acl", "relcl"))]
+    return any(g.dep_ == "neg" for verb in verbs for g in verb.children)
 
 
 def _read_elided(

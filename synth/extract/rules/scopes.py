@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from synth.extract.rules.figure import NATIONALITY, Figure, FigureMemory, ScopePart
 from synth.extract.rules.nlp import lemma
 from synth.extract.rules.story import StoryProfile, entity_key
-from synth.extract.rules.syntax import entity_text, is_name, phrase_key, subject_of
+from synth.extract.rules.syntax import entity_text, is_name, name_before, phrase_key, subject_of
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
@@ -90,7 +90,11 @@ def owner_scope(anchor: Token, noun: Token, story: StoryProfile) -> list[ScopePa
         and c.ent_type_ not in ("NORP", "GPE")
     ]
     if names:
-        return [("owner", entity_text(names[-1]))]
+        last = names[-1]
+        # A name the tagger did not see as one ('Japan Maritime Self-Defense Force ships'):
+        # its words as written, not only those that hang off its last word.
+        whole = name_before(noun) if not last.ent_type_ and last.i == noun.i - 1 else ""
+        return [("owner", whole or entity_text(last))]
     if lemma(noun) in PEOPLE_NOUNS:
         return []  # a plane "with 227 passengers" leaving a city: people have no owner here
     owner = _owner_by_verb(noun)

@@ -58,6 +58,25 @@ def entity_text(token: Token) -> str:
     return " ".join([*(w.text for w in words), token.text])
 
 
+def name_before(noun: Token) -> str:
+    """The proper name written right before a noun, whole and as written: 'Japan Maritime
+    Self-Defense Force ships' → 'Japan Maritime Self-Defense Force' (its words hang off one
+    another in the parse, so no one word's children hold it all)."""
+    words: list[Token] = []
+    for token in reversed(noun.doc[noun.sent.start : noun.i]):
+        # A capitalised word inside a name may be tagged a noun ('Self-Help'); the first word
+        # of a sentence is capitalised whatever it is.
+        in_name = token.pos_ == "PROPN" or (
+            token.is_title and token.pos_ in ("NOUN", "ADJ") and token.i != token.sent.start
+        )
+        if not in_name and not (token.text == "-" and words):
+            break
+        words.insert(0, token)
+    while words and words[0].text == "-":
+        words.pop(0)
+    return "".join(t.text_with_ws for t in words).strip()
+
+
 def phrase_key(token: Token) -> str:
     """A noun phrase without its determiner: 'the previous search zone' → 'previous search zone'."""
     words = [t for t in token.subtree if t.i <= token.i and t.dep_ not in ("det", "punct", "poss", "case")]
