@@ -60,13 +60,13 @@ def scope_parts(scope: str | None) -> tuple[ScopePart, ...]:
 
 
 # Marks the initials of a name among a part's words: a part that is only those initials (an
-# acronym, 'JMSDF') is the same part as the name ('Japan Maritime Self-Defense Force').
+# acronym, 'NCGRS') is the same part as the name ('Northern Coast-Guard Relief Service').
 ACRONYM_MARK = "\N{IDENTICAL TO}"
 
 
 def _initials(part: str) -> str | None:
     """The initials of a name of three or more capitalised words, hyphened ones split
-    ('Japan Maritime Self-Defense Force' → 'jmsdf'); None for anything else."""
+    ('Northern Coast-Guard Relief Service' → 'ncgrs'); None for anything else."""
     words = re.findall(r"[^\s-]+", part.strip())
     if len(words) < 3 or not all(w[:1].isupper() and w.isalpha() for w in words):
         return None
@@ -100,7 +100,7 @@ def parts_match(first: tuple[ScopePart, ...], second: tuple[ScopePart, ...]) -> 
 
 def _same_part(first: ScopePart, second: ScopePart) -> bool:
     """The same head word and one part's words all in the other's, or one part an acronym of
-    the other, a name ('JMSDF' and 'Japan Maritime Self-Defense Force')."""
+    the other, a name ('NCGRS' and 'Northern Coast-Guard Relief Service')."""
     (words, head), (other_words, other_head) = first, second
     if head == other_head and (words <= other_words or other_words <= words):
         return True

@@ -91,7 +91,7 @@ def owner_scope(anchor: Token, noun: Token, story: StoryProfile) -> list[ScopePa
     ]
     if names:
         last = names[-1]
-        # A name the tagger did not see as one ('Japan Maritime Self-Defense Force ships'):
+        # A name the tagger did not see as one ('Harbour Rescue Self-Help Unit boats'):
         # its words as written, not only those that hang off its last word.
         whole = name_before(noun) if not last.ent_type_ and last.i == noun.i - 1 else ""
         return [("owner", whole or entity_text(last))]

@@ -59,9 +59,9 @@ def entity_text(token: Token) -> str:
 
 
 def name_before(noun: Token) -> str:
-    """The proper name written right before a noun, whole and as written: 'Japan Maritime
-    Self-Defense Force ships' → 'Japan Maritime Self-Defense Force' (its words hang off one
-    another in the parse, so no one word's children hold it all)."""
+    """The proper name written right before a noun, whole and as written: 'Harbour Rescue
+    Self-Help Unit boats' → 'Harbour Rescue Self-Help Unit' (its words hang off one another
+    in the parse, so no one word's children hold it all)."""
     words: list[Token] = []
     for token in reversed(noun.doc[noun.sent.start : noun.i]):
         # A capitalised word inside a name may be tagged a noun ('Self-Help'); the first word
