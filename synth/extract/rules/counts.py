@@ -181,7 +181,7 @@ def _counted_noun(
         if conjoined and not any(t.like_num for c in conjoined for t in c.subtree):
             return "people", parts  # "239 passengers and crew": everyone on board
     elif noun_lemma in PEOPLE_NOUNS and not _negated(noun):
-        # "three sailors who went missing", "the deaths of 17 sailors": sailors still, but
+        # "two students who went missing", "the deaths of 14 students": students still, but
         # only those it happened to, which another count of sailors need not contradict.
         outcome = _outcome_of(noun)
         if outcome:
@@ -358,7 +358,7 @@ def _outcome_of(token: Token) -> str | None:
     for child in token.children:
         if child.dep_ in ("amod", "acl", "relcl") and child.lower_ in OUTCOME_ADJECTIVES:
             return OUTCOME_ADJECTIVES[child.lower_]
-        if child.dep_ in ("acl", "relcl") and any(  # "three sailors who went missing"
+        if child.dep_ in ("acl", "relcl") and any(  # "two students who went missing"
             g.dep_ in ("acomp", "oprd", "xcomp") and g.lower_ in OUTCOME_ADJECTIVES for g in child.children
         ):
             return next(
