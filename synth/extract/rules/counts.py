@@ -182,7 +182,7 @@ def _counted_noun(
             return "people", parts  # "239 passengers and crew": everyone on board
     elif noun_lemma in PEOPLE_NOUNS and not _negated(noun):
         # "two students who went missing", "the deaths of 14 students": students still, but
-        # only those it happened to, which another count of sailors need not contradict.
+        # only those it happened to, which another count of students need not contradict.
         outcome = _outcome_of(noun)
         if outcome:
             parts.append(("subset", outcome))
