@@ -267,3 +267,10 @@ def test_a_name_before_the_counted_noun_is_its_owner_as_written():
     doc = english_model().nlp("Nine Harbour Rescue Self-Help Unit boats joined the search.")
     boats = next(t for t in doc if t.lower_ == "boats")
     assert name_before(boats) == "Harbour Rescue Self-Help Unit"
+
+
+def test_a_crew_of_so_many_counts_the_crew_not_the_people_before_it():
+    assert units("The ferry sailed with 310 passengers and a crew of 14.") == [
+        (310, "passengers"),
+        (14, "crew"),
+    ]

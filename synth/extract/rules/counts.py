@@ -223,6 +223,9 @@ def _read_elided(
         measure = anchor.head.head  # "the toll of nearly three hundred", "a death toll of 52"
         if lemma(measure) == "toll" or any(lemma(c) in ("death", "dead") for c in measure.children):
             return "deaths", []
+    crew = _body_of(anchor)
+    if crew:
+        return crew, []
     measured = _measured_by(anchor)
     if measured:
         if measured != "?":
@@ -266,6 +269,20 @@ def _read_elided(
         unit = found[-1][1].unit if found else (memory.last_unit if memory.sentences_since <= 1 else None)
         if unit and unit not in DURATION_NOUNS.values() and unit not in TIME_POINT_UNITS:
             return unit, []
+    return None
+
+
+# Nouns for a body of people named as one, whose size 'of' gives: 'a crew of 12'.
+BODY_NOUNS = frozenset({"crew", "staff", "personnel"})
+
+
+def _body_of(anchor: Token) -> str | None:
+    """'a Malaysian crew of 12': the number is the size of the crew, not another count of
+    the people written before it."""
+    if anchor.dep_ == "pobj" and anchor.head.lower_ == "of" and anchor.head.head.i < anchor.i:
+        body = anchor.head.head
+        if body.pos_ == "NOUN" and body.lower_ in BODY_NOUNS:
+            return body.lower_
     return None
 
 
