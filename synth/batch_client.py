@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openai
 from pydantic import BaseModel
@@ -63,7 +63,7 @@ from synth.clean import clean_sources
 from synth.config import Settings
 from synth.errors import ModelError, ModelRefusedError, SynthError
 from synth.extract.llm import LLMExtractor, chunk_where, delimited_safely
-from synth.extract.schema import ArticleShown, ExtractionResponse
+from synth.extract.schema import ArticleShown
 from synth.llm import (
     ParsedCompletion,
     _remember_secrets,
@@ -83,6 +83,9 @@ from synth.progress import Progress, ProgressCallback
 from synth.reconcile.checks import CheckContext
 from synth.validation_data import validating_against
 from synth.wire import display_url, repaired_utf8, scrub_bytes
+
+if TYPE_CHECKING:
+    from synth.reconcile.model import ModelReconciler
 
 POLL_SECONDS = 10.0
 LONGEST_POLL_SECONDS = 300.0
@@ -368,7 +371,7 @@ def plan_reconcile(
     stories: Sequence[Story],
     settings: Settings,
     extractor: LLMExtractor,
-    reconciler: ModelStage,
+    reconciler: ModelReconciler,
     run: BatchRun,
 ) -> list[PlannedRequest]:
     """Every model reconcile request of the stories that the cache cannot answer, once each:
@@ -376,9 +379,7 @@ def plan_reconcile(
     cannot answer asked live, its cost counted in `run`), and its claims asked about as the
     live reconcile asks (ModelReconciler.questions)."""
     from synth.pipeline import extract_story
-    from synth.reconcile.model import ModelReconciler
 
-    assert isinstance(reconciler, ModelReconciler)
     planned = []
     mode = reconciler.formats.mode
     for story in stories:
@@ -609,9 +610,7 @@ def question_of(request: PlannedRequest, batch_id: str) -> Question:
     )
 
 
-def checked(
-    question: Question, body: Any, mode: str, response_model: type[BaseModel] = ExtractionResponse
-) -> ParsedCompletion:
+def checked(question: Question, body: Any, mode: str, response_model: type[BaseModel]) -> ParsedCompletion:
     """A batch answer checked as the live path checks one: the response model, with the
     question's checks (what the request carried)."""
     with validating_against(question.checks):

@@ -77,6 +77,8 @@ OUTCOME_ADJECTIVES = {
 
 # Nouns that stand for a count of something else ("the death toll rose to 52").
 MEASURE_NOUNS = frozenset("toll number total count tally figure".split())
+# Nouns for a body of people named as one, whose size 'of' gives: 'a crew of 14'.
+BODY_NOUNS = frozenset({"crew", "staff", "personnel"})
 
 # A count of these is rarely a figure anyone checks (three times, two sides).
 NOT_FIGURES = frozenset(
@@ -219,13 +221,13 @@ def _read_elided(
     reached = _reached_by(anchor, story, memory)
     if reached:
         return reached
-    if anchor.dep_ == "pobj" and anchor.head.lower_ == "of" and lemma(anchor.head.head) in MEASURE_NOUNS:
-        measure = anchor.head.head  # "the toll of nearly three hundred", "a death toll of 52"
-        if lemma(measure) == "toll" or any(lemma(c) in ("death", "dead") for c in measure.children):
+    # The noun a number is "of" says what it counts: "a death toll of 52", "a crew of 14".
+    whole = anchor.head.head if anchor.dep_ == "pobj" and anchor.head.lower_ == "of" else None
+    if whole is not None and lemma(whole) in MEASURE_NOUNS:
+        if lemma(whole) == "toll" or any(lemma(c) in ("death", "dead") for c in whole.children):
             return "deaths", []
-    crew = _body_of(anchor)
-    if crew:
-        return crew, []
+    elif whole is not None and whole.i < anchor.i and whole.pos_ == "NOUN" and whole.lower_ in BODY_NOUNS:
+        return whole.lower_, []  # the crew's size, not another count of the people before it
     measured = _measured_by(anchor)
     if measured:
         if measured != "?":
@@ -269,20 +271,6 @@ def _read_elided(
         unit = found[-1][1].unit if found else (memory.last_unit if memory.sentences_since <= 1 else None)
         if unit and unit not in DURATION_NOUNS.values() and unit not in TIME_POINT_UNITS:
             return unit, []
-    return None
-
-
-# Nouns for a body of people named as one, whose size 'of' gives: 'a crew of 12'.
-BODY_NOUNS = frozenset({"crew", "staff", "personnel"})
-
-
-def _body_of(anchor: Token) -> str | None:
-    """'a Malaysian crew of 12': the number is the size of the crew, not another count of
-    the people written before it."""
-    if anchor.dep_ == "pobj" and anchor.head.lower_ == "of" and anchor.head.head.i < anchor.i:
-        body = anchor.head.head
-        if body.pos_ == "NOUN" and body.lower_ in BODY_NOUNS:
-            return body.lower_
     return None
 
 
