@@ -33,13 +33,15 @@ international national airport area region state county district province rate l
 )
 
 
-ScopePart = tuple[frozenset[str], str]  # a part's folded words, and its head (last) word
+# A part's folded words, its head (last) word, and for a name of three or more capitalised
+# words its initials (an acronym, 'NCGRS', names the same thing).
+ScopePart = tuple[frozenset[str], str, str | None]
 
 
 def scope_words(scope: str | None) -> frozenset[str]:
     """The words that make a scope what it is, folded: "at Chicago's O'Hare" →
     {'chicago', "o'hare"}; 'phones' and 'smartphones' fold to one word."""
-    return frozenset(w for words, _ in scope_parts(scope) for w in words if not w.startswith(ACRONYM_MARK))
+    return frozenset(w for words, _, _ in scope_parts(scope) for w in words)
 
 
 def scope_parts(scope: str | None) -> tuple[ScopePart, ...]:
@@ -54,14 +56,8 @@ def scope_parts(scope: str | None) -> tuple[ScopePart, ...]:
         if re.fullmatch(r"[A-Z]{2,}", part.strip().replace(".", "")):
             words = [text.strip()]  # an acronym is no plural: 'NCGRS' is not 'NCGR's
         if words:
-            initials = _initials(part)
-            parts.append((frozenset(words) | ({ACRONYM_MARK + initials} if initials else set()), words[-1]))
+            parts.append((frozenset(words), words[-1], _initials(part)))
     return tuple(sorted(parts, key=lambda p: sorted(p[0])))
-
-
-# Marks the initials of a name among a part's words: a part that is only those initials (an
-# acronym, 'NCGRS') is the same part as the name ('Northern Coast-Guard Relief Service').
-ACRONYM_MARK = "\N{IDENTICAL TO}"
 
 
 def _initials(part: str) -> str | None:
@@ -90,8 +86,8 @@ def parts_match(first: tuple[ScopePart, ...], second: tuple[ScopePart, ...]) -> 
     if len(first) != len(second):
         return False
     unmatched = list(second)
-    for words, head in first:
-        match = next((other for other in unmatched if _same_part((words, head), other)), None)
+    for part in first:
+        match = next((other for other in unmatched if _same_part(part, other)), None)
         if match is None:
             return False
         unmatched.remove(match)
@@ -101,12 +97,10 @@ def parts_match(first: tuple[ScopePart, ...], second: tuple[ScopePart, ...]) -> 
 def _same_part(first: ScopePart, second: ScopePart) -> bool:
     """The same head word and one part's words all in the other's, or one part an acronym of
     the other, a name ('NCGRS' and 'Northern Coast-Guard Relief Service')."""
-    (words, head), (other_words, other_head) = first, second
+    (words, head, initials), (other_words, other_head, other_initials) = first, second
     if head == other_head and (words <= other_words or other_words <= words):
         return True
-    return (len(words) == 1 and ACRONYM_MARK + head in other_words) or (
-        len(other_words) == 1 and ACRONYM_MARK + other_head in words
-    )
+    return (len(words) == 1 and head == other_initials) or (len(other_words) == 1 and other_head == initials)
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,8 @@ def facts_of(claims: list[Claim], sources: list[Source]):
         ("Northern Coast-Guard Relief Service", "Northern", False),  # a word is not its acronym
         ("Northern Coast-Guard Relief Service", "NCRS", False),
         ("Red Star Line", "RSL Ferries", False),  # the acronym alone, not within a longer part
+        # A name within a longer one stays the same part, acronyms or not.
+        ("Coast-Guard Relief Service", "Northern Coast-Guard Relief Service", True),
     ],
 )
 def test_scopes_compare_by_their_words(first, second, same):
