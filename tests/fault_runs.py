@@ -9,7 +9,8 @@ from pathlib import Path
 
 from synth.config import Settings, resolve_settings
 from synth.extract.llm import MAX_REASKS, LLMExtractor
-from synth.llm import ModelClient
+from synth.extract.schema import ExtractionResponse
+from synth.llm import ModelClient, ModelRequest
 from synth.models import Report
 from synth.pipeline import summarise
 from tests.fault_server import FaultServer
@@ -78,3 +79,16 @@ def assert_untouched(report: Report, clean: Report, *source_ids: str) -> None:
 def assert_every_article_kept(report: Report, story: list[Path]) -> None:
     assert [s.path for s in report.sources] == [str(p) for p in story]
     assert [s.id for s in report.sources] == ["S1", "S2", "S3"]
+
+
+def one_word_request() -> ModelRequest:
+    """The smallest extraction request, with no re-ask: for tests of one request's fate."""
+    return ModelRequest(
+        model="m",
+        messages=[{"role": "user", "content": "x"}],
+        response_model=ExtractionResponse,
+        temperature=0.0,
+        seed=None,
+        max_tokens=100,
+        max_reasks=0,
+    )

@@ -18,10 +18,10 @@ import pytest
 from synth.config import LOCAL_SERVER_TIMEOUT_SECONDS, Settings, resolve_settings
 from synth.errors import ModelError
 from synth.extract.llm import LLMExtractor
-from synth.extract.schema import ExtractionResponse
-from synth.llm import HTTP, ModelClient, ModelRequest, abandoned_by_timeout
+from synth.llm import HTTP, ModelClient, abandoned_by_timeout
 from synth.models import Report
 from synth.pipeline import summarise
+from tests.fault_runs import one_word_request
 from tests.fault_server import FaultServer
 from tests.stories import article_ids, is_reconcile_request, write_story
 
@@ -153,17 +153,7 @@ def test_a_trickling_answer_is_given_up_at_the_request_bound(tmp_path):
             match=r"/v1 failed: Request timed out "
             r"\(no complete answer within 0.5 s; ",
         ):
-            await client.structured(
-                ModelRequest(
-                    model="m",
-                    messages=[{"role": "user", "content": "x"}],
-                    response_model=ExtractionResponse,
-                    temperature=0.0,
-                    seed=None,
-                    max_tokens=100,
-                    max_reasks=0,
-                )
-            )
+            await client.structured(one_word_request())
         await client.close()
         return time.monotonic() - started
 

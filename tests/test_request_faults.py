@@ -21,7 +21,7 @@ import pytest
 from synth.config import resolve_settings
 from synth.errors import SynthError
 from synth.extract.llm import LLMExtractor
-from synth.llm import MAX_ANSWER_BYTES, ModelClient, ModelRequest
+from synth.llm import MAX_ANSWER_BYTES, ModelClient
 from synth.models import Report
 from synth.pipeline import summarise
 from synth.reconcile.model import MAX_REASKS as RECONCILE_REASKS
@@ -34,6 +34,7 @@ from tests.fault_runs import (
     assert_every_article_kept,
     assert_untouched,
     claims_of,
+    one_word_request,
     requests_per_article,
     run,
     settings_for,
@@ -350,8 +351,6 @@ def test_an_answer_no_retry_mends_is_one_line_at_once(fault, story, clean_report
 def test_a_request_that_never_reached_a_server_is_not_counted(tmp_path):
     import asyncio
 
-    from synth.extract.schema import ExtractionResponse
-
     settings = resolve_settings(
         {}, model="m", base_url="http://127.0.0.1:9/v1", cache_dir=tmp_path, max_retries=1, timeout=2.0
     )
@@ -360,17 +359,7 @@ def test_a_request_that_never_reached_a_server_is_not_counted(tmp_path):
     async def ask() -> None:
         try:
             with pytest.raises(SynthError):
-                await client.structured(
-                    ModelRequest(
-                        model="m",
-                        messages=[{"role": "user", "content": "x"}],
-                        response_model=ExtractionResponse,
-                        temperature=0.0,
-                        seed=None,
-                        max_tokens=100,
-                        max_reasks=0,
-                    )
-                )
+                await client.structured(one_word_request())
         finally:
             await client.close()
 
